@@ -1,0 +1,35 @@
+# `make run` and `make test` work from a fresh clone: they create .venv and install what they need.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch is installed first and on its own: on machines with a local CPU wheel (or with
+# PIP_EXTRA_INDEX_URL pointing at the PyTorch CPU index) this avoids pulling the CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: install install-test run test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/citebot run
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

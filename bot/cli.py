@@ -1,0 +1,156 @@
+"""The `citebot` command: everything the bot does, from a terminal.
+
+This module is the composition root: it reads the one `Settings` object, builds the `AnswerService`
+once and hands it to the command that runs.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bot.settings import Settings
+
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+
+
+def _quiet_model_loading() -> None:
+    """Model loading must not print progress bars or hub chatter into answers."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citebot", description="Cited answers from a corpus of news articles."
+    )
+    parser.add_argument("--data-dir", type=Path, help="index location (default: $CITEBOT_DATA_DIR or ./data)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add or update documents (files or folders)")
+    ingest.add_argument("paths", nargs="*", type=Path, help="default: the corpus folder")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    ask = commands.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+
+    summary = commands.add_parser("summary", help="cited summary of a document or a topic")
+    summary.add_argument("doc_id", nargs="?")
+    summary.add_argument("--topic")
+    summary.add_argument("--json", action="store_true")
+
+    sources = commands.add_parser("sources", help="list the indexed documents")
+    sources.add_argument("--json", action="store_true")
+
+    remove = commands.add_parser("remove", help="delete a document and all its chunks")
+    remove.add_argument("doc_id")
+    remove.add_argument("--json", action="store_true")
+
+    commands.add_parser("run", help="run the bot (a terminal session when no DISCORD_TOKEN is set)")
+    return parser
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    _quiet_model_loading()
+
+    from retrieval.service import AnswerService, DocumentNotFound, QuestionError
+
+    from bot import terminal
+
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False)
+    service = AnswerService.from_settings(settings)
+    wants_json = getattr(args, "json", False)
+
+    try:
+        if args.command == "ingest":
+            report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
+            _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
+            return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+        if args.command == "remove":
+            removed = service.remove(args.doc_id)
+            if wants_json:
+                _print_json({"doc_id": args.doc_id, "removed": removed})
+            else:
+                out.print(f"removed {args.doc_id}" if removed else f"no document {args.doc_id!r}")
+            return 0 if removed else EXIT_NOT_FOUND
+        if args.command == "sources":
+            infos = service.sources()
+            _print_json([i.to_json() for i in infos]) if wants_json else terminal.render_sources(out, infos)
+            return 0
+
+        _ensure_corpus(service, err, wants_json)
+        if args.command == "ask":
+            answer = service.ask(args.question)
+            _print_json(answer.to_json()) if wants_json else terminal.render_answer(out, answer)
+            return 0
+        if args.command == "summary":
+            if bool(args.doc_id) == bool(args.topic):
+                err.print("give a document id or --topic TEXT (one of them)")
+                return EXIT_USAGE
+            result = (
+                service.summarize_document(args.doc_id) if args.doc_id else service.summarize_topic(args.topic)
+            )
+            _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
+            return 0
+        if args.command == "run":
+            if settings.discord_token is not None:
+                err.print("DISCORD_TOKEN is set, but the Discord bot is not part of this release yet: "
+                          "running the terminal session instead.")
+            terminal.TerminalSession(service, out).run()
+            return 0
+    except QuestionError as exc:
+        err.print(f"error: {exc}")
+        return EXIT_USAGE
+    except DocumentNotFound as exc:
+        err.print(f"error: {exc}")
+        return EXIT_NOT_FOUND
+    return EXIT_USAGE
+
+
+def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:
+    report = service.ensure_corpus(progress=_progress(err, quiet))
+    if report is not None and not quiet:
+        err.print(
+            f"index was empty: ingested {report.added} documents ({report.chunks} chunks) "
+            f"from {service.settings.corpus_dir}"
+        )
+
+
+def _progress(err: Console, quiet: bool):
+    """A rich progress bar on a terminal; nothing when piped or printing JSON."""
+    if quiet or not err.is_terminal:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   console=err, transient=True)
+    task = bar.add_task("", total=None)
+
+    def update(path: str, done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total, description=Path(path).name if path else "")
+        if path == "" and done == total:
+            bar.stop()
+
+    return update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Terminal rendering and the interactive session that stands in for Discord without a token.
+
+The session speaks the same commands people will use in Discord (`/summary`, `/sources`), so the
+terminal is a faithful way to try citebot. Output goes through rich, which prints plain text when
+stdout is not a terminal.
+"""
+
+import sys
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console
+from rich.markup import escape
+
+from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
+from retrieval.service import AnswerService, DocumentNotFound, QuestionError
+
+HELP = (
+    "Type a question about the articles, or:\n"
+    "  /summary DOC_ID     summary of one document\n"
+    "  /summary TOPIC      what the corpus says about a topic\n"
+    "  /sources            the documents you can ask about\n"
+    "  /help, /quit"
+)
+
+
+def render_citations(console: Console, citations: Sequence[Citation]) -> None:
+    for citation in citations:
+        date = citation.published or "undated"
+        console.print(f"[bold][{citation.n}][/bold] {escape(citation.title)} ({escape(date)}) [dim]{citation.doc_id}[/dim]")
+        console.print(f"    “{escape(citation.quote)}”", highlight=False)
+
+
+def render_answer(console: Console, answer: CitedAnswer) -> None:
+    console.print(escape(answer.answer), highlight=False)
+    if answer.citations:
+        console.print()
+        render_citations(console, answer.citations)
+    console.print(
+        f"[dim]{answer.backend} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
+    )
+
+
+def render_summary(console: Console, summary: DocumentSummary) -> None:
+    console.print(f"[bold]{escape(summary.subject)}[/bold]")
+    console.print(escape(summary.summary), highlight=False)
+    if summary.citations:
+        console.print()
+        render_citations(console, summary.citations)
+
+
+def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:
+    if not sources:
+        console.print("No documents yet: `citebot ingest` adds the corpus.")
+        return
+    for info in sources:
+        date = info.published or "undated"
+        console.print(
+            f"[bold]{info.doc_id}[/bold]  {escape(info.title)}  [dim]{escape(date)} · {info.chunks} chunks[/dim]",
+            highlight=False,
+        )
+
+
+def render_report(console: Console, report: IngestReport) -> None:
+    console.print(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"removed {report.removed}; {report.chunks} chunks written"
+    )
+    for error in report.errors:
+        console.print(f"[red]error[/red] {escape(error['path'])}: {escape(error['error'])}", highlight=False)
+
+
+class TerminalSession:
+    """Answers each input line; `/`-commands mirror the Discord slash commands."""
+
+    def __init__(self, service: AnswerService, console: Console) -> None:
+        self._service = service
+        self._console = console
+
+    def handle(self, line: str) -> bool:
+        """Handle one line; False when the user asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        command, _, argument = line.partition(" ")
+        try:
+            if command in ("/quit", "/exit"):
+                return False
+            if command == "/help":
+                self._console.print(HELP)
+            elif command == "/sources":
+                render_sources(self._console, self._service.sources())
+            elif command == "/summary":
+                self._summary(argument.strip())
+            else:
+                render_answer(self._console, self._service.ask(line))
+        except (QuestionError, DocumentNotFound) as exc:
+            self._console.print(f"[red]{escape(str(exc))}[/red]")
+        self._console.print()
+        return True
+
+    def _summary(self, argument: str) -> None:
+        if not argument:
+            self._console.print("Usage: /summary DOC_ID or /summary TOPIC")
+            return
+        known = {info.doc_id for info in self._service.sources()}
+        if argument in known:
+            render_summary(self._console, self._service.summarize_document(argument))
+        else:
+            render_summary(self._console, self._service.summarize_topic(argument))
+
+    def run(self, lines: Iterable[str] | None = None) -> None:
+        """Interactive prompt on a terminal; otherwise answer every line of `lines`/stdin and stop."""
+        if lines is None and sys.stdin.isatty():
+            self._console.print(HELP + "\n")
+            while True:
+                try:
+                    line = self._console.input("[bold]citebot>[/bold] ")
+                except (EOFError, KeyboardInterrupt):
+                    self._console.print()
+                    return
+                if not self.handle(line):
+                    return
+        else:
+            for line in lines if lines is not None else sys.stdin:
+                if not self.handle(line):
+                    return

@@ -1,0 +1,140 @@
+"""The keyword side of hybrid search: a bm25s index over the live chunks.
+
+The index is derived data: it is rebuilt from Chroma's live chunks whenever the set of live document
+versions changes, and persisted with a fingerprint of that set so a restart reuses it only when it
+still agrees with Chroma.
+"""
+
+import hashlib
+import json
+import math
+import shutil
+from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from retrieval.store import StoredChunk
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    """NLTK's English list (bundled with llama-index): unlike bm25s's short default it drops
+    question words ("what", "did", "about"), which would otherwise count as evidence."""
+    from llama_index.core.utils import globals_helper
+
+    return list(globals_helper.stopwords)
+
+
+def fingerprint(live_hashes: dict[str, str]) -> str:
+    """Identifies a set of live document versions."""
+    payload = json.dumps(sorted(live_hashes.items()))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def analyse_many(texts: Sequence[str]) -> list[list[str]]:
+    """Lowercased, stemmed content words, as BM25 sees them (stopwords removed)."""
+    if not texts:
+        return []
+    return bm25s.tokenize(
+        list(texts), stopwords=_stopwords(), stemmer=_STEMMER, return_ids=False, show_progress=False
+    )
+
+
+def stem_words(words: Sequence[str]) -> list[str]:
+    """The stems BM25 would give these lowercased words."""
+    return _STEMMER.stemWords(list(words))
+
+
+def analyse(text: str) -> list[str]:
+    return analyse_many([text])[0]
+
+
+class BM25Index:
+    """BM25 over chunks, filterable by scope, with the document frequencies the answerer reuses."""
+
+    def __init__(self, chunks: Sequence[StoredChunk], fingerprint_value: str) -> None:
+        self.chunks = list(chunks)
+        self.fingerprint = fingerprint_value
+        self._scopes = np.array([c.scope for c in self.chunks], dtype=object)
+        self._retriever: bm25s.BM25 | None = None
+        self._document_frequency: dict[str, int] = {}
+        if self.chunks:
+            corpus_tokens = analyse_many([c.text for c in self.chunks])
+            self._retriever = bm25s.BM25()
+            self._retriever.index(corpus_tokens, show_progress=False)
+            for tokens in corpus_tokens:
+                for token in set(tokens):
+                    self._document_frequency[token] = self._document_frequency.get(token, 0) + 1
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency of an analysed token over the chunks."""
+        n = max(len(self.chunks), 1)
+        df = self._document_frequency.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[StoredChunk, float]]:
+        """Best chunks for `query` among those in `scopes`, with their BM25 scores (> 0 only)."""
+        tokens = [t for t in analyse(query) if t in self._document_frequency]
+        if self._retriever is None or not tokens:
+            return []
+        mask = np.isin(self._scopes, list(scopes)).astype(np.float32)
+        k = min(top_k, len(self.chunks))
+        indices, scores = self._retriever.retrieve(
+            [tokens], k=k, weight_mask=mask, show_progress=False, n_threads=1
+        )
+        return [
+            (self.chunks[int(i)], float(s))
+            for i, s in zip(indices[0], scores[0])
+            if s > 0
+        ]
+
+    def save(self, directory: Path) -> None:
+        """Persist atomically: written beside, then renamed over the previous copy."""
+        staging = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(staging / "bm25"))
+        meta = {"fingerprint": self.fingerprint, "chunks": [asdict(c) for c in self.chunks],
+                "df": self._document_frequency}
+        (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        backup = directory.with_name(directory.name + ".old")
+        shutil.rmtree(backup, ignore_errors=True)
+        if directory.exists():
+            directory.rename(backup)
+        staging.rename(directory)
+        shutil.rmtree(backup, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, expected_fingerprint: str) -> "BM25Index | None":
+        """The saved index if it matches `expected_fingerprint`, else None (callers rebuild)."""
+        meta_path = directory / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("fingerprint") != expected_fingerprint:
+            return None
+        index = cls.__new__(cls)
+        index.chunks = [StoredChunk(**c) for c in meta["chunks"]]
+        index.fingerprint = expected_fingerprint
+        index._scopes = np.array([c.scope for c in index.chunks], dtype=object)
+        index._document_frequency = meta["df"]
+        index._retriever = None
+        if index.chunks:
+            try:
+                index._retriever = bm25s.BM25.load(str(directory / "bm25"))
+            except (OSError, ValueError):
+                return None
+        return index
+

@@ -1,0 +1,186 @@
+"""Reading article files into `SourceDocument`s, whatever their format.
+
+Markdown and text files (with or without YAML front matter), HTML pages (trafilatura extracts the
+main text and metadata) and PDFs (pypdf) all end up as the same cleaned text plus metadata, so
+everything downstream is format-agnostic. Every failure is a `DocumentError` with a one-line reason
+that the ingest report shows next to the file.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from retrieval.cleaning import clean_article_text
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+
+
+class DocumentError(Exception):
+    """A file that cannot become a document; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One article as it will be stored: its id, cleaned text, metadata and where it came from."""
+
+    doc_id: str
+    title: str
+    text: str
+    published: str = ""
+    source: str = ""
+    url: str = ""
+    path: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index: text and metadata, but not the file path."""
+        payload = json.dumps(
+            [self.doc_id, self.title, self.text, self.published, self.source, self.url],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def slugify(name: str) -> str:
+    """A stable, URL- and filename-safe document id from a file name or title."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80].strip("-") or "document"
+
+
+class ArticleReader:
+    """Turns a file, or raw bytes with a file name (uploads), into a `SourceDocument`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def read_path(self, path: Path) -> SourceDocument:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise DocumentError(f"cannot read file: {exc.strerror or exc}") from exc
+        self._check_size(size)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"cannot read file: {exc.strerror or exc}") from exc
+        return self.read_bytes(data, path.name, source_path=str(path.resolve()))
+
+    def read_bytes(
+        self, data: bytes, filename: str, *, source_path: str = "", overrides: dict[str, str] | None = None
+    ) -> SourceDocument:
+        """Parse `data` by the extension of `filename`; `overrides` win over metadata in the file."""
+        suffix = Path(filename).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            shown = suffix or "(no extension)"
+            raise DocumentError(
+                f"unsupported file type {shown}; supported: {' '.join(SUPPORTED_SUFFIXES)}"
+            )
+        self._check_size(len(data))
+        if not data.strip():
+            raise DocumentError("empty file")
+        if suffix == ".pdf":
+            text, metadata = _read_pdf(data)
+        elif suffix in (".html", ".htm"):
+            text, metadata = _read_html(_decode_text(data))
+        else:
+            text, metadata = _read_text(_decode_text(data))
+        metadata.update({k: v for k, v in (overrides or {}).items() if v})
+        text = clean_article_text(text)
+        if not text:
+            raise DocumentError("no text left after extraction")
+        stem = Path(filename).stem
+        title = metadata.pop("title", "") or _first_line_title(text) or stem
+        doc_id = slugify(metadata.pop("id", "") or stem)
+        return SourceDocument(
+            doc_id=doc_id,
+            title=title,
+            text=text,
+            published=metadata.pop("published", ""),
+            source=metadata.pop("source", ""),
+            url=metadata.pop("url", ""),
+            path=source_path,
+            extra=metadata,
+        )
+
+    def _check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise DocumentError(f"file is {size:,} bytes, over the {self.max_bytes:,}-byte limit")
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise DocumentError("binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not valid UTF-8 text (byte {exc.start})") from exc
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def _read_text(raw: str) -> tuple[str, dict[str, str]]:
+    try:
+        post = frontmatter.loads(raw)
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"invalid YAML front matter: {str(exc).splitlines()[0]}") from exc
+    metadata = {str(k).lower(): _as_text(v) for k, v in post.metadata.items()}
+    if "date" in metadata and "published" not in metadata:
+        metadata["published"] = metadata.pop("date")
+    return post.content, metadata
+
+
+def _read_html(raw: str) -> tuple[str, dict[str, str]]:
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(
+        raw, with_metadata=True, include_comments=False, include_tables=True, as_dict=False
+    )
+    if extracted is None or not (extracted.text or "").strip():
+        raise DocumentError("no article text found in the HTML")
+    metadata = {
+        "title": _as_text(extracted.title),
+        "published": _as_text(extracted.date),
+        "source": _as_text(extracted.sitename),
+        "url": _as_text(extracted.url),
+    }
+    return extracted.text, {k: v for k, v in metadata.items() if v}
+
+
+def _read_pdf(data: bytes) -> tuple[str, dict[str, str]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError("encrypted PDF; upload an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(f"corrupt or unreadable PDF: {exc}") from exc
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise DocumentError("the PDF has no extractable text (scanned images?)")
+    metadata: dict[str, str] = {}
+    if info is not None and info.title:
+        metadata["title"] = _as_text(info.title)
+    return text, metadata
+
+
+def _first_line_title(text: str) -> str:
+    first = text.lstrip().split("\n", 1)[0].strip().lstrip("#").strip()
+    return first if 0 < len(first) <= 200 else ""

@@ -1,0 +1,111 @@
+"""The extractive backend: answers and summaries made only of the corpus's own sentences.
+
+No LLM is involved, so nothing can be invented: every sentence of an answer is a verbatim span of a
+stored document and carries the `[n]` of the citation that quotes it.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from retrieval.bm25 import BM25Index
+from retrieval.models import Citation, Passage
+from retrieval.ranking import Candidate, ScoredSentence, SentenceRanker
+from retrieval.store import DocumentRecord
+
+BACKEND_NAME = "extractive"
+NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
+
+
+def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
+    """Answer text with one `[n]` per sentence, and the citations quoting those sentences."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for n, sentence in enumerate(sentences, start=1):
+        record = sentence.record
+        parts.append(f"{' '.join(sentence.text.split())} [{n}]")
+        citations.append(
+            Citation(
+                n=n,
+                doc_id=record.doc_id,
+                title=record.title,
+                quote=sentence.text,
+                start=sentence.start,
+                end=sentence.end,
+                published=record.published,
+                url=record.url,
+                scope=record.scope,
+            )
+        )
+    return " ".join(parts), citations
+
+
+class ExtractiveAnswerer:
+    """Picks the retrieved sentences that best answer the question, or abstains."""
+
+    def __init__(self, ranker: SentenceRanker, max_sentences: int, min_score: float) -> None:
+        self._ranker = ranker
+        self._max_sentences = max_sentences
+        self._min_score = min_score
+
+    def answer(
+        self,
+        question: str,
+        query_embedding: Sequence[float],
+        passages: Sequence[Passage],
+        records: dict[str, DocumentRecord],
+        bm25: BM25Index,
+    ) -> tuple[str, list[Citation], bool]:
+        """(answer text, citations, abstained)."""
+        candidates = self._ranker.candidates_from_passages(passages, records)
+        scored = self._ranker.score(question, query_embedding, candidates, bm25)
+        chosen = [s for s in self._ranker.select(scored, self._max_sentences, self._min_score) if s.lexical > 0]
+        if not chosen:
+            return NOT_COVERED, [], True
+        text, citations = cite([s.candidate for s in chosen])
+        return text, citations, False
+
+
+class ExtractiveSummarizer:
+    """Centroid summaries: the sentences closest to the document's (or topic's) overall meaning."""
+
+    def __init__(self, ranker: SentenceRanker, sentences: int, min_score: float) -> None:
+        self._ranker = ranker
+        self._sentences = sentences
+        self._min_score = min_score
+
+    def summarize_document(self, record: DocumentRecord) -> tuple[str, list[Citation]]:
+        candidates = [c for c in self._ranker.candidates_from_document(record) if len(c.text.split()) >= 6]
+        if not candidates:
+            candidates = self._ranker.candidates_from_document(record)
+        embeddings = self._ranker.embed(candidates)
+        centroid = embeddings.mean(axis=0)
+        centroid /= float(np.linalg.norm(centroid)) or 1.0
+        similarity = embeddings @ centroid
+        scored = sorted(
+            (
+                ScoredSentence(c, float(s), 0.0, float(s), e)
+                for c, s, e in zip(candidates, similarity, embeddings)
+            ),
+            key=lambda s: (-s.score, s.candidate.start),
+        )
+        chosen = SentenceRanker.select(scored, self._sentences, min_score=0.0, relative_floor=0.0)
+        in_order = sorted((s.candidate for s in chosen), key=lambda c: c.start)
+        return cite(in_order)
+
+    def summarize_topic(
+        self,
+        topic: str,
+        query_embedding: Sequence[float],
+        passages: Sequence[Passage],
+        records: dict[str, DocumentRecord],
+        bm25: BM25Index,
+    ) -> tuple[str, list[Citation], bool]:
+        candidates = self._ranker.candidates_from_passages(passages, records)
+        scored = self._ranker.score(topic, query_embedding, candidates, bm25)
+        chosen = self._ranker.select(scored, self._sentences, self._min_score, relative_floor=0.6)
+        if not chosen:
+            return NOT_COVERED, [], True
+        in_order = sorted((s.candidate for s in chosen), key=lambda c: (c.record.key, c.start))
+        text, citations = cite(in_order)
+        return text, citations, False

@@ -1,0 +1,175 @@
+"""Ingest: files to documents, documents to embedded chunks, chunks into the store.
+
+Unchanged documents (same content hash) cost one record lookup and no embedding. Each changed or new
+document is committed on its own through `CorpusStore.write_version`, so a failure or a kill
+mid-run leaves every document either at its previous version or fully at its new one.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import Document, MetadataMode, NodeRelationship, TextNode
+
+from retrieval.documents import ArticleReader, DocumentError, SourceDocument
+from retrieval.models import IngestReport
+from retrieval.store import CorpusStore, DocumentRecord, chunk_id
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as (current file, files done, files total)."""
+
+_CHUNK_METADATA = ("scope", "article_id", "content_hash", "title", "published", "url", "start", "end", "ordinal")
+
+
+@dataclass(frozen=True)
+class IngestTarget:
+    """A file to ingest, and the folder argument it was found under (None for a file argument)."""
+
+    path: Path
+    folder: Path | None
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[IngestTarget], list[dict[str, str]]]:
+    """Files to ingest under `paths` (hidden files skipped), and errors for paths that do not exist."""
+    targets: list[IngestTarget] = []
+    errors: list[dict[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            folder = path.resolve()
+            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+                if not any(part.startswith(".") for part in file.relative_to(folder).parts):
+                    targets.append(IngestTarget(file, folder))
+        elif path.is_file():
+            targets.append(IngestTarget(path.resolve(), None))
+        else:
+            errors.append({"path": str(path), "error": "no such file or directory"})
+    return targets, errors
+
+
+class ChunkEmbedder:
+    """Splits a document into sentence-aware chunks located by offsets, and embeds them."""
+
+    def __init__(self, splitter: SentenceSplitter, embed_model: BaseEmbedding) -> None:
+        self._splitter = splitter
+        self._embed_model = embed_model
+
+    def nodes_for(self, document: SourceDocument, scope: str) -> list[TextNode]:
+        content_hash = document.content_hash
+        source = Document(text=document.text, id_=f"{scope}/{document.doc_id}")
+        nodes: list[TextNode] = []
+        for ordinal, node in enumerate(self._splitter.get_nodes_from_documents([source])):
+            start, end = _locate(document.text, node)
+            nodes.append(
+                TextNode(
+                    id_=chunk_id(scope, document.doc_id, content_hash, ordinal),
+                    text=document.text[start:end],
+                    start_char_idx=start,
+                    end_char_idx=end,
+                    metadata={
+                        "scope": scope,
+                        "article_id": document.doc_id,
+                        "content_hash": content_hash,
+                        "title": document.title,
+                        "published": document.published,
+                        "url": document.url,
+                        "start": start,
+                        "end": end,
+                        "ordinal": ordinal,
+                    },
+                    excluded_embed_metadata_keys=[k for k in _CHUNK_METADATA if k != "title"],
+                    excluded_llm_metadata_keys=list(_CHUNK_METADATA),
+                    relationships={NodeRelationship.SOURCE: source.as_related_node_info()},
+                )
+            )
+        texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+        for node, embedding in zip(nodes, self._embed_model.get_text_embedding_batch(texts)):
+            node.embedding = embedding
+        return nodes
+
+
+def _locate(text: str, node: TextNode) -> tuple[int, int]:
+    """Offsets of a chunk in the document; the splitter sets them, this double-checks them."""
+    start, end = node.start_char_idx, node.end_char_idx
+    content = node.get_content(metadata_mode=MetadataMode.NONE)
+    if start is None or end is None or text[start:end] != content:
+        start = text.find(content)
+        if start < 0:
+            raise DocumentError("internal error: a chunk is not a span of its document")
+        end = start + len(content)
+    return start, end
+
+
+class Ingestor:
+    """Brings files or uploaded bytes into the store for one scope and reports what changed."""
+
+    def __init__(self, store: CorpusStore, reader: ArticleReader, chunker: ChunkEmbedder) -> None:
+        self._store = store
+        self._reader = reader
+        self._chunker = chunker
+
+    def ingest_paths(
+        self, paths: Sequence[Path], scope: str, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        targets, errors = discover(paths)
+        report = IngestReport(errors=errors)
+        seen: dict[str, Path] = {}
+        for done, target in enumerate(targets):
+            if progress is not None:
+                progress(str(target.path), done, len(targets))
+            try:
+                document = self._reader.read_path(target.path)
+                if document.doc_id in seen:
+                    raise DocumentError(
+                        f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}"
+                    )
+                seen[document.doc_id] = target.path
+                self.ingest_document(document, scope, report)
+            except DocumentError as exc:
+                report.errors.append({"path": str(target.path), "error": str(exc)})
+        if progress is not None:
+            progress("", len(targets), len(targets))
+        folders = {t.folder for t in targets if t.folder is not None} | {
+            p.resolve() for p in paths if p.is_dir()
+        }
+        self._remove_vanished(folders, scope, report)
+        return report
+
+    def ingest_document(self, document: SourceDocument, scope: str, report: IngestReport) -> None:
+        report.doc_ids.append(document.doc_id)
+        current = self._store.get(scope, document.doc_id)
+        if current is not None and current.live and current.content_hash == document.content_hash:
+            report.unchanged += 1
+            return
+        nodes = self._chunker.nodes_for(document, scope)
+        record = DocumentRecord(
+            scope=scope,
+            doc_id=document.doc_id,
+            title=document.title,
+            content_hash=document.content_hash,
+            published=document.published,
+            source=document.source,
+            url=document.url,
+            path=document.path,
+            text=document.text,
+        )
+        self._store.write_version(record, nodes)
+        if current is not None and current.live:
+            report.updated += 1
+        else:
+            report.added += 1
+        report.chunks += len(nodes)
+
+    def _remove_vanished(self, folders: set[Path], scope: str, report: IngestReport) -> None:
+        """Documents once ingested from these folders whose file is gone are removed."""
+        if not folders:
+            return
+        for record in self._store.documents([scope]):
+            if not record.path:
+                continue
+            path = Path(record.path)
+            if any(path.is_relative_to(folder) for folder in folders) and not path.exists():
+                if self._store.remove(scope, record.doc_id):
+                    report.removed += 1
+

@@ -1,0 +1,203 @@
+"""Sentence ranking shared by the extractive answerer and summariser.
+
+A candidate sentence is scored by how much of the question's weighted vocabulary it contains (IDF
+from the BM25 index, so rare names count more than common words) and by embedding similarity to the
+question; sentences that only restate what an already chosen sentence says are skipped, so a
+question with several answers ("who denied the request?") gets each of them.
+"""
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from retrieval.bm25 import BM25Index, analyse_many, stem_words as _stem_words
+from retrieval.models import Passage
+from retrieval.sentences import sentence_spans
+from retrieval.store import DocumentRecord, record_key
+
+# A run of capitalised words (a likely named actor) and the other phrases that answer question types.
+_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:[ -][A-Z][\w’'-]+)+")
+_NUMBER = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I
+)
+_TIME = re.compile(
+    r"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
+    r"|may|june|july|august|september|october|november|december|yesterday|today|week|month|year)\b",
+    re.I,
+)
+_WORD = re.compile(r"\w\w+")
+_ANSWER_TYPE_BONUS = 0.1
+_NEAR_WORDS = 5
+_MIN_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a stored document, located by offsets into that document's text."""
+
+    record: DocumentRecord
+    start: int
+    end: int
+    passage_rank: int
+
+    @property
+    def text(self) -> str:
+        return self.record.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.record.key, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    candidate: Candidate
+    score: float
+    lexical: float
+    semantic: float
+    embedding: np.ndarray
+
+
+class SentenceRanker:
+    """Scores and selects sentences for a query; caches sentence embeddings per document version."""
+
+    def __init__(self, embed_model: BaseEmbedding, cache_size: int = 50_000) -> None:
+        self._embed_model = embed_model
+        self._cache: OrderedDict[tuple[str, str, int, int], np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._spans: OrderedDict[tuple[str, str], list[tuple[int, int]]] = OrderedDict()
+
+    def spans(self, record: DocumentRecord) -> list[tuple[int, int]]:
+        cache_key = (record.key, record.content_hash)
+        if cache_key not in self._spans:
+            self._spans[cache_key] = [(s.start, s.end) for s in sentence_spans(record.text)]
+            if len(self._spans) > 1024:
+                self._spans.popitem(last=False)
+        return self._spans[cache_key]
+
+    def candidates_from_passages(
+        self, passages: Sequence[Passage], records: dict[str, DocumentRecord]
+    ) -> list[Candidate]:
+        """Sentences overlapping the retrieved passages, each once, in passage rank order."""
+        seen: set[tuple[str, int, int]] = set()
+        found: list[Candidate] = []
+        for rank, passage in enumerate(passages):
+            record = records.get(record_key(passage.scope, passage.doc_id))
+            if record is None:
+                continue
+            for start, end in self.spans(record):
+                if end <= passage.start or start >= passage.end:
+                    continue
+                candidate = Candidate(record, start, end, rank)
+                if candidate.key not in seen:
+                    seen.add(candidate.key)
+                    found.append(candidate)
+        return found
+
+    def candidates_from_document(self, record: DocumentRecord) -> list[Candidate]:
+        return [Candidate(record, start, end, 0) for start, end in self.spans(record)]
+
+    def embed(self, candidates: Sequence[Candidate]) -> np.ndarray:
+        """Unit-length embeddings of the candidates, computed once per document version."""
+        keys = [(c.record.key, c.record.content_hash, c.start, c.end) for c in candidates]
+        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        if missing:
+            vectors = self._embed_model.get_text_embedding_batch([candidates[i].text for i in missing])
+            for i, vector in zip(missing, vectors):
+                self._cache[keys[i]] = _unit(np.asarray(vector, dtype=np.float32))
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        for k in keys:
+            self._cache.move_to_end(k)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._cache[k] for k in keys])
+
+    def score(
+        self,
+        query: str,
+        query_embedding: Sequence[float],
+        candidates: Sequence[Candidate],
+        bm25: BM25Index,
+        semantic_weight: float = 0.6,
+    ) -> list[ScoredSentence]:
+        """Candidates scored for `query`, best first."""
+        if not candidates:
+            return []
+        embeddings = self.embed(candidates)
+        semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
+        analysed = analyse_many([query] + [c.text for c in candidates])
+        query_terms = set(analysed[0])
+        total = sum(bm25.idf(t) for t in query_terms)
+        wants = _answer_type(query)
+        scored = []
+        for candidate, terms, sem, emb in zip(candidates, analysed[1:], semantic, embeddings):
+            lexical = sum(bm25.idf(t) for t in query_terms & set(terms)) / total if total else 0.0
+            value = semantic_weight * float(sem) + (1 - semantic_weight) * lexical
+            if wants is not None and _near_query_term(candidate.text, query_terms, wants):
+                value += _ANSWER_TYPE_BONUS
+            if len(candidate.text.split()) < _MIN_WORDS:
+                value *= 0.7
+            scored.append(ScoredSentence(candidate, value, lexical, float(sem), emb))
+        return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
+
+    @staticmethod
+    def select(
+        scored: Sequence[ScoredSentence],
+        limit: int,
+        min_score: float,
+        relative_floor: float = 0.7,
+        max_similarity: float = 0.8,
+    ) -> list[ScoredSentence]:
+        """Greedy pick: good enough (absolute and relative to the best) and not a near-repeat."""
+        if not scored or scored[0].score < min_score:
+            return []
+        floor = max(min_score, relative_floor * scored[0].score)
+        chosen: list[ScoredSentence] = []
+        for item in scored:
+            if len(chosen) == limit or item.score < floor:
+                break
+            if any(float(item.embedding @ c.embedding) > max_similarity for c in chosen):
+                continue
+            chosen.append(item)
+        return chosen
+
+
+def _answer_type(query: str) -> re.Pattern[str] | None:
+    """What kind of phrase answers the question: a name for "who", a number for "how many"…"""
+    lowered = query.lower()
+    if re.search(r"\bwho(m|se)?\b", lowered):
+        return _NAME
+    if re.search(r"\bhow (many|much)\b", lowered):
+        return _NUMBER
+    if re.search(r"\bwhen\b|\bwhat (day|date|time|year)\b", lowered):
+        return _TIME
+    return None
+
+
+def _near_query_term(text: str, query_terms: set[str], answer_type: re.Pattern[str]) -> bool:
+    """True when a phrase of the answer type stands within a few words of a question word.
+
+    "Dmitry Peskov, had denied" answers "who denied?"; a sentence that mentions a name far
+    from the verb usually talks about someone else.
+    """
+    words = list(_WORD.finditer(text))
+    stems = _stem_words([w.group().lower() for w in words])
+    hits = [i for i, stem in enumerate(stems) if stem in query_terms]
+    if not hits:
+        return False
+    for match in answer_type.finditer(text):
+        first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
+        last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
+        if any(first - _NEAR_WORDS <= h <= last + _NEAR_WORDS and not first <= h <= last for h in hits):
+            return True
+    return False
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

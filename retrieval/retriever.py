@@ -1,0 +1,72 @@
+"""Hybrid retrieval: BM25 and vector search fused by reciprocal rank fusion.
+
+BM25 finds the rare names and exact words a question uses; vectors find paraphrases. RRF combines
+the two rankings without having to calibrate their incomparable scores against each other.
+"""
+
+from collections.abc import Sequence
+
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from retrieval.bm25 import BM25Index
+from retrieval.store import CorpusStore, record_key
+
+
+class HybridRetriever(BaseRetriever):
+    """Top-k live chunks in the given scopes for a query whose embedding is already computed."""
+
+    def __init__(
+        self,
+        store: CorpusStore,
+        bm25: BM25Index,
+        live_hashes: dict[str, str],
+        scopes: Sequence[str],
+        top_k: int,
+        rrf_k: int = 60,
+        candidates_per_side: int | None = None,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._bm25 = bm25
+        self._live = live_hashes
+        self._scopes = list(scopes)
+        self._top_k = top_k
+        self._rrf_k = rrf_k
+        self._per_side = candidates_per_side or max(2 * top_k, 10)
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if query_bundle.embedding is None:
+            raise ValueError("HybridRetriever needs the query embedding in the QueryBundle")
+        nodes: dict[str, TextNode] = {}
+        fused: dict[str, float] = {}
+
+        vector_hits = [
+            node
+            for node, _ in self._store.query_vectors(
+                query_bundle.embedding, self._per_side, self._scopes
+            )
+            if self._live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
+            == node.metadata["content_hash"]
+        ]
+        for rank, node in enumerate(vector_hits):
+            nodes[node.node_id] = node
+            fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+
+        for rank, (chunk, _) in enumerate(
+            self._bm25.search(query_bundle.query_str, self._per_side, self._scopes)
+        ):
+            nodes.setdefault(
+                chunk.chunk_id,
+                TextNode(
+                    id_=chunk.chunk_id,
+                    text=chunk.text,
+                    start_char_idx=chunk.start,
+                    end_char_idx=chunk.end,
+                    metadata={"scope": chunk.scope, "article_id": chunk.doc_id},
+                ),
+            )
+            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: self._top_k]
+        return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]

@@ -1,0 +1,276 @@
+"""The corpus in Chroma: chunk vectors plus one record per document, with a crash-safe commit.
+
+Chroma is the single source of truth. Chunks live in one collection (written through llama-index's
+`ChromaVectorStore`); each document has a record in a second collection holding its metadata, its
+full cleaned text (quotes are verified against it) and the hash of the version whose chunks are live.
+
+Chroma has no multi-record transactions, so a document version becomes visible at one single-record
+write, the commit, and the record doubles as a journal:
+
+1. `begin`: the record notes `pending_hash` (chunks of this version are about to be written);
+2. the chunks are added;
+3. `commit`: one upsert makes the new hash live and notes the old one as `stale_hash`;
+4. `finish`: stale chunks are deleted and the journal fields cleared.
+
+A kill at any point leaves the previous version live, because readers only accept chunks whose hash
+matches their document's live hash; `recover` removes whatever a killed run left behind.
+"""
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaClientSettings
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+CHUNKS_COLLECTION = "citebot_chunks"
+DOCUMENTS_COLLECTION = "citebot_documents"
+# Document records carry no meaningful vector; Chroma requires one, so all share this placeholder.
+_PLACEHOLDER_EMBEDDING = [0.0]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as the store knows it. `content_hash` is empty until a version is committed."""
+
+    scope: str
+    doc_id: str
+    title: str
+    content_hash: str
+    published: str = ""
+    source: str = ""
+    url: str = ""
+    path: str = ""
+    chunks: int = 0
+    ingested_at: float = 0.0
+    pending_hash: str = ""
+    stale_hash: str = ""
+    text: str = ""
+
+    @property
+    def key(self) -> str:
+        return record_key(self.scope, self.doc_id)
+
+    @property
+    def live(self) -> bool:
+        return bool(self.content_hash)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "content_hash": self.content_hash,
+            "published": self.published,
+            "source": self.source,
+            "url": self.url,
+            "path": self.path,
+            "chunks": self.chunks,
+            "ingested_at": self.ingested_at,
+            "pending_hash": self.pending_hash,
+            "stale_hash": self.stale_hash,
+        }
+
+    @classmethod
+    def from_chroma(cls, metadata: dict[str, Any], text: str | None) -> "DocumentRecord":
+        fields = {name: metadata.get(name, "") for name in cls.__dataclass_fields__ if name != "text"}
+        fields["chunks"] = int(metadata.get("chunks") or 0)
+        fields["ingested_at"] = float(metadata.get("ingested_at") or 0.0)
+        return cls(**fields, text=text or "")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A live chunk: its text and where it stands in its document's stored text.
+
+    In Chroma metadata the document id is stored as `article_id`: llama-index's vector stores
+    reserve `doc_id` for the id of the source node.
+    """
+
+    chunk_id: str
+    scope: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+
+
+def record_key(scope: str, doc_id: str) -> str:
+    return f"{scope}/{doc_id}"
+
+
+def chunk_id(scope: str, doc_id: str, content_hash: str, ordinal: int) -> str:
+    return f"{scope}/{doc_id}/{content_hash[:16]}/{ordinal}"
+
+
+def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
+    return MetadataFilters(
+        filters=[MetadataFilter(key="scope", value=list(scopes), operator=FilterOperator.IN)]
+    )
+
+
+class CorpusStore:
+    """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
+
+    def __init__(self, client: chromadb.api.ClientAPI) -> None:
+        self._client = client
+        self._chunks = client.get_or_create_collection(
+            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        self._documents = client.get_or_create_collection(
+            DOCUMENTS_COLLECTION, embedding_function=None
+        )
+        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    @classmethod
+    def embedded(cls, path: Path) -> "CorpusStore":
+        """An embedded `PersistentClient` under `path`, with telemetry off (no network, ever)."""
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False)
+        )
+        return cls(client)
+
+    # Documents ---------------------------------------------------------------------------------
+
+    def documents(self, scopes: Sequence[str] | None = None, *, with_text: bool = False) -> list[DocumentRecord]:
+        """Live documents in `scopes` (all scopes when None), ordered by scope then id."""
+        where: dict[str, Any] = {"content_hash": {"$ne": ""}}
+        if scopes is not None:
+            where = {"$and": [where, {"scope": {"$in": list(scopes)}}]}
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        result = self._documents.get(where=where, include=include)
+        texts = result["documents"] if with_text else [None] * len(result["ids"])
+        records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts)]
+        return sorted(records, key=lambda r: (r.scope, r.doc_id))
+
+    def get(self, scope: str, doc_id: str) -> DocumentRecord | None:
+        """The record of `doc_id` in `scope`, with its text, live or not."""
+        result = self._documents.get(ids=[record_key(scope, doc_id)], include=["metadatas", "documents"])
+        if not result["ids"]:
+            return None
+        return DocumentRecord.from_chroma(result["metadatas"][0], result["documents"][0])
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, DocumentRecord]:
+        """Records (with text) by `record_key`, for the documents that passages came from."""
+        ids = sorted(set(keys))
+        if not ids:
+            return {}
+        result = self._documents.get(ids=ids, include=["metadatas", "documents"])
+        return {
+            key: DocumentRecord.from_chroma(metadata, text)
+            for key, metadata, text in zip(result["ids"], result["metadatas"], result["documents"])
+        }
+
+    def live_hashes(self) -> dict[str, str]:
+        """record_key -> live content hash, for every live document: what readers check chunks against."""
+        return {record_key(r.scope, r.doc_id): r.content_hash for r in self.documents()}
+
+    def _put(self, record: DocumentRecord) -> None:
+        self._documents.upsert(
+            ids=[record.key],
+            embeddings=[_PLACEHOLDER_EMBEDDING],
+            metadatas=[record.metadata()],
+            documents=[record.text],
+        )
+
+    # The write protocol --------------------------------------------------------------------------
+
+    def write_version(self, new: DocumentRecord, nodes: Sequence[TextNode]) -> None:
+        """Make `new` (with its embedded chunk `nodes`) the live version of its document."""
+        previous = self.get(new.scope, new.doc_id)
+        if previous is not None and (previous.pending_hash or previous.stale_hash):
+            self._clean(previous)
+            previous = self.get(new.scope, new.doc_id)
+        old_hash = previous.content_hash if previous is not None else ""
+        if previous is not None:
+            self._put(replace(previous, pending_hash=new.content_hash))
+        else:
+            self._put(replace(new, content_hash="", pending_hash=new.content_hash, chunks=0))
+        self._delete_chunks(new.scope, new.doc_id, new.content_hash)
+        if nodes:
+            self.vector_store.add(list(nodes))
+        committed = replace(
+            new,
+            chunks=len(nodes),
+            ingested_at=time.time(),
+            pending_hash="",
+            stale_hash=old_hash if old_hash != new.content_hash else "",
+        )
+        self._put(committed)
+        self._clean(committed)
+
+    def remove(self, scope: str, doc_id: str) -> bool:
+        """Delete a document and all its chunks; False when there was no such live document."""
+        record = self.get(scope, doc_id)
+        if record is None or not record.live:
+            return False
+        tombstone = replace(record, content_hash="", stale_hash=record.content_hash, text="")
+        self._put(tombstone)
+        self._clean(tombstone)
+        return True
+
+    def recover(self) -> int:
+        """Finish or roll back whatever a killed writer left behind; returns how many documents."""
+        result = self._documents.get(
+            where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
+            include=["metadatas", "documents"],
+        )
+        for metadata, text in zip(result["metadatas"], result["documents"]):
+            self._clean(DocumentRecord.from_chroma(metadata, text))
+        return len(result["ids"])
+
+    def _clean(self, record: DocumentRecord) -> None:
+        for dead_hash in {record.pending_hash, record.stale_hash} - {"", record.content_hash}:
+            self._delete_chunks(record.scope, record.doc_id, dead_hash)
+        if not record.live:
+            self._documents.delete(ids=[record.key])
+        elif record.pending_hash or record.stale_hash:
+            self._put(replace(record, pending_hash="", stale_hash=""))
+
+    def _delete_chunks(self, scope: str, doc_id: str, content_hash: str) -> None:
+        self._chunks.delete(
+            where={"$and": [{"scope": scope}, {"article_id": doc_id}, {"content_hash": content_hash}]}
+        )
+
+    # Chunks --------------------------------------------------------------------------------------
+
+    def live_chunks(self) -> list[StoredChunk]:
+        """Every chunk of a live version, in a stable order: what the BM25 index is built from."""
+        live = self.live_hashes()
+        result = self._chunks.get(include=["metadatas", "documents"])
+        chunks = [
+            StoredChunk(
+                chunk_id=cid,
+                scope=m["scope"],
+                doc_id=m["article_id"],
+                text=text,
+                start=int(m["start"]),
+                end=int(m["end"]),
+            )
+            for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"])
+            if live.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
+        ]
+        return sorted(chunks, key=lambda c: c.chunk_id)
+
+    def count_chunks(self) -> int:
+        return self._chunks.count()
+
+    def query_vectors(
+        self, embedding: list[float], top_k: int, scopes: Sequence[str]
+    ) -> list[tuple[TextNode, float]]:
+        """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter)."""
+        result = self.vector_store.query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
+        )
+        return list(zip(result.nodes, result.similarities or []))

@@ -1,0 +1,219 @@
+"""The answer service end to end on the real corpus, embedder, Chroma and BM25."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events.embedding import EmbeddingStartEvent
+
+from retrieval.service import AnswerService, DocumentNotFound, QuestionError
+from tests.conftest import make_settings, open_service
+
+pytestmark = pytest.mark.slow
+
+US_DOC = "us-warns-allies-china-willing-to-support-russia"
+ITALY_DOC = "china-open-to-supplying-arms-to-russia"
+QUESTIONS = [
+    "Who denied the request?",
+    "What did Russia ask China for?",
+    "Where did Jake Sullivan meet Yang Jiechi?",
+    "How long did the meeting in Rome last?",
+    "What did Ned Price say about consequences?",
+]
+
+
+def assert_citations_verbatim(service: AnswerService, citations) -> None:
+    for citation in citations:
+        text = service.document_text(citation.doc_id)
+        assert text[citation.start : citation.end] == citation.quote
+        assert citation.quote.strip() == citation.quote and citation.quote
+
+
+def chroma_chunks(service: AnswerService) -> list[dict]:
+    return service._store._chunks.get(include=["metadatas"])["metadatas"]
+
+
+class EmbeddingCounter(BaseEventHandler):
+    calls: int = 0
+
+    def handle(self, event, **kwargs) -> None:
+        if isinstance(event, EmbeddingStartEvent):
+            self.calls += 1
+
+
+def test_who_denied_names_and_cites_both_spokesmen(shared_service: AnswerService):
+    answer = shared_service.ask("Who denied the request?")
+    assert not answer.abstained
+    assert "Liu Pengyu" in answer.answer
+    assert re.search(r"Dmitr[iy] Peskov", answer.answer)
+    quotes = {c.doc_id: c.quote for c in answer.citations}
+    assert any("Liu Pengyu" in c.quote for c in answer.citations)
+    assert any("Peskov" in c.quote for c in answer.citations)
+    assert {US_DOC, ITALY_DOC} <= set(quotes) or len(answer.citations) >= 2
+    for citation in answer.citations:
+        assert f"[{citation.n}]" in answer.answer
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_quotes_and_passages_are_verbatim_spans_at_their_offsets(shared_service: AnswerService, question: str):
+    answer = shared_service.ask(question)
+    assert not answer.abstained
+    assert answer.citations
+    assert_citations_verbatim(shared_service, answer.citations)
+    for passage in answer.passages:
+        assert shared_service.document_text(passage.doc_id)[passage.start : passage.end] == passage.text
+    scores = [p.score for p in answer.passages]
+    assert scores == sorted(scores, reverse=True)
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert markers == [c.n for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the 2018 World Cup?", "What is the recipe for pancakes?", "What is the capital of France?"],
+)
+def test_abstains_when_the_corpus_does_not_cover_the_question(shared_service: AnswerService, question: str):
+    answer = shared_service.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert "does not cover" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("  \n\t ", "empty"), ("x" * 5000, "limit")])
+def test_unaskable_questions_are_refused_clearly(shared_service: AnswerService, question: str, message: str):
+    with pytest.raises(QuestionError, match=message):
+        shared_service.ask(question)
+
+
+def test_control_characters_are_stripped_from_questions(shared_service: AnswerService):
+    answer = shared_service.ask("Who\x00 denied\x1b the request?")
+    assert answer.question == "Who denied the request?"
+
+
+def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
+    ids_before = sorted(service._store._chunks.get()["ids"])
+    counter = EmbeddingCounter()
+    dispatcher = get_dispatcher()
+    dispatcher.add_event_handler(counter)
+    try:
+        report = service.ingest()
+    finally:
+        dispatcher.event_handlers.remove(counter)
+    assert report.to_json() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []}
+    assert counter.calls == 0
+    assert sorted(service._store._chunks.get()["ids"]) == ids_before
+
+
+def test_a_changed_document_replaces_its_chunks(service: AnswerService):
+    path = service.settings.corpus_dir / f"{ITALY_DOC}.md"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n\nThe lighthouse keeper Ottavio Brambilla denied everything on Tuesday.\n",
+        encoding="utf-8",
+    )
+    report = service.ingest()
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
+    record = service._store.get("shared", ITALY_DOC)
+    metadatas = [m for m in chroma_chunks(service) if m["article_id"] == ITALY_DOC]
+    assert {m["content_hash"] for m in metadatas} == {record.content_hash}
+    assert len(metadatas) == record.chunks
+    assert sorted(m["ordinal"] for m in metadatas) == list(range(record.chunks))
+    bm25_ids = [c.chunk_id for c in service._snapshot.bm25.chunks]
+    assert len(bm25_ids) == len(set(bm25_ids)) == len(chroma_chunks(service))
+    answer = service.ask("Who is the lighthouse keeper?")
+    assert any("Ottavio Brambilla" in c.quote for c in answer.citations)
+    assert_citations_verbatim(service, answer.citations)
+
+
+def test_remove_purges_vectors_and_bm25(service: AnswerService):
+    assert service.remove(US_DOC)
+    assert all(m["article_id"] != US_DOC for m in chroma_chunks(service))
+    assert all(c.doc_id != US_DOC for c in service._snapshot.bm25.chunks)
+    assert [s.doc_id for s in service.sources()] == [ITALY_DOC]
+    answer = service.ask("Who is Liu Pengyu?")
+    assert all(c.doc_id != US_DOC for c in answer.citations)
+    assert all(p.doc_id != US_DOC for p in answer.passages)
+    assert not service.remove(US_DOC)
+
+
+def test_state_survives_a_restart_and_bm25_is_reused(service: AnswerService, embed_model):
+    fingerprint = service._snapshot.bm25.fingerprint
+    reopened = open_service(service.settings, embed_model)
+    assert reopened._snapshot.bm25.fingerprint == fingerprint
+    assert len(reopened._snapshot.bm25) == len(chroma_chunks(service))
+    assert reopened.ask("Who denied the request?").citations
+
+
+def test_bad_files_are_reported_and_the_rest_is_ingested(empty_service: AnswerService, tmp_path: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf body")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 16)
+    (folder / "empty.md").write_bytes(b"")
+    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "good.md").write_text("---\ntitle: Good news\n---\nThe bridge reopened on Friday after repairs.\n")
+    report = empty_service.ingest([folder])
+    assert report.added == 1
+    errors = {Path(e["path"]).name: e["error"] for e in report.errors}
+    assert set(errors) == {"broken.pdf", "binary.txt", "empty.md", "sheet.xlsx"}
+    assert "PDF" in errors["broken.pdf"] and "binary" in errors["binary.txt"]
+    assert "empty" in errors["empty.md"] and "unsupported" in errors["sheet.xlsx"]
+    assert [s.doc_id for s in empty_service.sources()] == ["good"]
+
+
+def test_a_file_deleted_from_an_ingested_folder_is_removed(service: AnswerService):
+    (service.settings.corpus_dir / f"{US_DOC}.md").unlink()
+    report = service.ingest()
+    assert (report.removed, report.unchanged) == (1, 1)
+    assert [s.doc_id for s in service.sources()] == [ITALY_DOC]
+
+
+def test_missing_path_is_an_error_entry(empty_service: AnswerService, tmp_path: Path):
+    report = empty_service.ingest([tmp_path / "nope"])
+    assert report.errors == [{"path": str(tmp_path / "nope"), "error": "no such file or directory"}]
+
+
+def test_first_use_ingests_the_corpus(empty_service: AnswerService):
+    assert empty_service.sources() == []
+    report = empty_service.ensure_corpus()
+    assert report is not None and report.added == 2
+    assert empty_service.ensure_corpus() is None
+
+
+def test_scopes_keep_documents_apart(service: AnswerService):
+    report = service.ingest_bytes(
+        b"The orchard cooperative in Valdora elected Marta Quell as its chair.", "orchard.txt", scope="guild-1"
+    )
+    assert report.added == 1
+    assert service.ask("Who chairs the orchard cooperative?", scopes=["shared"]).abstained
+    private = service.ask("Who chairs the orchard cooperative?", scopes=["shared", "guild-1"])
+    assert any("Marta Quell" in c.quote for c in private.citations)
+    assert "orchard" not in {s.doc_id for s in service.sources(["shared"])}
+    with pytest.raises(DocumentNotFound):
+        service.summarize_document("orchard", scopes=["shared"])
+
+
+def test_document_summary_cites_its_sentences_in_order(shared_service: AnswerService):
+    summary = shared_service.summarize_document(US_DOC)
+    assert not summary.abstained
+    assert 2 <= len(summary.citations) <= shared_service.settings.summary_sentences
+    assert_citations_verbatim(shared_service, summary.citations)
+    assert {c.doc_id for c in summary.citations} == {US_DOC}
+    starts = [c.start for c in summary.citations]
+    assert starts == sorted(starts)
+
+
+def test_topic_summary_and_unknown_topic(shared_service: AnswerService):
+    summary = shared_service.summarize_topic("the meeting between Sullivan and Yang Jiechi in Rome")
+    assert not summary.abstained and summary.citations
+    assert any("Rome" in c.quote for c in summary.citations)
+    assert_citations_verbatim(shared_service, summary.citations)
+    assert shared_service.summarize_topic("volcanic eruptions in Iceland").abstained
+
+
+def test_unknown_document_summary(shared_service: AnswerService):
+    with pytest.raises(DocumentNotFound):
+        shared_service.summarize_document("no-such-doc")
