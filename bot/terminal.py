@@ -122,5 +122,7 @@ class TerminalSession:
                     return
         else:
             for line in lines if lines is not None else sys.stdin:
+                if line.strip():
+                    self._console.print(f"[bold]> {escape(line.strip())}[/bold]")
                 if not self.handle(line):
                     return

@@ -1,0 +1,123 @@
+"""`citebot` commands, in process (sharing the session's embedder) and as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import retrieval.service
+from bot.cli import main
+from retrieval.documents import ArticleReader
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embed_model, capsys: pytest.CaptureFixture):
+    """Runs `citebot ARGS` in process on a private data dir; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(retrieval.service, "build_embed_model", lambda settings: embed_model)
+    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(CORPUS))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def test_ask_json_follows_the_contract(cli):
+    code, out, _ = cli("ask", "--json", "Who denied the request?")
+    assert code == 0
+    payload = json.loads(out)
+    assert list(payload) == ["question", "answer", "abstained", "backend", "citations", "passages", "timings_ms"]
+    assert payload["backend"] == "extractive" and payload["abstained"] is False
+    assert payload["citations"]
+    for citation in payload["citations"]:
+        assert list(citation) == ["n", "doc_id", "title", "url", "published", "quote", "start", "end"]
+    for passage in payload["passages"]:
+        assert list(passage) == ["doc_id", "title", "text", "score", "start", "end"]
+    assert list(payload["timings_ms"]) == ["retrieve", "answer", "total"]
+    reader = ArticleReader(max_bytes=10**7)
+    for citation in payload["citations"]:
+        stored = reader.read_path(CORPUS / f"{citation['doc_id']}.md").text
+        assert stored[citation["start"] : citation["end"]] == citation["quote"]
+    names = " ".join(c["quote"] for c in payload["citations"])
+    assert "Liu Pengyu" in names and "Peskov" in names
+
+
+def test_first_ask_on_an_empty_index_ingests_the_corpus(cli):
+    code, out, err = cli("ask", "How long did the meeting in Rome last?")
+    assert code == 0
+    assert "index was empty: ingested 2 documents" in err
+    assert "eight hours" in out and "[1]" in out
+
+
+def test_ingest_sources_remove_json(cli, tmp_path: Path):
+    code, out, _ = cli("ingest", "--json")
+    first = json.loads(out)
+    assert code == 0 and first["added"] == 2 and first["chunks"] > 0 and first["errors"] == []
+    assert json.loads(cli("ingest", "--json")[1]) == {
+        "added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []
+    }
+    sources = json.loads(cli("sources", "--json")[1])
+    assert [s["doc_id"] for s in sources] == [
+        "china-open-to-supplying-arms-to-russia",
+        "us-warns-allies-china-willing-to-support-russia",
+    ]
+    assert sum(s["chunks"] for s in sources) == first["chunks"]
+    assert {"doc_id", "title", "published", "chunks"} <= set(sources[0])
+    code, out, _ = cli("remove", "--json", "china-open-to-supplying-arms-to-russia")
+    assert code == 0 and json.loads(out)["removed"] is True
+    code, _, _ = cli("remove", "china-open-to-supplying-arms-to-russia")
+    assert code == 3
+
+
+def test_ingest_reports_bad_files(cli, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "note.odt").write_bytes(b"PK\x03\x04")
+    code, out, _ = cli("ingest", "--json", str(folder), str(tmp_path / "missing.md"))
+    report = json.loads(out)
+    assert code == 1
+    assert [Path(e["path"]).name for e in report["errors"]] == ["missing.md", "note.odt"]
+
+
+def test_summaries(cli):
+    code, out, _ = cli("summary", "--json", "us-warns-allies-china-willing-to-support-russia")
+    doc = json.loads(out)
+    assert code == 0 and doc["citations"] and not doc["abstained"]
+    assert list(doc) == ["subject", "summary", "abstained", "backend", "citations", "timings_ms"]
+    code, out, _ = cli("summary", "--topic", "sanctions against Moscow")
+    assert code == 0 and "[1]" in out
+    code, _, err = cli("summary", "no-such-document")
+    assert code == 3 and "No document" in err
+    assert cli("summary")[0] == 2
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "empty"), ("why? " * 400, "limit")])
+def test_bad_questions_exit_with_a_clear_message(cli, question: str, message: str):
+    code, out, err = cli("ask", question)
+    assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
+def test_run_without_a_token_answers_piped_lines(tmp_path: Path):
+    """The real console script, as `echo QUESTION | make run` uses it."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(CITEBOT_DATA_DIR=str(tmp_path / "data"), CITEBOT_CORPUS_DIR=str(CORPUS), HF_HUB_OFFLINE="1")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("citebot")), "run"],
+        input="Who denied the request?\n/sources\n/summary china-open-to-supplying-arms-to-russia\n",
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Liu Pengyu" in result.stdout and "Peskov" in result.stdout
+    assert "[1]" in result.stdout and "[2]" in result.stdout
+    assert "us-warns-allies-china-willing-to-support-russia" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,99 @@
+"""The commit protocol of `CorpusStore` on a real embedded Chroma, with hand-made vectors."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from llama_index.core.schema import TextNode
+
+from retrieval.store import CorpusStore, DocumentRecord, chunk_id
+
+
+def record(doc_id: str, text: str, content_hash: str, scope: str = "shared") -> DocumentRecord:
+    return DocumentRecord(scope=scope, doc_id=doc_id, title=doc_id.title(), content_hash=content_hash, text=text)
+
+
+def nodes_for(rec: DocumentRecord, parts: list[str]) -> list[TextNode]:
+    nodes, start = [], 0
+    for ordinal, part in enumerate(parts):
+        begin = rec.text.index(part, start)
+        nodes.append(
+            TextNode(
+                id_=chunk_id(rec.scope, rec.doc_id, rec.content_hash, ordinal),
+                text=part,
+                embedding=[1.0, float(ordinal), 0.5],
+                metadata={"scope": rec.scope, "article_id": rec.doc_id, "content_hash": rec.content_hash,
+                          "start": begin, "end": begin + len(part), "ordinal": ordinal},
+            )
+        )
+        start = begin
+    return nodes
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CorpusStore:
+    return CorpusStore.embedded(tmp_path / "chroma")
+
+
+def chunk_hashes(store: CorpusStore) -> list[str]:
+    return sorted(m["content_hash"] for m in store._chunks.get(include=["metadatas"])["metadatas"])
+
+
+def test_write_replace_and_remove(store: CorpusStore):
+    v1 = record("a", "One. Two.", "h1" * 8)
+    store.write_version(v1, nodes_for(v1, ["One.", "Two."]))
+    assert [r.doc_id for r in store.documents()] == ["a"]
+    assert store.get("shared", "a").chunks == 2
+    v2 = record("a", "Three.", "h2" * 8)
+    store.write_version(v2, nodes_for(v2, ["Three."]))
+    assert chunk_hashes(store) == ["h2" * 8]
+    assert [c.text for c in store.live_chunks()] == ["Three."]
+    assert store.remove("shared", "a")
+    assert store.documents() == [] and store.count_chunks() == 0
+    assert store.get("shared", "a") is None
+    assert not store.remove("shared", "a")
+
+
+def test_scopes_are_separate_documents(store: CorpusStore):
+    for scope in ("shared", "guild-9"):
+        rec = record("same-id", "Text here.", "h" * 16, scope)
+        store.write_version(rec, nodes_for(rec, ["Text here."]))
+    assert [(r.scope, r.doc_id) for r in store.documents()] == [("guild-9", "same-id"), ("shared", "same-id")]
+    assert [r.scope for r in store.documents(["guild-9"])] == ["guild-9"]
+    store.remove("guild-9", "same-id")
+    assert [c.scope for c in store.live_chunks()] == ["shared"]
+
+
+def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
+    """The state a kill between 'chunks written' and 'commit' leaves behind."""
+    v1 = record("a", "Old text.", "o" * 16)
+    store.write_version(v1, nodes_for(v1, ["Old text."]))
+    v2 = record("a", "New text.", "n" * 16)
+    store._put(replace(store.get("shared", "a"), pending_hash=v2.content_hash))
+    store.vector_store.add(nodes_for(v2, ["New text."]))
+    assert [c.text for c in store.live_chunks()] == ["Old text."]
+    assert store.live_hashes() == {"shared/a": "o" * 16}
+    assert store.recover() == 1
+    assert chunk_hashes(store) == ["o" * 16]
+    assert store.get("shared", "a").pending_hash == ""
+
+
+def test_a_new_document_killed_before_commit_leaves_nothing(store: CorpusStore):
+    fresh = record("b", "Brand new.", "b" * 16)
+    store._put(replace(fresh, content_hash="", pending_hash=fresh.content_hash))
+    store.vector_store.add(nodes_for(fresh, ["Brand new."]))
+    assert store.documents() == [] and store.live_chunks() == []
+    store.recover()
+    assert store.count_chunks() == 0 and store.get("shared", "b") is None
+
+
+def test_stale_chunks_after_commit_are_deleted_by_recover(store: CorpusStore):
+    """The state a kill between 'commit' and 'old chunks deleted' leaves behind."""
+    v1 = record("a", "Old text.", "o" * 16)
+    store.write_version(v1, nodes_for(v1, ["Old text."]))
+    v2 = record("a", "New text.", "n" * 16)
+    store.vector_store.add(nodes_for(v2, ["New text."]))
+    store._put(replace(v2, chunks=1, stale_hash=v1.content_hash))
+    assert [c.text for c in store.live_chunks()] == ["New text."]
+    store.recover()
+    assert chunk_hashes(store) == ["n" * 16]
