@@ -125,7 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:
     report = service.ensure_corpus(progress=_progress(err, quiet))
-    if report is not None and not quiet:
+    if report is None and not service.sources():
+        err.print(f"the index is empty and {service.settings.corpus_dir} is not a folder: "
+                  "add documents with `citebot ingest PATH`")
+    elif report is not None and not quiet:
         err.print(
             f"index was empty: ingested {report.added} documents ({report.chunks} chunks) "
             f"from {service.settings.corpus_dir}"
