@@ -57,9 +57,11 @@ class ExtractiveAnswerer:
         bm25: BM25Index,
     ) -> tuple[str, list[Citation], bool]:
         """(answer text, citations, abstained)."""
-        candidates = self._ranker.candidates_from_passages(passages, records)
-        scored = self._ranker.score(question, query_embedding, candidates, bm25)
-        chosen = [s for s in self._ranker.select(scored, self._max_sentences, self._min_score) if s.lexical > 0]
+        best = self._ranker.best_for_query(
+            question, query_embedding, passages, records, bm25,
+            limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7,
+        )
+        chosen = [s for s in best if s.lexical > 0]
         if not chosen:
             return NOT_COVERED, [], True
         text, citations = cite([s.candidate for s in chosen])
@@ -101,9 +103,10 @@ class ExtractiveSummarizer:
         records: dict[str, DocumentRecord],
         bm25: BM25Index,
     ) -> tuple[str, list[Citation], bool]:
-        candidates = self._ranker.candidates_from_passages(passages, records)
-        scored = self._ranker.score(topic, query_embedding, candidates, bm25)
-        chosen = self._ranker.select(scored, self._sentences, self._min_score, relative_floor=0.6)
+        chosen = self._ranker.best_for_query(
+            topic, query_embedding, passages, records, bm25,
+            limit=self._sentences, min_score=self._min_score, relative_floor=0.6,
+        )
         if not chosen:
             return NOT_COVERED, [], True
         in_order = sorted((s.candidate for s in chosen), key=lambda c: (c.record.key, c.start))

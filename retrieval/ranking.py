@@ -145,6 +145,22 @@ class SentenceRanker:
             scored.append(ScoredSentence(candidate, value, lexical, float(sem), emb))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 
+    def best_for_query(
+        self,
+        query: str,
+        query_embedding: Sequence[float],
+        passages: Sequence[Passage],
+        records: dict[str, DocumentRecord],
+        bm25: BM25Index,
+        limit: int,
+        min_score: float,
+        relative_floor: float,
+    ) -> list[ScoredSentence]:
+        """The retrieved passages' best sentences for `query`: score, then `select`."""
+        candidates = self.candidates_from_passages(passages, records)
+        scored = self.score(query, query_embedding, candidates, bm25)
+        return self.select(scored, limit, min_score, relative_floor)
+
     @staticmethod
     def select(
         scored: Sequence[ScoredSentence],
