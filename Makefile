@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 # torch is installed first and on its own: on machines with a local CPU wheel (or with
 # PIP_EXTRA_INDEX_URL pointing at the PyTorch CPU index) this avoids pulling the CUDA build.
 TORCH_SPEC ?= torch==2.13.0
+# llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores) the first time only: pip keeps the
+# built wheel in its cache (~/.cache/pip/wheels) and reuses it on every later install.
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
 .PHONY: install install-test run test clean
 

@@ -5,6 +5,7 @@ once and hands it to the command that runs.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot import terminal
 
     out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     service = AnswerService.from_settings(settings)
     wants_json = getattr(args, "json", False)
 
@@ -96,8 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         _ensure_corpus(service, err, wants_json)
         if args.command == "ask":
-            answer = service.ask(args.question)
+            if not wants_json and out.is_terminal and settings.llm_backend != "extractive":
+                answer = asyncio.run(terminal.stream_answer(out, service, args.question))
+            else:
+                answer = service.ask(args.question)
             _print_json(answer.to_json()) if wants_json else terminal.render_answer(out, answer)
+            terminal.render_fallback(err, answer.backend)
             return 0
         if args.command == "summary":
             if bool(args.doc_id) == bool(args.topic):
@@ -107,12 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 service.summarize_document(args.doc_id) if args.doc_id else service.summarize_topic(args.topic)
             )
             _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
+            terminal.render_fallback(err, result.backend)
             return 0
         if args.command == "run":
             if settings.discord_token is not None:
                 err.print("DISCORD_TOKEN is set, but the Discord bot is not part of this release yet: "
                           "running the terminal session instead.")
-            terminal.TerminalSession(service, out).run()
+            terminal.TerminalSession(service, out, err).run()
             return 0
     except QuestionError as exc:
         err.print(f"error: {exc}")

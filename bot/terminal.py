@@ -5,20 +5,24 @@ terminal is a faithful way to try citebot. Output goes through rich, which print
 stdout is not a terminal.
 """
 
+import asyncio
 import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
+from retrieval.extractive import BACKEND_NAME
+from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
-from retrieval.service import AnswerService, DocumentNotFound, QuestionError
+from retrieval.service import AnswerService, DocumentNotFound, QuestionError, Turn
 
 HELP = (
-    "Type a question about the articles, or:\n"
+    "Type a question about the articles (follow-ups use the conversation so far), or:\n"
     "  /summary DOC_ID     summary of one document\n"
     "  /summary TOPIC      what the corpus says about a topic\n"
     "  /sources            the documents you can ask about\n"
+    "  /new                start a new conversation\n"
     "  /help, /quit"
 )
 
@@ -38,6 +42,32 @@ def render_answer(console: Console, answer: CitedAnswer) -> None:
     console.print(
         f"[dim]{answer.backend} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
     )
+
+
+def render_fallback(console: Console, backend: str) -> None:
+    """One line on stderr when the LLM could not answer and the extractive backend did."""
+    prefix = f"{BACKEND_NAME} (fallback: "
+    if backend.startswith(prefix):
+        reason = backend.removeprefix(prefix).removesuffix(")")
+        console.print(f"[yellow]note:[/yellow] {escape(reason)}; answered extractively")
+
+
+async def stream_answer(
+    console: Console, service: AnswerService, question: str, history: Sequence[Turn] = ()
+) -> CitedAnswer:
+    """Print the LLM's text as it arrives, then return the checked answer for rendering."""
+    printed = 0
+    final: CitedAnswer | None = None
+    async for event in service.ask_stream(question, history=history):
+        if isinstance(event, PartialAnswer):
+            console.print(event.text[printed:], end="", markup=False, highlight=False)
+            printed = len(event.text)
+        else:
+            final = event
+    if printed:
+        console.print("\n[dim]── checked answer ──[/dim]")
+    assert final is not None
+    return final
 
 
 def render_summary(console: Console, summary: DocumentSummary) -> None:
@@ -72,9 +102,12 @@ def render_report(console: Console, report: IngestReport) -> None:
 class TerminalSession:
     """Answers each input line; `/`-commands mirror the Discord slash commands."""
 
-    def __init__(self, service: AnswerService, console: Console) -> None:
+    def __init__(self, service: AnswerService, console: Console, errors: Console, max_turns: int = 3) -> None:
         self._service = service
         self._console = console
+        self._errors = errors
+        self._history: list[Turn] = []
+        self._max_turns = max_turns
 
     def handle(self, line: str) -> bool:
         """Handle one line; False when the user asked to quit."""
@@ -91,12 +124,24 @@ class TerminalSession:
                 render_sources(self._console, self._service.sources())
             elif command == "/summary":
                 self._summary(argument.strip())
+            elif command == "/new":
+                self._history.clear()
             else:
-                render_answer(self._console, self._service.ask(line))
+                self._ask(line)
         except (QuestionError, DocumentNotFound) as exc:
             self._console.print(f"[red]{escape(str(exc))}[/red]")
         self._console.print()
         return True
+
+    def _ask(self, question: str) -> None:
+        if self._service.settings.llm_backend != "extractive" and self._console.is_terminal:
+            answer = asyncio.run(stream_answer(self._console, self._service, question, self._history))
+        else:
+            answer = self._service.ask(question, history=self._history)
+        render_answer(self._console, answer)
+        render_fallback(self._errors, answer.backend)
+        if not answer.abstained:
+            self._history = [*self._history, (question, answer.answer)][-self._max_turns :]
 
     def _summary(self, argument: str) -> None:
         if not argument:
@@ -104,9 +149,11 @@ class TerminalSession:
             return
         known = {info.doc_id for info in self._service.sources()}
         if argument in known:
-            render_summary(self._console, self._service.summarize_document(argument))
+            summary = self._service.summarize_document(argument)
         else:
-            render_summary(self._console, self._service.summarize_topic(argument))
+            summary = self._service.summarize_topic(argument)
+        render_summary(self._console, summary)
+        render_fallback(self._errors, summary.backend)
 
     def run(self, lines: Iterable[str] | None = None) -> None:
         """Interactive prompt on a terminal; otherwise answer every line of `lines`/stdin and stop."""

@@ -1,15 +1,17 @@
 """`AnswerService`: the one object the CLI and the bot talk to.
 
 It is built once from settings (`AnswerService.from_settings`, the composition root of the retrieval
-layer) and owns the store, the embedder, the BM25 index and the extractive backends. Reads work on
-an immutable snapshot (BM25 index + live document hashes) swapped atomically after every write, so
+layer) and owns the store, the embedder, the BM25 index, the extractive backends and, when one is
+configured, the LLM backend (built on first use) with its citation checker. Reads work on an
+immutable snapshot (BM25 index + live document hashes) swapped atomically after every write, so
 questions can be answered from several threads while an ingest runs.
 """
 
+import asyncio
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +22,11 @@ from llama_index.core.schema import QueryBundle
 from retrieval.bm25 import BM25Index, fingerprint
 from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import BACKEND_NAME, ExtractiveAnswerer, ExtractiveSummarizer
+from retrieval.generation.answerer import LLMAnswerer, PartialAnswer
+from retrieval.generation.backends import LLMError, build_backend
+from retrieval.generation.citations import CitationChecker
 from retrieval.ingest import ChunkEmbedder, Ingestor, ProgressCallback
-from retrieval.models import CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
+from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
 from retrieval.ranking import SentenceRanker
 from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
@@ -29,6 +34,9 @@ from retrieval.store import CorpusStore, DocumentRecord, record_key
 
 SHARED_SCOPE = "shared"
 """Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
+
+Turn = tuple[str, str]
+"""One earlier (question, answer) exchange of a conversation."""
 
 
 class QuestionError(ValueError):
@@ -52,6 +60,14 @@ def build_embed_model(settings: RetrievalSettings) -> BaseEmbedding:
     return HuggingFaceEmbedding(
         model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu"
     )
+
+
+async def _last(stream: AsyncIterator[PartialAnswer | CitedAnswer]) -> CitedAnswer:
+    final = None
+    async for event in stream:
+        final = event
+    assert isinstance(final, CitedAnswer)
+    return final
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -81,6 +97,9 @@ class AnswerService:
         ranker = SentenceRanker(embed_model)
         self._answerer = ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score)
         self._summarizer = ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score)
+        self.citation_checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
+        self._llm_answerer: LLMAnswerer | None = None
+        self._llm_problem = ""
         self._write_lock = threading.RLock()
         self._store.recover()
         self._snapshot = self._load_snapshot()
@@ -147,24 +166,62 @@ class AnswerService:
             for r in self._store.documents(scopes)
         ]
 
-    def ask(self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> CitedAnswer:
-        """A cited answer from the documents in `scopes`, or an abstention."""
+    def ask(
+        self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()
+    ) -> CitedAnswer:
+        """A cited answer from the documents in `scopes`, or an abstention (blocking)."""
+        return asyncio.run(_last(self.ask_stream(question, scopes, history)))
+
+    async def ask_stream(
+        self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()
+    ) -> AsyncIterator[PartialAnswer | CitedAnswer]:
+        """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
+
+        `history` holds earlier (question, answer) turns of the conversation: an LLM rewrites the
+        follow-up into a standalone query, the extractive backend widens the query with the last
+        question. A failing LLM never fails the request: the extractive backend answers and
+        `backend` says why.
+        """
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         snapshot = self._snapshot
-        embedding = self._embed_model.get_query_embedding(question)
-        passages, records = self._retrieve(question, embedding, scopes, snapshot)
+        llm, llm_problem = self._llm()
+        query = question
+        if history:
+            query = f"{history[-1][0]} {question}"
+            if llm is not None:
+                try:
+                    query = await llm.rewrite_follow_up(history, question)
+                except LLMError:
+                    pass
+        embedding = await asyncio.to_thread(self._embed_model.get_query_embedding, query)
+        passages, records = await asyncio.to_thread(self._retrieve, query, embedding, scopes, snapshot)
         retrieved = time.perf_counter()
-        answer, citations, abstained = self._answerer.answer(
-            question, embedding, passages, records, snapshot.bm25
-        )
+        result: tuple[str, list[Citation], bool, str] | None = None
+        if llm is not None and passages:
+            try:
+                async for event in llm.stream_answer(query, passages, records, snapshot.bm25):
+                    if isinstance(event, PartialAnswer):
+                        yield event
+                    elif event.citations:
+                        result = (event.text, event.citations, False, llm.backend.name)
+                    else:
+                        llm_problem = "llm citations unsupported"
+            except LLMError as exc:
+                llm_problem = str(exc)
+        if result is None:
+            text, citations, abstained = await asyncio.to_thread(
+                self._answerer.answer, query, embedding, passages, records, snapshot.bm25
+            )
+            backend = f"{BACKEND_NAME} (fallback: {llm_problem})" if llm_problem else BACKEND_NAME
+            result = (text, citations, abstained, backend)
         finished = time.perf_counter()
-        return CitedAnswer(
+        yield CitedAnswer(
             question=question,
-            answer=answer,
-            abstained=abstained,
-            backend=BACKEND_NAME,
-            citations=citations,
+            answer=result[0],
+            abstained=result[2],
+            backend=result[3],
+            citations=result[1],
             passages=passages,
             timings_ms={
                 "retrieve": (retrieved - started) * 1000,
@@ -174,19 +231,31 @@ class AnswerService:
         )
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
+        """A cited summary of one document: the LLM's (map-reduce) when configured, else extractive."""
         started = time.perf_counter()
         record = self._find_document(doc_id, scopes)
-        text, citations = self._summarizer.summarize_document(record)
+        snapshot = self._snapshot
+        passages = [
+            self._passage(record, chunk.chunk_id, chunk.start, chunk.end, 0.0)
+            for chunk in sorted(snapshot.bm25.chunks, key=lambda c: c.start)
+            if (chunk.scope, chunk.doc_id) == (record.scope, record.doc_id)
+        ]
+        llm_result, backend = self._llm_summary(record.title, passages, {record.key: record}, snapshot)
+        if llm_result is not None:
+            text, citations = llm_result
+        else:
+            text, citations = self._summarizer.summarize_document(record)
         return DocumentSummary(
             subject=record.title,
             summary=text,
             abstained=False,
-            backend=BACKEND_NAME,
+            backend=backend,
             citations=citations,
             timings_ms={"total": (time.perf_counter() - started) * 1000},
         )
 
     def summarize_topic(self, topic: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
+        """What the documents in `scopes` say about `topic`, cited; abstains when they say nothing."""
         started = time.perf_counter()
         topic = clean_question(topic, self.settings.max_question_chars)
         snapshot = self._snapshot
@@ -195,11 +264,16 @@ class AnswerService:
         text, citations, abstained = self._summarizer.summarize_topic(
             topic, embedding, passages, records, snapshot.bm25
         )
+        backend = BACKEND_NAME
+        if not abstained:
+            llm_result, backend = self._llm_summary(topic, passages, records, snapshot)
+            if llm_result is not None:
+                text, citations = llm_result
         return DocumentSummary(
             subject=topic,
             summary=text,
             abstained=abstained,
-            backend=BACKEND_NAME,
+            backend=backend,
             citations=citations,
             timings_ms={"total": (time.perf_counter() - started) * 1000},
         )
@@ -217,6 +291,50 @@ class AnswerService:
                 return record
         raise DocumentNotFound(f"No document with id {doc_id!r}. `sources` lists the ids.")
 
+    def _llm(self) -> tuple[LLMAnswerer | None, str]:
+        """The LLM answerer, built on first use; or None and why not (empty: extractive configured)."""
+        if self.settings.llm_backend == "extractive":
+            return None, ""
+        with self._write_lock:
+            if self._llm_answerer is None and not self._llm_problem:
+                try:
+                    backend = build_backend(self.settings)
+                    if backend is not None:
+                        self._llm_answerer = LLMAnswerer(backend, self.citation_checker, self.settings)
+                except LLMError as exc:
+                    self._llm_problem = str(exc)
+        return self._llm_answerer, self._llm_problem
+
+    def _llm_summary(
+        self, subject: str, passages: Sequence[Passage], records: dict[str, DocumentRecord], snapshot: _Snapshot
+    ) -> tuple[tuple[str, list[Citation]] | None, str]:
+        """The LLM's checked summary and the backend name, or None and the fallback label."""
+        llm, problem = self._llm()
+        if llm is not None and passages:
+            try:
+                checked = asyncio.run(llm.summarize(subject, passages, records, snapshot.bm25))
+                if checked.citations:
+                    return (checked.text, checked.citations), llm.backend.name
+                problem = "llm citations unsupported"
+            except LLMError as exc:
+                problem = str(exc)
+        return None, f"{BACKEND_NAME} (fallback: {problem})" if problem else BACKEND_NAME
+
+    @staticmethod
+    def _passage(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:
+        return Passage(
+            chunk_id=chunk_id,
+            scope=record.scope,
+            doc_id=record.doc_id,
+            title=record.title,
+            text=record.text[start:end],
+            score=score,
+            start=start,
+            end=end,
+            published=record.published,
+            url=record.url,
+        )
+
     def _retrieve(
         self, query: str, embedding: list[float], scopes: Sequence[str], snapshot: _Snapshot
     ) -> tuple[list[Passage], dict[str, DocumentRecord]]:
@@ -233,20 +351,8 @@ class AnswerService:
             record = records.get(key)
             if record is None or record.content_hash != snapshot.live.get(key):
                 continue
-            start, end = hit.node.start_char_idx, hit.node.end_char_idx
             passages.append(
-                Passage(
-                    chunk_id=hit.node.node_id,
-                    scope=record.scope,
-                    doc_id=record.doc_id,
-                    title=record.title,
-                    text=record.text[start:end],
-                    score=hit.score or 0.0,
-                    start=start,
-                    end=end,
-                    published=record.published,
-                    url=record.url,
-                )
+                self._passage(record, hit.node.node_id, hit.node.start_char_idx, hit.node.end_char_idx, hit.score or 0.0)
             )
         return passages, records
 

@@ -6,8 +6,9 @@ retrieval layer never sees a Discord field.
 """
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,3 +39,17 @@ class RetrievalSettings(BaseSettings):
     summary_sentences: int = Field(4, ge=1, le=12)
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
+
+    llm_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_model: str = "local-model"
+    llm_gguf_path: Path | None = None
+    llm_chat_format: str | None = None
+    llm_threads: int | None = Field(None, ge=1)
+    llm_context_window: int = Field(4096, ge=256)
+    llm_max_tokens: int = Field(384, ge=16)
+    llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
+    llm_timeout: float = Field(60.0, gt=0, description="seconds for one whole LLM request")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="retries on HTTP 429 and 5xx only")
+    citation_min_support: float = Field(0.70, ge=0.0, le=1.0, description="measured: docs/citations.md")

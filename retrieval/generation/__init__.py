@@ -1,0 +1,1 @@
+"""Answers and summaries written by an LLM, then checked against the passages they cite."""

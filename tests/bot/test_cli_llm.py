@@ -1,0 +1,63 @@
+"""`citebot ask` with both LLM backends, as a user runs it (the real console script)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from retrieval.documents import ArticleReader
+from tests.conftest import CORPUS, LLM_API_KEY
+
+pytestmark = pytest.mark.slow
+
+
+def citebot(tmp_path: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "DISCORD_"))}
+    environment.update(CITEBOT_DATA_DIR=str(tmp_path / "data"), CITEBOT_CORPUS_DIR=str(CORPUS),
+                       HF_HUB_OFFLINE="1", LLM_TEMPERATURE="0", LLM_MAX_TOKENS="96", **env)
+    return subprocess.run([str(Path(sys.executable).with_name("citebot")), *args], input=stdin,
+                          capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=600)
+
+
+def assert_cited_json(result: subprocess.CompletedProcess, backend: str) -> dict:
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["backend"] in (backend, "extractive (fallback: llm citations unsupported)")
+    assert payload["citations"]
+    reader = ArticleReader(max_bytes=10**7)
+    for citation in payload["citations"]:
+        text = reader.read_path(CORPUS / f"{citation['doc_id']}.md").text
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+        assert f"[{citation['n']}]" in payload["answer"]
+    return payload
+
+
+def test_ask_through_a_llama_cpp_server(tmp_path: Path, llama_server):
+    result = citebot(tmp_path, "ask", "--json", "Who denied the request?", LLM_BACKEND="openai",
+                     LLM_BASE_URL=llama_server.url, LLM_API_KEY=LLM_API_KEY, LLM_MODEL="gemma")
+    assert_cited_json(result, "openai")
+
+
+def test_ask_with_the_model_in_process(tmp_path: Path, gguf_path: Path):
+    result = citebot(tmp_path, "ask", "--json", "Who denied the request?", LLM_BACKEND="llamacpp",
+                     LLM_GGUF_PATH=str(gguf_path), LLM_CHAT_FORMAT="gemma", LLM_CONTEXT_WINDOW="2048")
+    assert_cited_json(result, "llamacpp")
+
+
+def test_dead_llm_is_one_line_on_stderr_and_an_extractive_answer(tmp_path: Path):
+    result = citebot(tmp_path, "ask", "Who denied the request?", LLM_BACKEND="openai",
+                     LLM_BASE_URL="http://127.0.0.1:9/v1", LLM_TIMEOUT="5")
+    assert result.returncode == 0
+    assert "note: cannot reach the LLM at http://127.0.0.1:9/v1 (is the server running?); answered extractively" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Liu Pengyu" in result.stdout
+
+
+def test_terminal_session_follow_up_uses_the_previous_question(tmp_path: Path):
+    result = citebot(tmp_path, "run", stdin="Who denied the request?\nand what did the Kremlin say?\n")
+    assert result.returncode == 0, result.stderr
+    follow_up = result.stdout.split("> and what did the Kremlin say?", 1)[1]
+    assert "Peskov" in follow_up
