@@ -25,6 +25,7 @@ from retrieval.extractive import BACKEND_NAME, ExtractiveAnswerer, ExtractiveSum
 from retrieval.generation.answerer import LLMAnswerer, PartialAnswer
 from retrieval.generation.backends import LLMError, build_backend
 from retrieval.generation.citations import CitationChecker
+from retrieval.generation.prompts import NO_ANSWER
 from retrieval.ingest import ChunkEmbedder, Ingestor, ProgressCallback
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
 from retrieval.ranking import SentenceRanker
@@ -100,6 +101,7 @@ class AnswerService:
         self.citation_checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
         self._llm_answerer: LLMAnswerer | None = None
         self._llm_problem = ""
+        self._llm_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._store.recover()
         self._snapshot = self._load_snapshot()
@@ -199,12 +201,16 @@ class AnswerService:
         retrieved = time.perf_counter()
         result: tuple[str, list[Citation], bool, str] | None = None
         if llm is not None and passages:
+            raw = ""
             try:
                 async for event in llm.stream_answer(query, passages, records, snapshot.bm25):
                     if isinstance(event, PartialAnswer):
+                        raw = event.text
                         yield event
                     elif event.citations:
                         result = (event.text, event.citations, False, llm.backend.name)
+                    elif NO_ANSWER.lower() in raw.lower():
+                        llm_problem = "the llm found no answer in the passages"
                     else:
                         llm_problem = "llm citations unsupported"
             except LLMError as exc:
@@ -295,7 +301,7 @@ class AnswerService:
         """The LLM answerer, built on first use; or None and why not (empty: extractive configured)."""
         if self.settings.llm_backend == "extractive":
             return None, ""
-        with self._write_lock:
+        with self._llm_lock:
             if self._llm_answerer is None and not self._llm_problem:
                 try:
                     backend = build_backend(self.settings)

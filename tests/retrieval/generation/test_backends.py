@@ -255,3 +255,15 @@ def test_429_then_success_is_retried(llm_service_factory):
     assert answer.answer == "Liu Pengyu, the spokesman for the Chinese embassy, denied the request. [1]"
     assert "Liu Pengyu" in answer.citations[0].quote
     assert_verified(service, answer)
+
+
+def test_an_llm_that_finds_no_answer_is_reported_as_such(llm_service_factory):
+    fault = FaultyOpenAI([(200, {"Content-Type": "text/event-stream"},
+                           sse("The passages do not answer ", "this question."))])
+    try:
+        service = llm_service_factory(llm_backend="openai", llm_base_url=fault.url)
+        answer = service.ask("Who won the 2018 World Cup?")
+    finally:
+        fault.close()
+    assert answer.backend == "extractive (fallback: the llm found no answer in the passages)"
+    assert answer.abstained and answer.citations == []
