@@ -28,8 +28,10 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# With a DISCORD_TOKEN (environment or .env) this runs the bot; without one, the terminal session.
 run: install
-	$(BIN)/citebot run
+	@if [ -n "$$DISCORD_TOKEN" ] || grep -qsE '^DISCORD_TOKEN=.+' .env; then \
+		$(BIN)/citebot run; else $(BIN)/citebot chat; fi
 
 test: install-test
 	$(BIN)/python -m pytest

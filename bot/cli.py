@@ -56,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id")
     remove.add_argument("--json", action="store_true")
 
-    commands.add_parser("run", help="run the bot (a terminal session when no DISCORD_TOKEN is set)")
+    commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    commands.add_parser("chat", help="a terminal session: questions, /summary, /sources, as in Discord")
+    sync = commands.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN)")
+    sync.add_argument("--guild", type=int, help="sync to one server only (instant) instead of globally")
     return parser
 
 
@@ -68,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     _quiet_model_loading()
+    if args.command in ("run", "sync") and settings.discord_token is None:
+        print("error: DISCORD_TOKEN is not set (in the environment or .env); "
+              "`citebot chat` runs the terminal session instead", file=sys.stderr)
+        return EXIT_USAGE
 
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError
 
@@ -114,12 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
             terminal.render_fallback(err, result.backend)
             return 0
-        if args.command == "run":
-            if settings.discord_token is not None:
-                err.print("DISCORD_TOKEN is set, but the Discord bot is not part of this release yet: "
-                          "running the terminal session instead.")
+        if args.command == "chat":
             terminal.TerminalSession(service, out, err).run()
             return 0
+        if args.command in ("run", "sync"):
+            return _discord(args, settings, service, err)
     except QuestionError as exc:
         err.print(f"error: {exc}")
         return EXIT_USAGE
@@ -127,6 +133,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"error: {exc}")
         return EXIT_NOT_FOUND
     return EXIT_USAGE
+
+
+def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Console) -> int:
+    """Run the bot or sync its commands; every way Discord can refuse us is one line, exit 1."""
+    import aiohttp
+    import discord
+
+    from bot import create_bot
+
+    bot = create_bot(settings, service)
+    token = settings.discord_token.get_secret_value()
+    try:
+        if args.command == "sync":
+            synced = asyncio.run(_sync(bot, token, args.guild))
+            where = f"to server {args.guild}" if args.guild else "globally (may take up to an hour to appear)"
+            err.print(f"synced {len(synced)} commands {where}: {', '.join('/' + c.name for c in synced)}")
+        else:
+            discord.utils.setup_logging()
+            asyncio.run(bot.start(token))
+    except discord.LoginFailure:
+        err.print("error: Discord rejected DISCORD_TOKEN; copy the bot token from the Developer Portal (Bot → Reset Token)")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        err.print("error: ASK_CHANNEL_IDS needs the Message Content intent; enable it in the Developer Portal "
+                  "(Bot → Privileged Gateway Intents) or unset ASK_CHANNEL_IDS")
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:
+        err.print(f"error: cannot reach Discord: {' '.join(str(exc).split()) or type(exc).__name__}")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+async def _sync(bot: Any, token: str, guild_id: int | None) -> list:
+    import discord
+
+    async with bot:
+        await bot.login(token)
+        if guild_id is None:
+            return await bot.tree.sync()
+        guild = discord.Object(guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        return await bot.tree.sync(guild=guild)
 
 
 def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:

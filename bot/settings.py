@@ -1,6 +1,9 @@
 """The one settings object of a running citebot: retrieval settings plus the bot's own."""
 
-from pydantic import SecretStr
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from retrieval.settings import RetrievalSettings
 
@@ -9,3 +12,17 @@ class Settings(RetrievalSettings):
     """Read from the environment and `.env`; every field is listed in `.env.example`."""
 
     discord_token: SecretStr | None = None
+    ask_channel_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    max_upload_bytes: int = Field(2_000_000, ge=1)
+    ask_cooldown_seconds: float = Field(10.0, ge=0)
+    max_concurrent_questions: int = Field(2, ge=1, le=32)
+    shards: Literal["auto"] | None = None
+
+    @field_validator("ask_channel_ids", "admin_role_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`ASK_CHANNEL_IDS=123,456` as people write it in a .env file."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value

@@ -118,3 +118,30 @@ def llm_service_factory(tmp_path: Path, embed_model):
         return service
 
     return build
+
+
+# Discord: the real discord.py client of `create_bot`, driven through SimCord's emulated Discord.
+
+
+@pytest.fixture
+def bot_overrides() -> dict:
+    """Settings a test module changes for its bot (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def bot_service(tmp_path: Path, corpus_copy: Path, embed_model, bot_overrides: dict) -> AnswerService:
+    from bot.settings import Settings
+
+    values = {"ask_cooldown_seconds": 0.0, **bot_overrides}
+    settings = Settings(_env_file=None, data_dir=tmp_path / "bot-data", corpus_dir=corpus_copy, **values)
+    service = open_service(settings, embed_model)
+    service.ingest()
+    return service
+
+
+@pytest.fixture
+def simcord_bot(bot_service: AnswerService):
+    from bot import create_bot
+
+    return create_bot(bot_service.settings, bot_service)

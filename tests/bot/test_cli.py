@@ -107,12 +107,12 @@ def test_bad_questions_exit_with_a_clear_message(cli, question: str, message: st
     assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
-def test_run_without_a_token_answers_piped_lines(tmp_path: Path):
-    """The real console script, as `echo QUESTION | make run` uses it."""
+def test_chat_answers_piped_lines(tmp_path: Path):
+    """The real console script, as `echo QUESTION | make run` uses it without a token."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(CITEBOT_DATA_DIR=str(tmp_path / "data"), CITEBOT_CORPUS_DIR=str(CORPUS), HF_HUB_OFFLINE="1")
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("citebot")), "run"],
+        [str(Path(sys.executable).with_name("citebot")), "chat"],
         input="Who denied the request?\n/sources\n/summary china-open-to-supplying-arms-to-russia\n",
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )

@@ -57,7 +57,7 @@ def test_dead_llm_is_one_line_on_stderr_and_an_extractive_answer(tmp_path: Path)
 
 
 def test_terminal_session_follow_up_uses_the_previous_question(tmp_path: Path):
-    result = citebot(tmp_path, "run", stdin="Who denied the request?\nand what did the Kremlin say?\n")
+    result = citebot(tmp_path, "chat", stdin="Who denied the request?\nand what did the Kremlin say?\n")
     assert result.returncode == 0, result.stderr
     follow_up = result.stdout.split("> and what did the Kremlin say?", 1)[1]
     assert "Peskov" in follow_up

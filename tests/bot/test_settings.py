@@ -27,3 +27,18 @@ def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch):
     assert settings.top_k == 7
     assert settings.data_dir == Path("/srv/citebot")
     assert settings.discord_token.get_secret_value() == "abc"
+
+
+def test_shards_auto_builds_an_auto_sharded_bot(tmp_path: Path, service):
+    from discord.ext import commands
+
+    from bot import create_bot
+
+    sharded = create_bot(Settings(_env_file=None, data_dir=tmp_path / "a", shards="auto"), service)
+    single = create_bot(Settings(_env_file=None, data_dir=tmp_path / "b"), service)
+    assert isinstance(sharded, commands.AutoShardedBot)
+    assert not isinstance(single, commands.AutoShardedBot)
+    assert sharded.allowed_mentions.everyone is False and sharded.allowed_mentions.roles is False
+    assert not single.intents.message_content
+    with_channels = create_bot(Settings(_env_file=None, data_dir=tmp_path / "c", ask_channel_ids="1,2"), service)
+    assert with_channels.intents.message_content

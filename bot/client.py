@@ -1,0 +1,90 @@
+"""The bot: a `commands.Bot` carrying the services its cogs use, and `create_bot`, which builds it.
+
+The bot itself holds no logic: it wires the answer service (constructed once, outside), the bot's
+SQLite store and the question gate into the cogs under `bot/exts/`.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import discord
+from discord.ext import commands
+
+from bot.limits import QuestionGate
+from bot.settings import Settings
+from bot.storage import BotStore
+from retrieval.service import SHARED_SCOPE, AnswerService
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.exts.core.errors",
+    "bot.exts.core.sync",
+    "bot.exts.ask.ask",
+    "bot.exts.summary.summary",
+    "bot.exts.sources.sources",
+    "bot.exts.admin.documents",
+)
+
+
+def guild_scope(guild_id: int) -> str:
+    """The corpus scope of one guild's uploads."""
+    return f"guild-{guild_id}"
+
+
+def visible_scopes(guild_id: int | None) -> list[str]:
+    """What a guild may read: the shared corpus and its own uploads (DMs: the shared corpus)."""
+    return [SHARED_SCOPE] if guild_id is None else [SHARED_SCOPE, guild_scope(guild_id)]
+
+
+@dataclass
+class BotServices:
+    settings: Settings
+    answers: AnswerService
+    store: BotStore
+    gate: QuestionGate
+
+
+class Citebot(commands.Bot):
+    """discord.py's Bot plus `services`; cogs reach everything through it."""
+
+    def __init__(self, services: BotServices, **options) -> None:
+        super().__init__(**options)
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+
+    async def close(self) -> None:
+        await super().close()
+        self.services.store.close()
+
+
+class ShardedCitebot(Citebot, commands.AutoShardedBot):
+    """`SHARDS=auto`: Discord tells the bot how many shards to run."""
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """Mentions and replies work without privileged intents; ASK_CHANNEL_IDS needs message content."""
+    intents = discord.Intents.default()
+    intents.message_content = bool(settings.ask_channel_ids)
+    return intents
+
+
+def create_bot(settings: Settings, answers: AnswerService) -> commands.Bot:
+    """The configured, unconnected bot for these settings and this answer service."""
+    services = BotServices(
+        settings=settings,
+        answers=answers,
+        store=BotStore(settings.data_dir / "bot.sqlite"),
+        gate=QuestionGate(settings.max_concurrent_questions, settings.ask_cooldown_seconds),
+    )
+    cls = ShardedCitebot if settings.shards == "auto" else Citebot
+    return cls(
+        services,
+        command_prefix=commands.when_mentioned,
+        intents=intents_for(settings),
+        allowed_mentions=discord.AllowedMentions.none(),
+        help_command=None,
+    )

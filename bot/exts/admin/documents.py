@@ -1,0 +1,125 @@
+"""Admin commands: `/upload` a document into this guild's corpus, `/remove` one of its uploads.
+
+Admin means the Manage Server permission or a role in ADMIN_ROLE_IDS, checked here in code:
+`default_permissions` only decides who sees the command by default, and server owners can change it.
+Uploads go to the guild's own scope, so no other guild can retrieve, list or summarise them.
+"""
+
+import asyncio
+from pathlib import PurePath
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BotServices, guild_scope
+from bot.exts.core.errors import NotAdmin
+from bot.exts.documents_common import document_choices
+from retrieval.documents import SUPPORTED_SUFFIXES
+from retrieval.models import IngestReport
+
+
+
+def is_corpus_admin() -> app_commands.check:
+    async def predicate(interaction: discord.Interaction) -> bool:
+        member = interaction.user
+        if not isinstance(member, discord.Member):
+            raise NotAdmin("Documents are managed inside a server.")
+        admin_roles = set(interaction.client.services.settings.admin_role_ids)
+        if member.guild_permissions.manage_guild or admin_roles & {role.id for role in member.roles}:
+            return True
+        raise NotAdmin("Only server admins (Manage Server, or an admin role) can change the documents.")
+
+    return app_commands.check(predicate)
+
+
+def describe_report(report: IngestReport, name: str) -> str:
+    if report.errors:
+        return f"❌ {name} was not added: {report.errors[0]['error']}."
+    doc_id = report.doc_ids[0]
+    if report.unchanged:
+        return f"✅ `{doc_id}` is unchanged: this content is already indexed."
+    verb = "Updated" if report.updated else "Added"
+    return f"✅ {verb} `{doc_id}`: {report.chunks} chunks indexed. Ask about it with /ask."
+
+
+class ConfirmRemoval(discord.ui.View):
+    def __init__(self, services: BotServices, doc_id: str, scope: str, owner_id: int) -> None:
+        super().__init__(timeout=120)
+        self._services, self._doc_id, self._scope, self._owner_id = services, doc_id, scope, owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self._owner_id
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        removed = await asyncio.to_thread(self._services.answers.remove, self._doc_id, self._scope)
+        text = f"🗑️ Removed `{self._doc_id}` and all its passages." if removed else f"`{self._doc_id}` was already gone."
+        self.stop()
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing removed.", view=None)
+
+
+class Documents(commands.Cog):
+    def __init__(self, services: BotServices) -> None:
+        self.services = services
+
+    @app_commands.command(name="upload", description="Add a document (.txt .md .html .pdf) to this server's corpus.")
+    @app_commands.describe(file="The document", title="Title to show (default: from the file)", url="Where it was published")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @is_corpus_admin()
+    async def upload(
+        self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None, url: str | None = None
+    ) -> None:
+        name = PurePath(file.filename).name
+        suffix = PurePath(name).suffix.lower()
+        limit = self.services.settings.max_upload_bytes
+        if suffix not in SUPPORTED_SUFFIXES:
+            await interaction.response.send_message(
+                f"❌ {name}: unsupported file type; upload one of {' '.join(SUPPORTED_SUFFIXES)}.", ephemeral=True
+            )
+            return
+        if file.size > limit:
+            await interaction.response.send_message(
+                f"❌ {name} is {file.size:,} bytes; the upload limit is {limit:,} bytes.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        progress = await interaction.followup.send(f"⏳ Reading {name}…", ephemeral=True, wait=True)
+        data = await file.read()
+        await progress.edit(content=f"⏳ Indexing {name} ({len(data):,} bytes)…")
+        report = await asyncio.to_thread(
+            self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
+            {"title": title or "", "url": url or ""},
+        )
+        await progress.edit(content=describe_report(report, name))
+
+    @app_commands.command(name="remove", description="Remove a document this server uploaded.")
+    @app_commands.describe(document="The uploaded document to remove")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @is_corpus_admin()
+    async def remove(self, interaction: discord.Interaction, document: str) -> None:
+        scope = guild_scope(interaction.guild_id)
+        owned = {s.doc_id for s in await asyncio.to_thread(self.services.answers.sources, [scope])}
+        if document not in owned:
+            await interaction.response.send_message(f"This server has no uploaded document `{document}`.", ephemeral=True)
+            return
+        view = ConfirmRemoval(self.services, document, scope, interaction.user.id)
+        await interaction.response.send_message(f"Remove `{document}` and all its passages?", view=view, ephemeral=True)
+
+    @remove.autocomplete("document")
+    async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        sources = await asyncio.to_thread(self.services.answers.sources, [guild_scope(interaction.guild_id)])
+        return document_choices(sources, current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Documents(bot.services))

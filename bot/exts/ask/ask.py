@@ -1,0 +1,148 @@
+"""Asking: `/ask`, a message that mentions the bot, a reply to one of its answers (a follow-up in
+that conversation), and every message in `ASK_CHANNEL_IDS`.
+
+The cog parses the request, waits for a slot in the question gate, streams the answer service's
+result into a message (edited at most every 1.5 s while an LLM writes) and renders the final,
+checked answer with its citations and buttons.
+"""
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BotServices, visible_scopes
+from bot.exts.ask.views import AnswerView
+from bot.rendering import answer_messages, passages_payload, streaming_content
+from retrieval.generation.answerer import PartialAnswer
+from retrieval.models import CitedAnswer
+from retrieval.service import QuestionError, clean_question
+
+EDIT_INTERVAL_SECONDS = 1.5
+MAX_TURNS = 3
+_MENTION = re.compile(r"<@!?(\d+)>")
+
+QUEUED = "⏳ You're in the queue: I'll answer as soon as a slot is free."
+
+
+class Responder:
+    """Where an answer goes. The first message is posted once and then edited in place (queue
+    notice, streamed text, final answer); an answer too long for one message continues in more."""
+
+    def __init__(self, post_first: Callable[..., Awaitable[discord.Message]],
+                 post_more: Callable[..., Awaitable[discord.Message]]) -> None:
+        self._post_first = post_first
+        self._post_more = post_more
+        self.first: discord.Message | None = None
+
+    async def show(self, **kwargs: Any) -> discord.Message:
+        if self.first is None:
+            self.first = await self._post_first(**kwargs)
+        else:
+            await self.first.edit(**kwargs)
+        return self.first
+
+    async def add(self, **kwargs: Any) -> discord.Message:
+        return await self._post_more(**kwargs)
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: commands.Bot, services: BotServices) -> None:
+        self.bot = bot
+        self.services = services
+        self.view = AnswerView(services.store)
+        bot.add_view(self.view)
+
+    @app_commands.command(name="ask", description="Ask the articles a question; the answer cites its sources.")
+    @app_commands.describe(question="What you want to know")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        guild_id = interaction.guild_id or 0
+        retry = self.services.gate.retry_after(guild_id, interaction.user.id)
+        if retry:
+            await interaction.response.send_message(f"Slow down: ask again in {retry:.0f} s.", ephemeral=True)
+            return
+        clean_question(question, self.services.settings.max_question_chars)
+        await interaction.response.defer(thinking=True)
+
+        async def more(**kwargs: Any) -> discord.Message:
+            return await interaction.followup.send(wait=True, **kwargs)
+
+        responder = Responder(interaction.edit_original_response, more)
+        await self._answer(question, interaction.guild_id, interaction.channel_id or 0, responder, [], None)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.bot.user is None:
+            return
+        guild_id = message.guild.id if message.guild else 0
+        parent = None
+        if message.reference is not None and message.reference.message_id is not None:
+            parent = self.services.store.answer(guild_id, message.reference.message_id)
+        mentioned = self.bot.user in message.mentions
+        in_ask_channel = message.channel.id in self.services.settings.ask_channel_ids
+        if not (mentioned or parent is not None or in_ask_channel):
+            return
+        question = " ".join(_MENTION.sub(" ", message.content).split())
+        first_word = question.split(" ", 1)[0].lower() if question else ""
+        if mentioned and self.bot.get_command(first_word) is not None:
+            return
+        if not question:
+            await message.reply("Ask me something about the articles, e.g. “who denied the request?”",
+                                mention_author=False)
+            return
+        retry = self.services.gate.retry_after(guild_id, message.author.id)
+        if retry:
+            await message.reply(f"Slow down: ask again in {retry:.0f} s.", mention_author=False)
+            return
+        try:
+            clean_question(question, self.services.settings.max_question_chars)
+        except QuestionError as exc:
+            await message.reply(str(exc), mention_author=False)
+            return
+        history = (
+            self.services.store.conversation(guild_id, parent.message_id, MAX_TURNS) if parent is not None else []
+        )
+
+        async def reply(**kwargs: Any) -> discord.Message:
+            return await message.reply(mention_author=False, **kwargs)
+
+        responder = Responder(reply, message.channel.send)
+        async with message.channel.typing():
+            await self._answer(question, message.guild.id if message.guild else None, message.channel.id, responder,
+                               history, parent.message_id if parent is not None else None)
+
+    async def _answer(
+        self, question: str, guild_id: int | None, channel_id: int, responder: Responder,
+        history: list[tuple[str, str]], parent_id: int | None,
+    ) -> None:
+        scopes = visible_scopes(guild_id)
+        last_edit = 0.0
+        final: CitedAnswer | None = None
+        if self.services.gate.busy:
+            await responder.show(content=QUEUED)
+        async with self.services.gate.slot():
+            async for event in self.services.answers.ask_stream(question, scopes, history):
+                if isinstance(event, CitedAnswer):
+                    final = event
+                elif isinstance(event, PartialAnswer) and time.monotonic() - last_edit >= EDIT_INTERVAL_SECONDS:
+                    await responder.show(content=streaming_content(event.text))
+                    last_edit = time.monotonic()
+        assert final is not None
+        messages = answer_messages(final)
+        last = len(messages) - 1
+        posted = [await responder.show(content=None, embeds=messages[0], view=self.view if last == 0 else discord.utils.MISSING)]
+        for index, embeds in enumerate(messages[1:], start=1):
+            posted.append(await responder.add(embeds=embeds, view=self.view if index == last else discord.utils.MISSING))
+        payload = {"passages": passages_payload(final.passages), "backend": final.backend}
+        for message in posted:
+            self.services.store.save_answer(
+                message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload
+            )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Ask(bot, bot.services))

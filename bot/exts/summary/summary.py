@@ -1,0 +1,42 @@
+"""`/summary document:` (autocomplete) or `/summary topic:`: a cited summary."""
+
+import asyncio
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BotServices, visible_scopes
+from bot.exts.documents_common import document_choices
+from bot.rendering import summary_messages
+
+
+class Summary(commands.Cog):
+    def __init__(self, services: BotServices) -> None:
+        self.services = services
+
+    @app_commands.command(name="summary", description="Summarise one document, or what the articles say about a topic.")
+    @app_commands.describe(document="A document to summarise", topic="A topic to summarise across the articles")
+    async def summary(self, interaction: discord.Interaction, document: str | None = None, topic: str | None = None) -> None:
+        if bool(document) == bool(topic):
+            await interaction.response.send_message("Give either a document or a topic (one of them).", ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        scopes = visible_scopes(interaction.guild_id)
+        answers = self.services.answers
+        async with self.services.gate.slot():
+            if document:
+                result = await asyncio.to_thread(answers.summarize_document, document, scopes)
+            else:
+                result = await asyncio.to_thread(answers.summarize_topic, topic, scopes)
+        for embeds in summary_messages(result):
+            await interaction.followup.send(embeds=embeds)
+
+    @summary.autocomplete("document")
+    async def document_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        sources = await asyncio.to_thread(self.services.answers.sources, visible_scopes(interaction.guild_id))
+        return document_choices(sources, current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Summary(bot.services))

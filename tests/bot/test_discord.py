@@ -1,0 +1,392 @@
+"""The real discord.py bot from `create_bot`, driven end to end through SimCord's emulated Discord:
+gateway events and REST calls with Discord's payload shapes, no network, no token."""
+
+import json
+import re
+
+import discord
+import pytest
+from simcord import interactions as simcord_interactions
+from simcord.results import InteractionResult
+
+from bot.client import guild_scope
+from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
+from bot.rendering import (
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    FIELD_VALUE_LIMIT,
+)
+from retrieval.documents import ArticleReader
+from tests.conftest import CORPUS
+from tests.retrieval.test_documents import HTML, make_pdf
+
+pytestmark = pytest.mark.slow
+
+HARBOUR = b"""---
+title: Harbour master resigns
+---
+The harbour master of Valdora, Ottavio Brambilla, resigned on Friday after the storm damaged the northern pier.
+The council will appoint an interim harbour master next week.
+"""
+
+
+@pytest.fixture
+async def world(simcord_env):
+    """Two guilds with a channel each, an admin and a member in each, commands synced."""
+    env = simcord_env
+    commands = {c.name: c for c in await env.bot.tree.sync()}
+    guilds = {}
+    for name in ("A", "B"):
+        guild = env.create_guild(f"Guild {name}")
+        channel = guild.create_text_channel("general")
+        admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+        admin = guild.add_member(env.create_user(f"admin{name}"), roles=[admins])
+        member = guild.add_member(env.create_user(f"member{name}"))
+        guilds[name] = {"guild": guild, "channel": channel, "admin": admin, "member": member}
+    return env, commands, guilds
+
+
+def corpus_text(doc_id: str) -> str:
+    return " ".join(ArticleReader(10**7).read_path(CORPUS / f"{doc_id}.md").text.split())
+
+
+def quotes(embeds: list[discord.Embed]) -> list[str]:
+    return [field.value.strip("“”") for embed in embeds for field in embed.fields]
+
+
+def callback_types(env) -> list[int]:
+    return [
+        entry.json["type"]
+        for entry in env.http_requests
+        if entry.method == "POST" and entry.path.endswith("/callback") and isinstance(entry.json, dict)
+    ]
+
+
+def assert_within_limits(embeds: list[discord.Embed]) -> None:
+    assert len(embeds) <= EMBEDS_PER_MESSAGE
+    assert sum(len(e) for e in embeds) <= EMBED_TOTAL_LIMIT
+    for embed in embeds:
+        assert len(embed.description or "") <= DESCRIPTION_LIMIT
+        assert all(len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
+
+
+async def upload(actor, channel, filename: str, data: bytes, **options) -> InteractionResult:
+    return await actor.slash(channel, "upload", file=(filename, data), **options)
+
+
+# Asking ------------------------------------------------------------------------------------------
+
+
+async def test_ask_defers_then_answers_with_verbatim_quotes(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    assert callback_types(env)[0] == 5, "deferred (DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE) first"
+    embeds = result.response.embeds
+    assert "Liu Pengyu" in embeds[0].description and "Peskov" in embeds[0].description
+    found = quotes(embeds)
+    assert found
+    corpus = corpus_text("us-warns-allies-china-willing-to-support-russia") + corpus_text(
+        "china-open-to-supplying-arms-to-russia"
+    )
+    assert all(quote in corpus for quote in found)
+    assert embeds[-1].footer.text.startswith("extractive")
+    message = a["channel"].last_message
+    assert {c.custom_id for row in message.components for c in row.children} == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}
+
+
+async def test_a_mention_is_answered_in_a_reply(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
+    reply = a["channel"].last_message
+    assert reply.author.id == env.bot.user.id
+    assert reply.reference is not None
+    assert "eight hours" in reply.embeds[0].description
+
+
+async def test_a_reply_to_an_answer_is_a_follow_up(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
+    first = a["channel"].last_message
+    await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
+    follow_up = a["channel"].last_message
+    assert follow_up.id != first.id and follow_up.author.id == env.bot.user.id
+    assert any("Peskov" in quote for quote in quotes(follow_up.embeds))
+    stored = env.bot.services.store.answer(a["guild"].id, follow_up.id)
+    assert stored.parent_id == first.id
+
+
+async def test_a_reply_chain_from_another_guild_is_not_followed(world):
+    env, _, guilds = world
+    a, b = guilds["A"], guilds["B"]
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
+    answer_in_a = a["channel"].last_message
+    assert env.bot.services.store.conversation(b["guild"].id, answer_in_a.id, 3) == []
+    assert env.bot.services.store.answer(b["guild"].id, answer_in_a.id) is None
+
+
+async def test_sources_button_shows_full_passages_ephemerally(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    result = await a["member"].click(a["channel"].last_message, custom_id=SOURCES_ID)
+    assert result.ephemeral
+    embeds = result.response.embeds
+    assert len(embeds) >= 2 and all(len(e.description) > 200 for e in embeds)
+
+
+async def test_thumbs_up_is_stored_per_guild(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    message = a["channel"].last_message
+    result = await a["member"].click(message, custom_id=VOTE_UP_ID)
+    assert result.ephemeral and "recorded" in result.response.content
+    store = env.bot.services.store
+    assert store.votes(a["guild"].id) == [(message.id, a["member"].id, 1, "Who denied the request?")]
+    assert store.votes(guilds["B"]["guild"].id) == []
+    await a["member"].click(message, custom_id=VOTE_DOWN_ID)
+    assert [v[2] for v in store.votes(a["guild"].id)] == [-1]
+
+
+@pytest.mark.parametrize("bot_overrides", [{"ask_cooldown_seconds": 60.0}])
+async def test_cooldown_gives_a_friendly_reply(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    second = await a["member"].slash(a["channel"], "ask", question="What did Russia ask for?")
+    assert second.ephemeral and second.response.content.startswith("Slow down")
+    other = await a["admin"].slash(a["channel"], "ask", question="What did Russia ask for?")
+    assert other.response.embeds
+
+
+@pytest.mark.parametrize(("question", "reply"), [("x" * 1200, "limit"), ("   ", "empty")])
+async def test_bad_questions_get_a_clear_ephemeral_reply(world, question: str, reply: str):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question=question)
+    assert result.ephemeral and reply in result.response.content
+
+
+@pytest.mark.simcord(settle_timeout=120)
+@pytest.mark.parametrize("bot_overrides", [{"max_concurrent_questions": 2}])
+async def test_twenty_concurrent_asks_are_all_answered_and_queued_ones_told(world):
+    env, commands, guilds = world
+    a = guilds["A"]
+    members = [a["guild"].add_member(env.create_user(f"user{i}")) for i in range(20)]
+    records = []
+    for member in members:
+        data = {"id": str(commands["ask"].id), "name": "ask", "type": 1,
+                "options": [{"name": "question", "type": 3, "value": "Who denied the request?"}]}
+        record, payload = simcord_interactions.base_payload(
+            env.backend, type=2, channel_id=a["channel"].id, guild_id=a["guild"].id, user_id=member.id, data=data
+        )
+        records.append(record)
+        env.backend.emit("INTERACTION_CREATE", payload)
+    await env.settle()
+    results = [InteractionResult(env, record) for record in records]
+    missing = [(r.response.content if r.response else None, [f.content for f in r.followups]) for r in results if r.response is None or not r.response.embeds]
+    assert not missing, missing
+    assert all("Liu Pengyu" in r.response.embeds[0].description for r in results)
+    notices = [e for e in env.http_requests if e.method == "PATCH" and isinstance(e.json, dict)
+               and "in the queue" in (e.json.get("content") or "")]
+    assert len(notices) >= 10, "users beyond the concurrency limit are told they are queued"
+
+
+# Summaries and sources -----------------------------------------------------------------------------
+
+
+async def test_summary_with_autocomplete(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    choices = await a["member"].autocomplete(a["channel"], "summary", "document", "china")
+    values = [c["value"] for c in choices]
+    assert "china-open-to-supplying-arms-to-russia" in values and len(choices) <= 25
+    result = await a["member"].slash(a["channel"], "summary", document="china-open-to-supplying-arms-to-russia")
+    embeds = result.response.embeds
+    assert embeds[0].title.startswith("China")
+    assert all(q in corpus_text("china-open-to-supplying-arms-to-russia") for q in quotes(embeds))
+    topic = await a["member"].slash(a["channel"], "summary", topic="the meeting in Rome")
+    assert quotes(topic.response.embeds)
+    both = await a["member"].slash(a["channel"], "summary")
+    assert both.ephemeral and "either" in both.response.content
+
+
+async def test_sources_are_paginated(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    service = env.bot.services.answers
+    for i in range(11):
+        service.ingest_bytes(f"Bulletin {i}: the ferry timetable changed on day {i}.".encode(), f"bulletin-{i:02d}.txt",
+                             guild_scope(a["guild"].id))
+    result = await a["member"].slash(a["channel"], "sources")
+    page_one = result.response.embeds[0]
+    assert page_one.footer.text.startswith("page 1 of 2 · 13 documents")
+    await a["member"].click(a["channel"].last_message, label="▶")
+    page_two = a["channel"].last_message.embeds[0]
+    assert page_two.footer.text.startswith("page 2 of 2")
+    assert page_one.description != page_two.description
+    b_sources = await guilds["B"]["member"].slash(guilds["B"]["channel"], "sources")
+    assert "bulletin" not in b_sources.response.embeds[0].description
+    assert b_sources.response.embeds[0].footer.text == "page 1 of 1 · 2 documents"
+
+
+# Admin ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "question", "expected"),
+    [
+        ("harbour.txt", HARBOUR, "Who resigned as harbour master of Valdora?", "Ottavio Brambilla"),
+        ("harbour.html", HTML.encode(), "How long will the breakwater repairs take?", "two months"),
+        ("wind.pdf", make_pdf(["Wind farm approved", "The council approved the Kestrel wind farm on Friday."]),
+         "Which wind farm did the council approve?", "Kestrel"),
+    ],
+    ids=["txt", "html", "pdf"],
+)
+async def test_admin_upload_then_ask_finds_it(world, filename: str, data: bytes, question: str, expected: str):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await upload(a["admin"], a["channel"], filename, data)
+    assert result.ephemeral
+    assert result.response.content.startswith("✅ Added")
+    edits = [e.json.get("content", "") for e in env.http_requests if e.method == "PATCH" and isinstance(e.json, dict)]
+    assert any(text.startswith("⏳ Indexing") for text in edits), "progress shown while ingesting"
+    answer = await a["member"].slash(a["channel"], "ask", question=question)
+    assert any(expected in q for q in quotes(answer.response.embeds))
+    again = await upload(a["admin"], a["channel"], filename, data)
+    assert "unchanged" in again.response.content
+
+
+async def test_reupload_with_new_content_replaces(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
+    changed = HARBOUR.replace(b"next week", b"on Monday, naming Lucia Ferrante")
+    result = await upload(a["admin"], a["channel"], "harbour.txt", changed)
+    assert result.response.content.startswith("✅ Updated `harbour`")
+    answer = await a["member"].slash(a["channel"], "ask", question="Who will be the interim harbour master?")
+    assert any("Lucia Ferrante" in q for q in quotes(answer.response.embeds))
+
+
+async def test_upload_refused_for_non_admins_even_when_the_command_is_shown(world):
+    env, commands, guilds = world
+    a = guilds["A"]
+    with pytest.raises(Exception, match="(?i)permission|not.*(visible|available)|cannot"):
+        await upload(a["member"], a["channel"], "harbour.txt", HARBOUR)
+    a["guild"].set_command_permissions(commands["upload"], {a["member"]: True})
+    result = await upload(a["member"], a["channel"], "harbour.txt", HARBOUR)
+    assert result.ephemeral and "Only server admins" in result.response.content
+    assert env.bot.services.answers.sources([guild_scope(a["guild"].id)]) == []
+
+
+async def test_admin_role_ids_grant_admin(world, bot_service):
+    env, commands, guilds = world
+    a = guilds["A"]
+    editors = a["guild"].create_role("Editors")
+    editor = a["guild"].add_member(env.create_user("editor"), roles=[editors])
+    a["guild"].set_command_permissions(commands["upload"], {editors: True})
+    bot_service.settings.admin_role_ids.append(editors.id)
+    result = await upload(editor, a["channel"], "harbour.txt", HARBOUR)
+    assert result.response.content.startswith("✅ Added")
+
+
+@pytest.mark.parametrize("bot_overrides", [{"max_upload_bytes": 1000}])
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("big.txt", b"word " * 201, "1,005 bytes; the upload limit is 1,000 bytes"),
+        ("sheet.xlsx", b"PK\x03\x04", "unsupported file type"),
+        ("broken.pdf", b"%PDF-1.4 not really", "corrupt or unreadable PDF"),
+        ("../../escape.md", b"Escaping text that should stay inside.", "✅ Added `escape`"),
+    ],
+    ids=["oversized", "unsupported", "corrupt", "path-traversal-name"],
+)
+async def test_bad_uploads_are_refused_clearly(world, filename: str, data: bytes, message: str, tmp_path):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await upload(a["admin"], a["channel"], filename, data)
+    assert result.ephemeral and message in result.response.content
+    assert not (tmp_path.parent / "escape.md").exists()
+
+
+@pytest.mark.parametrize("bot_overrides", [{"max_upload_bytes": 4000}])
+async def test_exactly_the_upload_limit_is_accepted(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    limit = env.bot.services.settings.max_upload_bytes
+    body = b"The tide gauge was recalibrated on Tuesday. " * (limit // 45)
+    data = body + b"x" * (limit - len(body))
+    result = await upload(a["admin"], a["channel"], "tide.txt", data)
+    assert result.response.content.startswith("✅ Added")
+    over = await upload(a["admin"], a["channel"], "tide2.txt", data + b"x")
+    assert "upload limit" in over.response.content
+
+
+async def test_remove_with_confirmation(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
+    choices = await a["admin"].autocomplete(a["channel"], "remove", "document", "harb")
+    assert [c["value"] for c in choices] == ["harbour"]
+    prompt = await a["admin"].slash(a["channel"], "remove", document="harbour")
+    assert prompt.ephemeral and "Remove `harbour`" in prompt.response.content
+    done = await a["admin"].click(prompt.response, label="Remove")
+    assert "Removed `harbour`" in done.response.content if done.response else True
+    assert env.bot.services.answers.sources([guild_scope(a["guild"].id)]) == []
+    shared = await a["admin"].slash(a["channel"], "remove", document="china-open-to-supplying-arms-to-russia")
+    assert "has no uploaded document" in shared.response.content
+
+
+# Isolation and safety ------------------------------------------------------------------------------
+
+
+async def test_uploads_are_invisible_to_other_guilds(world):
+    env, _, guilds = world
+    a, b = guilds["A"], guilds["B"]
+    await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
+    answer_b = await b["member"].slash(b["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    assert not any("Ottavio" in q for q in quotes(answer_b.response.embeds))
+    assert "Ottavio" not in answer_b.response.embeds[0].description
+    sources_b = await b["member"].slash(b["channel"], "sources")
+    assert "harbour" not in sources_b.response.embeds[0].description
+    assert await b["member"].autocomplete(b["channel"], "summary", "document", "harb") == []
+    assert await b["admin"].autocomplete(b["channel"], "remove", "document", "harb") == []
+    summary_b = await b["member"].slash(b["channel"], "summary", document="harbour")
+    assert "No document" in summary_b.response.content
+    removal_b = await b["admin"].slash(b["channel"], "remove", document="harbour")
+    assert "has no uploaded document" in removal_b.response.content
+    assert env.bot.services.answers.sources([guild_scope(a["guild"].id)])
+
+
+async def test_everyone_in_a_passage_pings_nobody(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await upload(a["admin"], a["channel"], "alert.txt",
+                 b"@everyone The harbour of Valdora closes at noon, the coast guard announced. <@&123> <@456>")
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> When does the harbour of Valdora close?")
+    reply = a["channel"].last_message
+    assert any("@everyone" in q for q in quotes(reply.embeds))
+    assert not reply.mention_everyone and reply.mentions == [] and reply.role_mentions == []
+    posted = [e.json for e in env.http_requests if e.method == "POST" and isinstance(e.json, dict) and "embeds" in e.json]
+    assert posted and all(p["allowed_mentions"]["parse"] == [] for p in posted)
+    assert not any(p["allowed_mentions"].get("replied_user") for p in posted)
+
+
+async def test_an_answer_longer_than_every_limit_is_still_delivered(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    long_sentences = " ".join(
+        f"The Valdora lighthouse report section {i} notes that " + ("the beam rotated steadily and " * 60)
+        + f"the keeper logged entry {i}." for i in range(4)
+    )
+    await upload(a["admin"], a["channel"], "lighthouse.txt", long_sentences.encode())
+    result = await a["member"].slash(a["channel"], "ask", question="What does the Valdora lighthouse report note?")
+    messages = [result.response, *result.followups]
+    assert messages[0].embeds
+    for message in messages:
+        assert_within_limits(message.embeds)
+    assert any(q.endswith("…") for m in messages for q in quotes(m.embeds))
