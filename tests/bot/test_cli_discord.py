@@ -1,10 +1,7 @@
 """`citebot run` and `citebot sync` against a loopback fake of Discord's REST API
 (`discord.http.Route.BASE` pointed at 127.0.0.1): the login path and command sync, no network."""
 
-import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import discord
 import pytest
@@ -12,6 +9,7 @@ import pytest
 import retrieval.service
 from bot.cli import main
 from tests.conftest import CORPUS, free_port
+from tests.loopback import LoopbackServer, Reply, json_reply
 
 pytestmark = pytest.mark.slow
 
@@ -22,49 +20,25 @@ APPLICATION = {"id": "222", "name": "citebot", "icon": None, "description": "", 
                "verify_key": "00", "flags": 0}
 
 
-class FakeDiscordREST:
-    """Answers the few REST routes login and sync use; records what the bot sent."""
+class FakeDiscordREST(LoopbackServer):
+    """Answers the few REST routes login and sync use."""
 
     def __init__(self, token_ok: bool) -> None:
-        self.requests: list[tuple[str, str, object]] = []
-        outer = self
+        super().__init__(self._respond)
+        self._token_ok = token_ok
+        self.base = f"{self.url}/api/v10"
 
-        class Handler(BaseHTTPRequestHandler):
-            def _reply(self, status: int, payload: object) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                outer.requests.append((self.command, self.path, body))
-                if not token_ok:
-                    self._reply(401, {"message": "401: Unauthorized", "code": 0})
-                elif self.path.endswith("/users/@me"):
-                    self._reply(200, BOT_USER)
-                elif self.path.endswith("/oauth2/applications/@me"):
-                    self._reply(200, APPLICATION)
-                elif self.command == "PUT" and "/commands" in self.path:
-                    self._reply(200, [{**c, "id": str(900 + i), "application_id": "222", "version": "1"}
-                                      for i, c in enumerate(body)])
-                else:
-                    self._reply(404, {"message": "Unknown route", "code": 0})
-
-            do_GET = do_PUT = do_POST = _handle
-
-            def log_message(self, *args) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/api/v10"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+    def _respond(self, method: str, path: str, body: object) -> Reply:
+        if not self._token_ok:
+            return json_reply(401, {"message": "401: Unauthorized", "code": 0})
+        if path.endswith("/users/@me"):
+            return json_reply(200, BOT_USER)
+        if path.endswith("/oauth2/applications/@me"):
+            return json_reply(200, APPLICATION)
+        if method == "PUT" and "/commands" in path:
+            return json_reply(200, [{**c, "id": str(900 + i), "application_id": "222", "version": "1"}
+                                    for i, c in enumerate(body)])
+        return json_reply(404, {"message": "Unknown route", "code": 0})
 
 
 @pytest.fixture

@@ -390,3 +390,17 @@ async def test_an_answer_longer_than_every_limit_is_still_delivered(world):
     for message in messages:
         assert_within_limits(message.embeds)
     assert any(q.endswith("…") for m in messages for q in quotes(m.embeds))
+
+
+async def test_a_broken_index_gives_a_clear_reply_and_the_bot_keeps_serving(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    store = env.bot.services.answers._store
+    store._client.delete_collection("citebot_chunks")
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
+    assert "Something went wrong" in a["channel"].last_message.content
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    assert "Something went wrong" in result.response.content
+    env.errors.clear()
+    sources = await a["member"].slash(a["channel"], "sources")
+    assert sources.response.embeds

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.client import BotServices, guild_scope
 from bot.exts.core.errors import NotAdmin
-from bot.exts.documents_common import document_choices
+from bot.autocomplete import document_choices
 from retrieval.documents import SUPPORTED_SUFFIXES
 from retrieval.models import IngestReport
 

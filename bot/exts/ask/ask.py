@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.client import BotServices, visible_scopes
 from bot.exts.ask.views import AnswerView
+from bot.exts.core.errors import describe
 from bot.rendering import answer_messages, passages_payload, streaming_content
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import CitedAnswer
@@ -111,9 +112,12 @@ class Ask(commands.Cog):
             return await message.reply(mention_author=False, **kwargs)
 
         responder = Responder(reply, message.channel.send)
-        async with message.channel.typing():
-            await self._answer(question, message.guild.id if message.guild else None, message.channel.id, responder,
-                               history, parent.message_id if parent is not None else None)
+        try:
+            async with message.channel.typing():
+                await self._answer(question, message.guild.id if message.guild else None, message.channel.id,
+                                   responder, history, parent.message_id if parent is not None else None)
+        except Exception as exc:  # the event boundary: the asker gets a reply, the error is logged
+            await responder.show(content=describe(exc), embeds=[], view=None)
 
     async def _answer(
         self, question: str, guild_id: int | None, channel_id: int, responder: Responder,

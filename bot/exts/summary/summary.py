@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotServices, visible_scopes
-from bot.exts.documents_common import document_choices
+from bot.autocomplete import document_choices
 from bot.rendering import summary_messages
 
 

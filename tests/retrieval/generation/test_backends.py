@@ -8,9 +8,7 @@ responses; a listening socket that never answers stands in for a hung server.
 import asyncio
 import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import CitedAnswer
 from retrieval.service import AnswerService
 from tests.conftest import free_port
+from tests.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.slow
 
@@ -168,34 +167,16 @@ def test_hung_server_is_bounded_by_the_timeout(llm_service_factory):
     assert answer.citations
 
 
-class FaultyOpenAI:
-    """A loopback OpenAI-compatible endpoint that answers /chat/completions with a scripted fault."""
+class FaultyOpenAI(LoopbackServer):
+    """An OpenAI-compatible endpoint that answers each request with the next scripted fault."""
 
-    def __init__(self, responses: list[tuple[int, dict[str, str], bytes]]) -> None:
-        self.requests = 0
-        outer = self
+    def __init__(self, responses: list[Reply]) -> None:
+        super().__init__(lambda method, path, body: responses[min(len(self.requests) - 1, len(responses) - 1)])
+        self.url = f"{self.url}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, headers, body = responses[min(outer.requests, len(responses) - 1)]
-                outer.requests += 1
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+    @property
+    def count(self) -> int:
+        return len(self.requests)
 
 
 def sse(*contents: str) -> bytes:
@@ -235,7 +216,7 @@ def test_http_faults_give_one_line_reasons(llm_service_factory, responses, expec
         fault.close()
     assert answer.backend.startswith(f"extractive (fallback: {expected}")
     assert "\n" not in answer.backend
-    assert fault.requests == requests
+    assert fault.count == requests
     assert "Liu Pengyu" in answer.answer
 
 
@@ -250,7 +231,7 @@ def test_429_then_success_is_retried(llm_service_factory):
         answer = service.ask(QUESTION)
     finally:
         fault.close()
-    assert fault.requests == 2
+    assert fault.count == 2
     assert answer.backend == "openai"
     assert answer.answer == "Liu Pengyu, the spokesman for the Chinese embassy, denied the request. [1]"
     assert "Liu Pengyu" in answer.citations[0].quote
