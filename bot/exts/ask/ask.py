@@ -124,7 +124,7 @@ class Ask(commands.Cog):
         history: list[tuple[str, str]], parent_id: int | None,
     ) -> None:
         scopes = visible_scopes(guild_id)
-        last_edit = 0.0
+        last_edit: float | None = None
         final: CitedAnswer | None = None
         if self.services.gate.busy:
             await responder.show(content=QUEUED)
@@ -132,7 +132,9 @@ class Ask(commands.Cog):
             async for event in self.services.answers.ask_stream(question, scopes, history):
                 if isinstance(event, CitedAnswer):
                     final = event
-                elif isinstance(event, PartialAnswer) and time.monotonic() - last_edit >= EDIT_INTERVAL_SECONDS:
+                elif isinstance(event, PartialAnswer) and (
+                    last_edit is None or time.monotonic() - last_edit >= EDIT_INTERVAL_SECONDS
+                ):
                     await responder.show(content=streaming_content(event.text))
                     last_edit = time.monotonic()
         assert final is not None

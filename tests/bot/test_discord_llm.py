@@ -1,0 +1,37 @@
+"""The bot with a streaming LLM backend (a real llama.cpp server on 127.0.0.1) in emulated Discord."""
+
+import time
+
+import pytest
+
+from tests.conftest import LLM_API_KEY
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def bot_overrides(llama_server) -> dict:
+    return {"llm_backend": "openai", "llm_base_url": llama_server.url, "llm_api_key": LLM_API_KEY,
+            "llm_model": "gemma", "llm_temperature": 0.0, "llm_max_tokens": 160}
+
+
+@pytest.mark.simcord(settle_timeout=180)
+async def test_streamed_answer_is_edited_in_place_then_checked(simcord_env):
+    env = simcord_env
+    await env.bot.tree.sync()
+    guild = env.create_guild()
+    channel = guild.create_text_channel("general")
+    member = guild.add_member(env.create_user("reader"))
+    started = time.monotonic()
+    result = await member.slash(channel, "ask", question="Who denied the request?")
+    elapsed = time.monotonic() - started
+    edits = [e.json["content"] for e in env.http_requests
+             if e.method == "PATCH" and isinstance(e.json, dict) and (e.json.get("content") or "").startswith("✍️")]
+    assert edits, "partial text is shown while the model writes"
+    assert len(edits) <= elapsed / 1.5 + 1, "at most one edit per 1.5 s"
+    assert all(len(text) <= 2000 for text in edits)
+    final = result.response
+    assert not final.content and final.embeds
+    footer = final.embeds[-1].footer.text
+    assert footer.startswith(("openai", "extractive (fallback: llm citations unsupported)"))
+    assert [m.id for m in channel.history()] == [final.id], "one message, edited in place"
