@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id")
     remove.add_argument("--json", action="store_true")
 
+    evaluate = commands.add_parser("eval", help="measure answer quality on a labelled question set (JSONL)")
+    evaluate.add_argument("questions", type=Path)
+    evaluate.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="default: LLM_BACKEND")
+    evaluate.add_argument("--json", action="store_true")
+
     commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     commands.add_parser("chat", help="a terminal session: questions, /summary, /sources, as in Discord")
     sync = commands.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN)")
@@ -69,7 +74,10 @@ def _print_json(payload: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    overrides: dict[str, Any] = {"data_dir": args.data_dir} if args.data_dir else {}
+    if getattr(args, "backend", None):
+        overrides["llm_backend"] = args.backend
+    settings = Settings(**overrides)
     _quiet_model_loading()
     if args.command in ("run", "sync") and settings.discord_token is None:
         print("error: DISCORD_TOKEN is not set (in the environment or .env); "
@@ -121,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
             terminal.render_fallback(err, result.backend)
             return 0
+        if args.command == "eval":
+            return _evaluate(args, service, out, wants_json)
         if args.command == "chat":
             terminal.TerminalSession(service, out, err).run()
             return 0
@@ -133,6 +143,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"error: {exc}")
         return EXIT_NOT_FOUND
     return EXIT_USAGE
+
+
+def _evaluate(args: argparse.Namespace, service: Any, out: Console, wants_json: bool) -> int:
+    from retrieval.evaluation import EvalFileError, Evaluator, load_questions
+
+    try:
+        items = load_questions(args.questions)
+    except (OSError, EvalFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = Evaluator(service).run(items)
+    if wants_json:
+        _print_json(report.to_json())
+    else:
+        from bot import terminal
+
+        terminal.render_eval(out, report)
+    return 0
 
 
 def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Console) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.markup import escape
 
+from retrieval.evaluation import METRICS, EvalReport
 from retrieval.extractive import BACKEND_NAME
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
@@ -97,6 +98,23 @@ def render_report(console: Console, report: IngestReport) -> None:
     )
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error['path'])}: {escape(error['error'])}", highlight=False)
+
+
+def render_eval(console: Console, report: EvalReport) -> None:
+    from rich.table import Table
+
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    table = Table(title=f"citebot eval · {len(report.results)} questions")
+    for column in ("id", "recall@k", "MRR", "correct", "valid", "coverage", "precision", "abstention", "backend"):
+        table.add_column(column)
+    for r in report.results:
+        table.add_row(r.id, cell(r.recall_at_k), cell(r.mrr), cell(r.correct), cell(r.citation_validity),
+                      cell(r.citation_coverage), cell(r.citation_precision), cell(r.abstention_correct), r.backend)
+    t = report.totals
+    table.add_row("[bold]mean[/bold]", *(cell(t[m]) for m in METRICS), "", end_section=True)
+    console.print(table)
 
 
 class TerminalSession:

@@ -4,6 +4,7 @@ No LLM is involved, so nothing can be invented: every sentence of an answer is a
 stored document and carries the `[n]` of the citation that quotes it.
 """
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,6 +15,9 @@ from retrieval.ranking import Candidate, ScoredSentence, SentenceRanker
 from retrieval.store import DocumentRecord
 
 BACKEND_NAME = "extractive"
+# A headline-like quote gets a full stop in the answer text (never in the quote) so the answer's
+# sentences, and the markers after them, stay apart.
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
 
 
@@ -23,7 +27,10 @@ def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
     citations: list[Citation] = []
     for n, sentence in enumerate(sentences, start=1):
         record = sentence.record
-        parts.append(f"{' '.join(sentence.text.split())} [{n}]")
+        text = " ".join(sentence.text.split())
+        if not _SENTENCE_END.search(text):
+            text += "."
+        parts.append(f"{text} [{n}]")
         citations.append(
             Citation(
                 n=n,

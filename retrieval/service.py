@@ -284,6 +284,15 @@ class AnswerService:
             timings_ms={"total": (time.perf_counter() - started) * 1000},
         )
 
+    def citation_support(self, claim: str, citation: Citation) -> float:
+        """How well a citation's quote supports `claim`: the citation checker's measured score."""
+        record = self._store.get(citation.scope or SHARED_SCOPE, citation.doc_id)
+        if record is None or not record.live:
+            return 0.0
+        quote = self._passage(record, f"{record.key}:{citation.start}", citation.start, citation.end, 0.0)
+        score, _ = self.citation_checker.support(claim, quote, {record.key: record}, self._snapshot.bm25)
+        return score
+
     def document_text(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> str:
         """The stored (cleaned) text that citation offsets point into."""
         return self._find_document(doc_id, scopes).text

@@ -121,3 +121,13 @@ def test_chat_answers_piped_lines(tmp_path: Path):
     assert "[1]" in result.stdout and "[2]" in result.stdout
     assert "us-warns-allies-china-willing-to-support-russia" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_eval_json(cli):
+    code, out, _ = cli("eval", "--json", str(Path(__file__).resolve().parents[1] / "data" / "qa_seed.jsonl"))
+    report = json.loads(out)
+    assert code == 0 and report["questions"] >= 40
+    assert set(report["totals"]) == {"recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",
+                                     "citation_precision", "abstention_correct"}
+    code, _, err = cli("eval", "missing.jsonl")
+    assert code == 2 and "missing.jsonl" in err
