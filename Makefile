@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 # built wheel in its cache (~/.cache/pip/wheels) and reuses it on every later install.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: install install-test run test clean
+.PHONY: install install-test run test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# Measurements (docs/benchmarks.md, docs/citations.md); each script writes JSON to bench/results/.
+bench: install-test
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.bot_latency
+	$(BIN)/python -m bench.calibrate_citations
+	$(BIN)/python -m bench.llm_backends
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

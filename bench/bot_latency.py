@@ -20,11 +20,9 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from bench.questions import QUESTIONS  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = [
-    "Who denied the request?", "What did Russia ask China for?", "Where did Jake Sullivan meet Yang Jiechi?",
-    "How long did the meeting in Rome last?", "What did Ned Price say about consequences?",
-]
 
 
 async def measure(data_dir: Path, questions: int) -> dict:

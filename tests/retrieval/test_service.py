@@ -9,6 +9,7 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.embedding import EmbeddingStartEvent
 
+from bench.questions import QUESTIONS as BENCH_QUESTIONS
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError
 from tests.conftest import make_settings, open_service
 
@@ -16,13 +17,7 @@ pytestmark = pytest.mark.slow
 
 US_DOC = "us-warns-allies-china-willing-to-support-russia"
 ITALY_DOC = "china-open-to-supplying-arms-to-russia"
-QUESTIONS = [
-    "Who denied the request?",
-    "What did Russia ask China for?",
-    "Where did Jake Sullivan meet Yang Jiechi?",
-    "How long did the meeting in Rome last?",
-    "What did Ned Price say about consequences?",
-]
+QUESTIONS = BENCH_QUESTIONS[:5]
 
 
 def assert_citations_verbatim(service: AnswerService, citations) -> None:
