@@ -110,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_json([i.to_json() for i in infos]) if wants_json else terminal.render_sources(out, infos)
             return 0
 
-        _ensure_corpus(service, err, wants_json)
+        if args.command != "sync":
+            _ensure_corpus(service, err, wants_json)
         if args.command == "ask":
             if not wants_json and out.is_terminal and settings.llm_backend != "extractive":
                 answer = asyncio.run(terminal.stream_answer(out, service, args.question))
@@ -196,15 +197,11 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
 
 
 async def _sync(bot: Any, token: str, guild_id: int | None) -> list:
-    import discord
+    from bot.client import sync_commands
 
     async with bot:
         await bot.login(token)
-        if guild_id is None:
-            return await bot.tree.sync()
-        guild = discord.Object(guild_id)
-        bot.tree.copy_global_to(guild=guild)
-        return await bot.tree.sync(guild=guild)
+        return await sync_commands(bot, guild_id)
 
 
 def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:

@@ -65,6 +65,15 @@ class ShardedCitebot(Citebot, commands.AutoShardedBot):
     """`SHARDS=auto`: Discord tells the bot how many shards to run."""
 
 
+async def sync_commands(bot: commands.Bot, guild_id: int | None) -> list[discord.app_commands.AppCommand]:
+    """Register the slash commands: with Discord globally, or instantly in one guild."""
+    if guild_id is None:
+        return await bot.tree.sync()
+    guild = discord.Object(guild_id)
+    bot.tree.copy_global_to(guild=guild)
+    return await bot.tree.sync(guild=guild)
+
+
 def intents_for(settings: Settings) -> discord.Intents:
     """Mentions and replies work without privileged intents; ASK_CHANNEL_IDS needs message content."""
     intents = discord.Intents.default()

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from retrieval.evaluation import METRICS, EvalReport
-from retrieval.extractive import BACKEND_NAME
+from retrieval.extractive import FALLBACK_PREFIX
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError, Turn
@@ -47,9 +47,8 @@ def render_answer(console: Console, answer: CitedAnswer) -> None:
 
 def render_fallback(console: Console, backend: str) -> None:
     """One line on stderr when the LLM could not answer and the extractive backend did."""
-    prefix = f"{BACKEND_NAME} (fallback: "
-    if backend.startswith(prefix):
-        reason = backend.removeprefix(prefix).removesuffix(")")
+    if backend.startswith(FALLBACK_PREFIX):
+        reason = backend.removeprefix(FALLBACK_PREFIX).removesuffix(")")
         console.print(f"[yellow]note:[/yellow] {escape(reason)}; answered extractively")
 
 

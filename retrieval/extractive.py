@@ -18,6 +18,14 @@ BACKEND_NAME = "extractive"
 # A headline-like quote gets a full stop in the answer text (never in the quote) so the answer's
 # sentences, and the markers after them, stay apart.
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
+FALLBACK_PREFIX = f"{BACKEND_NAME} (fallback: "
+
+
+def backend_label(llm_problem: str) -> str:
+    """`backend` of an extractive answer: plain, or naming why the configured LLM did not answer."""
+    return f"{FALLBACK_PREFIX}{llm_problem})" if llm_problem else BACKEND_NAME
+
+
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
 
 

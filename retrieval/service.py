@@ -21,7 +21,7 @@ from llama_index.core.schema import QueryBundle
 
 from retrieval.bm25 import BM25Index, fingerprint
 from retrieval.documents import ArticleReader, DocumentError
-from retrieval.extractive import BACKEND_NAME, ExtractiveAnswerer, ExtractiveSummarizer
+from retrieval.extractive import BACKEND_NAME, ExtractiveAnswerer, ExtractiveSummarizer, backend_label
 from retrieval.generation.answerer import LLMAnswerer, PartialAnswer
 from retrieval.generation.backends import LLMError, build_backend
 from retrieval.generation.citations import CitationChecker
@@ -219,8 +219,7 @@ class AnswerService:
             text, citations, abstained = await asyncio.to_thread(
                 self._answerer.answer, query, embedding, passages, records, snapshot.bm25
             )
-            backend = f"{BACKEND_NAME} (fallback: {llm_problem})" if llm_problem else BACKEND_NAME
-            result = (text, citations, abstained, backend)
+            result = (text, citations, abstained, backend_label(llm_problem))
         finished = time.perf_counter()
         yield CitedAnswer(
             question=question,
@@ -333,7 +332,7 @@ class AnswerService:
                 problem = "llm citations unsupported"
             except LLMError as exc:
                 problem = str(exc)
-        return None, f"{BACKEND_NAME} (fallback: {problem})" if problem else BACKEND_NAME
+        return None, backend_label(problem)
 
     @staticmethod
     def _passage(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:

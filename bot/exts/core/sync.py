@@ -4,8 +4,9 @@ Commands are synced on request, never on start (Discord rate-limits syncing); `c
 the same from a terminal.
 """
 
-import discord
 from discord.ext import commands
+
+from bot.client import sync_commands
 
 
 class Sync(commands.Cog):
@@ -15,13 +16,9 @@ class Sync(commands.Cog):
     @commands.command(name="sync", hidden=True)
     @commands.is_owner()
     async def sync(self, ctx: commands.Context, scope: str = "guild") -> None:
-        if scope == "global" or ctx.guild is None:
-            synced = await self.bot.tree.sync()
-            where = "globally (may take up to an hour to appear)"
-        else:
-            self.bot.tree.copy_global_to(guild=discord.Object(ctx.guild.id))
-            synced = await self.bot.tree.sync(guild=discord.Object(ctx.guild.id))
-            where = "to this server"
+        guild_id = None if scope == "global" or ctx.guild is None else ctx.guild.id
+        synced = await sync_commands(self.bot, guild_id)
+        where = "globally (may take up to an hour to appear)" if guild_id is None else "to this server"
         await ctx.reply(f"Synced {len(synced)} commands {where}.", mention_author=False)
 
 
