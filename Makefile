@@ -26,6 +26,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
 install-test: $(VENV)/.installed-test
 
 # With a DISCORD_TOKEN (environment or .env) this runs the bot; without one, the terminal session.
@@ -37,7 +41,7 @@ test: install-test
 	$(BIN)/python -m pytest
 
 # Measurements (docs/benchmarks.md, docs/citations.md); each script writes JSON to bench/results/.
-bench: install-test
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.bot_latency
 	$(BIN)/python -m bench.calibrate_citations
