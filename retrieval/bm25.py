@@ -56,13 +56,21 @@ def analyse(text: str) -> list[str]:
     return analyse_many([text])[0]
 
 
+def _scope_codes(chunks: Sequence[StoredChunk]) -> tuple[dict[str, int], np.ndarray]:
+    """Each chunk's scope as a small integer: the per-question scope mask compares integers, which
+    at 100k chunks is several times faster than comparing the scope strings."""
+    numbers: dict[str, int] = {}
+    codes = np.fromiter((numbers.setdefault(c.scope, len(numbers)) for c in chunks), dtype=np.int32, count=len(chunks))
+    return numbers, codes
+
+
 class BM25Index:
     """BM25 over chunks, filterable by scope, with the document frequencies the answerer reuses."""
 
     def __init__(self, chunks: Sequence[StoredChunk], fingerprint_value: str) -> None:
         self.chunks = list(chunks)
         self.fingerprint = fingerprint_value
-        self._scopes = np.array([c.scope for c in self.chunks], dtype=object)
+        self._scope_numbers, self._scope_codes = _scope_codes(self.chunks)
         self._retriever: bm25s.BM25 | None = None
         self._document_frequency: dict[str, int] = {}
         if self.chunks:
@@ -87,7 +95,8 @@ class BM25Index:
         tokens = [t for t in analyse(query) if t in self._document_frequency]
         if self._retriever is None or not tokens:
             return []
-        mask = np.isin(self._scopes, list(scopes)).astype(np.float32)
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        mask = np.isin(self._scope_codes, wanted).astype(np.float32)
         k = min(top_k, len(self.chunks))
         indices, scores = self._retriever.retrieve(
             [tokens], k=k, weight_mask=mask, show_progress=False, n_threads=1
@@ -128,7 +137,7 @@ class BM25Index:
         index = cls.__new__(cls)
         index.chunks = [StoredChunk(**c) for c in meta["chunks"]]
         index.fingerprint = expected_fingerprint
-        index._scopes = np.array([c.scope for c in index.chunks], dtype=object)
+        index._scope_numbers, index._scope_codes = _scope_codes(index.chunks)
         index._document_frequency = meta["df"]
         index._retriever = None
         if index.chunks:

@@ -58,10 +58,11 @@ def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
 class ExtractiveAnswerer:
     """Picks the retrieved sentences that best answer the question, or abstains."""
 
-    def __init__(self, ranker: SentenceRanker, max_sentences: int, min_score: float) -> None:
+    def __init__(self, ranker: SentenceRanker, max_sentences: int, min_score: float, shortlist: int) -> None:
         self._ranker = ranker
         self._max_sentences = max_sentences
         self._min_score = min_score
+        self._shortlist = shortlist
 
     def answer(
         self,
@@ -72,11 +73,10 @@ class ExtractiveAnswerer:
         bm25: BM25Index,
     ) -> tuple[str, list[Citation], bool]:
         """(answer text, citations, abstained)."""
-        best = self._ranker.best_for_query(
+        chosen = self._ranker.best_for_query(
             question, query_embedding, passages, records, bm25,
-            limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7,
+            limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7, shortlist=self._shortlist,
         )
-        chosen = [s for s in best if s.lexical > 0]
         if not chosen:
             return NOT_COVERED, [], True
         text, citations = cite([s.candidate for s in chosen])

@@ -1,7 +1,9 @@
 """Ingest: files to documents, documents to embedded chunks, chunks into the store.
 
-Unchanged documents (same content hash) cost one record lookup and no embedding. Each changed or new
-document is committed on its own through `CorpusStore.write_version`, so a failure or a kill
+Unchanged documents (same content hash) cost one record lookup and no embedding. Changed and new
+documents are gathered into groups of about `INGEST_GROUP_CHUNKS` chunks: a group is embedded in
+full batches across documents (one document alone is only a handful of chunks) and written with
+`CorpusStore.write_versions`, in which every document commits on its own, so a failure or a kill
 mid-run leaves every document either at its previous version or fully at its new one.
 """
 
@@ -49,7 +51,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[IngestTarget], list[dict[str, 
 
 
 class ChunkEmbedder:
-    """Splits a document into sentence-aware chunks located by offsets, and embeds them."""
+    """Splits documents into sentence-aware chunks located by offsets, and embeds chunks in batches."""
 
     def __init__(self, splitter: SentenceSplitter, embed_model: BaseEmbedding) -> None:
         self._splitter = splitter
@@ -83,10 +85,12 @@ class ChunkEmbedder:
                     relationships={NodeRelationship.SOURCE: source.as_related_node_info()},
                 )
             )
+        return nodes
+
+    def embed(self, nodes: Sequence[TextNode]) -> None:
         texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
         for node, embedding in zip(nodes, self._embed_model.get_text_embedding_batch(texts)):
             node.embedding = embedding
-        return nodes
 
 
 def _locate(text: str, node: TextNode) -> tuple[int, int]:
@@ -101,13 +105,25 @@ def _locate(text: str, node: TextNode) -> tuple[int, int]:
     return start, end
 
 
+@dataclass
+class _Staged:
+    """A changed or new document, chunked, waiting for its group to be embedded and committed."""
+
+    record: DocumentRecord
+    nodes: list[TextNode]
+    replaces_live: bool
+
+
 class Ingestor:
     """Brings files or uploaded bytes into the store for one scope and reports what changed."""
 
-    def __init__(self, store: CorpusStore, reader: ArticleReader, chunker: ChunkEmbedder) -> None:
+    def __init__(
+        self, store: CorpusStore, reader: ArticleReader, chunker: ChunkEmbedder, group_chunks: int
+    ) -> None:
         self._store = store
         self._reader = reader
         self._chunker = chunker
+        self._group_chunks = group_chunks
 
     def ingest_paths(
         self, paths: Sequence[Path], scope: str, progress: ProgressCallback | None = None
@@ -115,6 +131,7 @@ class Ingestor:
         targets, errors = discover(paths)
         report = IngestReport(errors=errors)
         seen: dict[str, Path] = {}
+        group: list[_Staged] = []
         for done, target in enumerate(targets):
             if progress is not None:
                 progress(str(target.path), done, len(targets))
@@ -125,9 +142,16 @@ class Ingestor:
                         f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}"
                     )
                 seen[document.doc_id] = target.path
-                self.ingest_document(document, scope, report)
+                staged = self._stage(document, scope, report)
             except DocumentError as exc:
                 report.errors.append({"path": str(target.path), "error": str(exc)})
+                continue
+            if staged is not None:
+                group.append(staged)
+            if sum(len(s.nodes) for s in group) >= self._group_chunks:
+                self._commit(group, report)
+                group = []
+        self._commit(group, report)
         if progress is not None:
             progress("", len(targets), len(targets))
         folders = {t.folder for t in targets if t.folder is not None} | {
@@ -137,12 +161,17 @@ class Ingestor:
         return report
 
     def ingest_document(self, document: SourceDocument, scope: str, report: IngestReport) -> None:
+        staged = self._stage(document, scope, report)
+        if staged is not None:
+            self._commit([staged], report)
+
+    def _stage(self, document: SourceDocument, scope: str, report: IngestReport) -> _Staged | None:
+        """The document chunked, or None (counted as unchanged) when its live version is this one."""
         report.doc_ids.append(document.doc_id)
         current = self._store.get(scope, document.doc_id)
         if current is not None and current.live and current.content_hash == document.content_hash:
             report.unchanged += 1
-            return
-        nodes = self._chunker.nodes_for(document, scope)
+            return None
         record = DocumentRecord(
             scope=scope,
             doc_id=document.doc_id,
@@ -154,12 +183,20 @@ class Ingestor:
             path=document.path,
             text=document.text,
         )
-        self._store.write_version(record, nodes)
-        if current is not None and current.live:
-            report.updated += 1
-        else:
-            report.added += 1
-        report.chunks += len(nodes)
+        replaces_live = current is not None and current.live
+        return _Staged(record, self._chunker.nodes_for(document, scope), replaces_live)
+
+    def _commit(self, group: Sequence[_Staged], report: IngestReport) -> None:
+        if not group:
+            return
+        self._chunker.embed([node for staged in group for node in staged.nodes])
+        self._store.write_versions([(staged.record, staged.nodes) for staged in group])
+        for staged in group:
+            if staged.replaces_live:
+                report.updated += 1
+            else:
+                report.added += 1
+            report.chunks += len(staged.nodes)
 
     def _remove_vanished(self, folders: set[Path], scope: str, report: IngestReport) -> None:
         """Documents once ingested from these folders whose file is gone are removed."""

@@ -124,25 +124,43 @@ class SentenceRanker:
         candidates: Sequence[Candidate],
         bm25: BM25Index,
         semantic_weight: float = 0.6,
+        shortlist: int | None = None,
     ) -> list[ScoredSentence]:
-        """Candidates scored for `query`, best first."""
+        """Candidates scored for `query`, best first.
+
+        With `shortlist`, only that many candidates sharing a query term are embedded and scored,
+        the lexically best first: an extractive answer only quotes sentences that share a term with
+        the question, and embedding every sentence of five fresh passages (about 50) was the hot
+        spot of a question (docs/benchmarks.md, "Profile").
+        """
         if not candidates:
             return []
-        embeddings = self.embed(candidates)
-        semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
         analysed = analyse_many([query] + [c.text for c in candidates])
         query_terms = set(analysed[0])
         total = sum(bm25.idf(t) for t in query_terms)
+        lexical = [
+            sum(bm25.idf(t) for t in query_terms & set(terms)) / total if total else 0.0 for terms in analysed[1:]
+        ]
+        order = range(len(candidates))
+        if shortlist is not None:
+            order = sorted(
+                (i for i in order if lexical[i] > 0),
+                key=lambda i: (-lexical[i], candidates[i].passage_rank, candidates[i].start),
+            )[:shortlist]
+        kept = [candidates[i] for i in order]
+        if not kept:
+            return []
+        embeddings = self.embed(kept)
+        semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
         wants = _answer_type(query)
         scored = []
-        for candidate, terms, sem, emb in zip(candidates, analysed[1:], semantic, embeddings):
-            lexical = sum(bm25.idf(t) for t in query_terms & set(terms)) / total if total else 0.0
-            value = semantic_weight * float(sem) + (1 - semantic_weight) * lexical
+        for i, candidate, sem, emb in zip(order, kept, semantic, embeddings):
+            value = semantic_weight * float(sem) + (1 - semantic_weight) * lexical[i]
             if wants is not None and _near_query_term(candidate.text, query_terms, wants):
                 value += _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= 0.7
-            scored.append(ScoredSentence(candidate, value, lexical, float(sem), emb))
+            scored.append(ScoredSentence(candidate, value, lexical[i], float(sem), emb))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 
     def best_for_query(
@@ -155,10 +173,11 @@ class SentenceRanker:
         limit: int,
         min_score: float,
         relative_floor: float,
+        shortlist: int | None = None,
     ) -> list[ScoredSentence]:
         """The retrieved passages' best sentences for `query`: score, then `select`."""
         candidates = self.candidates_from_passages(passages, records)
-        scored = self.score(query, query_embedding, candidates, bm25)
+        scored = self.score(query, query_embedding, candidates, bm25, shortlist=shortlist)
         return self.select(scored, limit, min_score, relative_floor)
 
     @staticmethod

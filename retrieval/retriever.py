@@ -1,7 +1,8 @@
 """Hybrid retrieval: BM25 and vector search fused by reciprocal rank fusion.
 
 BM25 finds the rare names and exact words a question uses; vectors find paraphrases. RRF combines
-the two rankings without having to calibrate their incomparable scores against each other.
+the two rankings without having to calibrate their incomparable scores against each other; the
+BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal).
 """
 
 from collections.abc import Sequence
@@ -23,7 +24,8 @@ class HybridRetriever(BaseRetriever):
         live_hashes: dict[str, str],
         scopes: Sequence[str],
         top_k: int,
-        rrf_k: int = 60,
+        rrf_k: int = 10,
+        bm25_weight: float = 1.0,
         candidates_per_side: int | None = None,
     ) -> None:
         super().__init__()
@@ -33,6 +35,7 @@ class HybridRetriever(BaseRetriever):
         self._scopes = list(scopes)
         self._top_k = top_k
         self._rrf_k = rrf_k
+        self._bm25_weight = bm25_weight
         self._per_side = candidates_per_side or max(2 * top_k, 10)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
@@ -66,7 +69,7 @@ class HybridRetriever(BaseRetriever):
                     metadata={"scope": chunk.scope, "article_id": chunk.doc_id},
                 ),
             )
-            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + self._bm25_weight / (self._rrf_k + rank + 1)
 
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: self._top_k]
         return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]

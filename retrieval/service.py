@@ -94,9 +94,13 @@ class AnswerService:
         self._bm25_dir = settings.data_dir / "bm25"
         splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
         self._reader = ArticleReader(settings.max_document_bytes)
-        self._ingestor = Ingestor(store, self._reader, ChunkEmbedder(splitter, embed_model))
+        self._ingestor = Ingestor(
+            store, self._reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks
+        )
         ranker = SentenceRanker(embed_model)
-        self._answerer = ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score)
+        self._answerer = ExtractiveAnswerer(
+            ranker, settings.answer_max_sentences, settings.answer_min_score, settings.answer_shortlist
+        )
         self._summarizer = ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score)
         self.citation_checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
         self._llm_answerer: LLMAnswerer | None = None
@@ -353,7 +357,8 @@ class AnswerService:
         self, query: str, embedding: list[float], scopes: Sequence[str], snapshot: _Snapshot
     ) -> tuple[list[Passage], dict[str, DocumentRecord]]:
         retriever = HybridRetriever(
-            self._store, snapshot.bm25, snapshot.live, scopes, self.settings.top_k, self.settings.rrf_k
+            self._store, snapshot.bm25, snapshot.live, scopes, self.settings.top_k, self.settings.rrf_k,
+            self.settings.fusion_bm25_weight,
         )
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         records = self._store.get_many(

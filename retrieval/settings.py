@@ -30,12 +30,19 @@ class RetrievalSettings(BaseSettings):
     )
     embed_model: str = Field(default_factory=_default_embed_model)
     embed_batch_size: int = Field(64, ge=1)
+    ingest_group_chunks: int = Field(
+        256, ge=1, description="chunks embedded and committed together (a kill loses at most one group's work)"
+    )
     chunk_size: int = Field(256, ge=32, description="tokens per chunk")
     chunk_overlap: int = Field(32, ge=0)
     top_k: int = Field(5, ge=1, le=50)
-    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
+    rrf_k: int = Field(10, ge=1, description="reciprocal rank fusion constant")
+    fusion_bm25_weight: float = Field(1.0, ge=0.0, le=10.0, description="weight of the BM25 ranking in the fusion")
     answer_max_sentences: int = Field(3, ge=1, le=10)
     answer_min_score: float = Field(0.35, ge=0.0, le=1.0)
+    answer_shortlist: int = Field(
+        16, ge=1, le=200, description="sentences sharing a question term that the extractive answerer embeds and scores"
+    )
     summary_sentences: int = Field(4, ge=1, le=12)
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)

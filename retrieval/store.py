@@ -177,38 +177,71 @@ class CorpusStore:
         return {record_key(r.scope, r.doc_id): r.content_hash for r in self.documents()}
 
     def _put(self, record: DocumentRecord) -> None:
-        self._documents.upsert(
-            ids=[record.key],
-            embeddings=[_PLACEHOLDER_EMBEDDING],
-            metadatas=[record.metadata()],
-            documents=[record.text],
-        )
+        self._put_many([record])
+
+    def _put_many(self, records: Sequence[DocumentRecord]) -> None:
+        if records:
+            self._documents.upsert(
+                ids=[r.key for r in records],
+                embeddings=[_PLACEHOLDER_EMBEDDING] * len(records),
+                metadatas=[r.metadata() for r in records],
+                documents=[r.text for r in records],
+            )
 
     # The write protocol --------------------------------------------------------------------------
 
-    def write_version(self, new: DocumentRecord, nodes: Sequence[TextNode]) -> None:
-        """Make `new` (with its embedded chunk `nodes`) the live version of its document."""
-        previous = self.get(new.scope, new.doc_id)
-        if previous is not None and (previous.pending_hash or previous.stale_hash):
-            self._clean(previous)
-            previous = self.get(new.scope, new.doc_id)
-        old_hash = previous.content_hash if previous is not None else ""
-        if previous is not None:
-            self._put(replace(previous, pending_hash=new.content_hash))
-        else:
-            self._put(replace(new, content_hash="", pending_hash=new.content_hash, chunks=0))
-        self._delete_chunks(new.scope, new.doc_id, new.content_hash)
-        if nodes:
-            self.vector_store.add(list(nodes))
-        committed = replace(
-            new,
-            chunks=len(nodes),
-            ingested_at=time.time(),
-            pending_hash="",
-            stale_hash=old_hash if old_hash != new.content_hash else "",
+    def write_versions(self, versions: Sequence[tuple[DocumentRecord, Sequence[TextNode]]]) -> None:
+        """Make each record, with its embedded chunk nodes, the live version of its document.
+
+        The documents of one call share every step (one upsert begins them all, one add writes all
+        their chunks, one upsert commits them), because each Chroma write is a commit of its own,
+        about 30 ms embedded: per document, that was a tenth of an ingest (docs/benchmarks.md).
+        Each record is still its own commit point, so a kill anywhere leaves every document
+        either at its previous version or fully at its new one.
+        """
+        if not versions:
+            return
+        keys = [new.key for new, _ in versions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("write_versions: a document appears twice in one call")
+        previous = self.get_many(keys)
+        journaled = [r for r in previous.values() if r.pending_hash or r.stale_hash]
+        for record in journaled:
+            self._clean(record)
+        if journaled:
+            previous = self.get_many(keys)
+        self._put_many(
+            [
+                replace(previous[new.key], pending_hash=new.content_hash)
+                if new.key in previous
+                else replace(new, content_hash="", pending_hash=new.content_hash, chunks=0)
+                for new, _ in versions
+            ]
         )
-        self._put(committed)
-        self._clean(committed)
+        for new, _ in versions:
+            if new.key in previous:
+                self._delete_chunks(new.scope, new.doc_id, new.content_hash)
+        nodes = [node for _, document_nodes in versions for node in document_nodes]
+        if nodes:
+            self.vector_store.add(nodes)
+        now = time.time()
+        committed = []
+        for new, document_nodes in versions:
+            old_hash = previous[new.key].content_hash if new.key in previous else ""
+            committed.append(
+                replace(
+                    new,
+                    chunks=len(document_nodes),
+                    ingested_at=now,
+                    pending_hash="",
+                    stale_hash=old_hash if old_hash != new.content_hash else "",
+                )
+            )
+        self._put_many(committed)
+        stale = [record for record in committed if record.stale_hash]
+        for record in stale:
+            self._delete_chunks(record.scope, record.doc_id, record.stale_hash)
+        self._put_many([replace(record, stale_hash="") for record in stale])
 
     def remove(self, scope: str, doc_id: str) -> bool:
         """Delete a document and all its chunks; False when there was no such live document."""

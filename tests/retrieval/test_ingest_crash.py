@@ -29,6 +29,9 @@ service.ingest(progress=lambda path, done, total: print(done, flush=True))
 print("finished", flush=True)
 """
 
+# Small commit groups (two or three articles each), so that kills land between commits.
+GROUP_CHUNKS = 10
+
 TOWNS = ["Arden", "Belmar", "Corvo", "Dunmore", "Elswick", "Farrow", "Glenby", "Halden", "Ivel", "Jarrow"]
 TOPICS = ["the new bridge", "the water tariff", "the school merger", "the harbour dredging", "the bus lanes"]
 
@@ -58,7 +61,7 @@ def kill_ingest_after(data_dir: Path, corpus: Path, files_started: int) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "INGEST_GROUP_CHUNKS": str(GROUP_CHUNKS)},
     )
     try:
         for line in process.stdout:
@@ -94,7 +97,7 @@ def assert_consistent(service: AnswerService) -> dict[str, str]:
 
 def test_killed_ingests_leave_a_usable_index_and_the_next_run_completes(tmp_path: Path, embed_model):
     corpus, data = tmp_path / "articles", tmp_path / "data"
-    settings = make_settings(data, corpus)
+    settings = make_settings(data, corpus, ingest_group_chunks=GROUP_CHUNKS)
     write_articles(corpus, 24, edition=1)
 
     kill_ingest_after(data, corpus, files_started=5)

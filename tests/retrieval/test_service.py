@@ -102,6 +102,26 @@ def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerS
     assert sorted(service._store._chunks.get()["ids"]) == ids_before
 
 
+@pytest.mark.parametrize(("group_chunks", "embedding_batches"), [(256, 1), (1, 2)])
+def test_ingest_embeds_across_documents_in_full_batches(
+    tmp_path, corpus_copy, embed_model, group_chunks: int, embedding_batches: int
+):
+    """The corpus's two articles (8 chunks) fill one batch together; groups of one chunk commit each
+    article on its own. Either way the index ends the same."""
+    service = open_service(make_settings(tmp_path / "data", corpus_copy, ingest_group_chunks=group_chunks), embed_model)
+    counter = EmbeddingCounter()
+    dispatcher = get_dispatcher()
+    dispatcher.add_event_handler(counter)
+    try:
+        report = service.ingest()
+    finally:
+        dispatcher.event_handlers.remove(counter)
+    assert (report.added, report.chunks, report.errors) == (2, 8, [])
+    assert counter.calls == embedding_batches
+    assert len(chroma_chunks(service)) == 8
+    assert sorted(c.chunk_id for c in service._snapshot.bm25.chunks) == sorted(service._store._chunks.get()["ids"])
+
+
 def test_a_changed_document_replaces_its_chunks(service: AnswerService):
     path = service.settings.corpus_dir / f"{ITALY_DOC}.md"
     path.write_text(

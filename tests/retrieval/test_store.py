@@ -41,11 +41,11 @@ def chunk_hashes(store: CorpusStore) -> list[str]:
 
 def test_write_replace_and_remove(store: CorpusStore):
     v1 = record("a", "One. Two.", "h1" * 8)
-    store.write_version(v1, nodes_for(v1, ["One.", "Two."]))
+    store.write_versions([(v1, nodes_for(v1, ["One.", "Two."]))])
     assert [r.doc_id for r in store.documents()] == ["a"]
     assert store.get("shared", "a").chunks == 2
     v2 = record("a", "Three.", "h2" * 8)
-    store.write_version(v2, nodes_for(v2, ["Three."]))
+    store.write_versions([(v2, nodes_for(v2, ["Three."]))])
     assert chunk_hashes(store) == ["h2" * 8]
     assert [c.text for c in store.live_chunks()] == ["Three."]
     assert store.remove("shared", "a")
@@ -57,7 +57,7 @@ def test_write_replace_and_remove(store: CorpusStore):
 def test_scopes_are_separate_documents(store: CorpusStore):
     for scope in ("shared", "guild-9"):
         rec = record("same-id", "Text here.", "h" * 16, scope)
-        store.write_version(rec, nodes_for(rec, ["Text here."]))
+        store.write_versions([(rec, nodes_for(rec, ["Text here."]))])
     assert [(r.scope, r.doc_id) for r in store.documents()] == [("guild-9", "same-id"), ("shared", "same-id")]
     assert [r.scope for r in store.documents(["guild-9"])] == ["guild-9"]
     store.remove("guild-9", "same-id")
@@ -67,7 +67,7 @@ def test_scopes_are_separate_documents(store: CorpusStore):
 def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
     """The state a kill between 'chunks written' and 'commit' leaves behind."""
     v1 = record("a", "Old text.", "o" * 16)
-    store.write_version(v1, nodes_for(v1, ["Old text."]))
+    store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
     store._put(replace(store.get("shared", "a"), pending_hash=v2.content_hash))
     store.vector_store.add(nodes_for(v2, ["New text."]))
@@ -90,10 +90,32 @@ def test_a_new_document_killed_before_commit_leaves_nothing(store: CorpusStore):
 def test_stale_chunks_after_commit_are_deleted_by_recover(store: CorpusStore):
     """The state a kill between 'commit' and 'old chunks deleted' leaves behind."""
     v1 = record("a", "Old text.", "o" * 16)
-    store.write_version(v1, nodes_for(v1, ["Old text."]))
+    store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
     store.vector_store.add(nodes_for(v2, ["New text."]))
     store._put(replace(v2, chunks=1, stale_hash=v1.content_hash))
     assert [c.text for c in store.live_chunks()] == ["New text."]
     store.recover()
     assert chunk_hashes(store) == ["n" * 16]
+
+
+def test_one_call_replaces_adds_and_resumes_documents_each_at_its_own_commit(store: CorpusStore):
+    """A group write: a replaced document, a new one, and one a killed run left half-written."""
+    old = record("a", "Old text.", "o" * 16)
+    store.write_versions([(old, nodes_for(old, ["Old text."]))])
+    killed = record("c", "Killed text.", "k" * 16)
+    store._put(replace(killed, content_hash="", pending_hash=killed.content_hash))
+    store.vector_store.add(nodes_for(killed, ["Killed text."]))
+    new_a = record("a", "New text.", "n" * 16)
+    new_b = record("b", "Brand new.", "b" * 16)
+    new_c = record("c", "Second try.", "s" * 16)
+    store.write_versions(
+        [(new_a, nodes_for(new_a, ["New text."])), (new_b, nodes_for(new_b, ["Brand new."])),
+         (new_c, nodes_for(new_c, ["Second try."]))]
+    )
+    assert store.live_hashes() == {"shared/a": "n" * 16, "shared/b": "b" * 16, "shared/c": "s" * 16}
+    assert chunk_hashes(store) == sorted(["n" * 16, "b" * 16, "s" * 16])
+    assert all(not r.pending_hash and not r.stale_hash for r in store.documents())
+    assert sorted(c.text for c in store.live_chunks()) == ["Brand new.", "New text.", "Second try."]
+    with pytest.raises(ValueError, match="twice"):
+        store.write_versions([(new_b, []), (new_b, [])])
