@@ -43,9 +43,12 @@ test: install-test
 # Measurements (docs/benchmarks.md, docs/citations.md); each script writes JSON to bench/results/.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.query --profile
+	$(BIN)/python -m bench.tune
 	$(BIN)/python -m bench.bot_latency
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
+	$(BIN)/python -m bench.plots
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
