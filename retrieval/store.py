@@ -204,7 +204,9 @@ class CorpusStore:
                 database=settings.chroma_database,
             )
             return cls(client, location)
-        except httpx.TransportError as exc:
+        except Exception as exc:
+            # Chroma's client checks the tenant and database on creation and rewraps what went wrong
+            # (a refused connection included) as a bare ValueError or Exception: all mean "not usable".
             raise StoreUnavailable(f"cannot reach {location}: {exc or type(exc).__name__}") from exc
 
     # Documents ---------------------------------------------------------------------------------
