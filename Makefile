@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.bot_latency
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
+	$(BIN)/python -m bench.generation_check
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

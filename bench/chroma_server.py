@@ -52,6 +52,22 @@ class ChromaServer:
         self.kill()
         raise RuntimeError(f"chroma run did not answer its heartbeat within {timeout:.0f} s; see {self.log}")
 
+    def create_database(self, name: str) -> dict:
+        """Creates database `name` on the server; returns the settings that select it."""
+        import chromadb
+        from chromadb.config import Settings as ChromaClientSettings
+
+        admin = chromadb.AdminClient(
+            ChromaClientSettings(
+                chroma_api_impl="chromadb.api.fastapi.FastAPI",
+                chroma_server_host=self.host,
+                chroma_server_http_port=self.port,
+                anonymized_telemetry=False,
+            )
+        )
+        admin.create_database(name)
+        return {"chroma_host": self.host, "chroma_port": self.port, "chroma_database": name}
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()

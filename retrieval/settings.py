@@ -43,7 +43,8 @@ class RetrievalSettings(BaseSettings):
     chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
     chroma_port: int = Field(8000, ge=1, le=65535)
     chroma_ssl: bool = False
-    chroma_auth_token: SecretStr | None = Field(None, description="sent as `Authorization: Bearer …`")
+    chroma_auth_token: SecretStr | None = None
+    chroma_auth_header: Literal["Authorization", "X-Chroma-Token"] = "Authorization"
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
 

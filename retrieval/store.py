@@ -117,7 +117,7 @@ class StoredChunk:
     end: int
 
 
-class StoreUnavailable(ConnectionError):
+class StoreUnavailable(RuntimeError):
     """The Chroma server cannot be reached (down, restarting, wrong address).
 
     Chroma's HTTP client lets httpx's transport errors through unwrapped; the store turns them into
@@ -187,19 +187,19 @@ class CorpusStore:
             return cls.embedded(settings.data_dir / "chroma")
         scheme = "https" if settings.chroma_ssl else "http"
         location = f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
-        client_settings = ChromaClientSettings(anonymized_telemetry=False)
+        auth: dict[str, str] = {}
         if settings.chroma_auth_token is not None:
-            client_settings = ChromaClientSettings(
-                anonymized_telemetry=False,
-                chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
-                chroma_client_auth_credentials=settings.chroma_auth_token.get_secret_value(),
-            )
+            auth = {
+                "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+                "chroma_client_auth_credentials": settings.chroma_auth_token.get_secret_value(),
+                "chroma_auth_token_transport_header": settings.chroma_auth_header,
+            }
         try:
             client = chromadb.HttpClient(
                 host=settings.chroma_host,
                 port=settings.chroma_port,
                 ssl=settings.chroma_ssl,
-                settings=client_settings,
+                settings=ChromaClientSettings(anonymized_telemetry=False, **auth),
                 tenant=settings.chroma_tenant,
                 database=settings.chroma_database,
             )

@@ -87,27 +87,10 @@ def restartable_chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     server.kill()
 
 
-def chroma_database(server: ChromaServer, name: str) -> dict:
-    """Creates database `name` on `server`; returns the settings that select it."""
-    import chromadb
-    from chromadb.config import Settings as ChromaClientSettings
-
-    admin = chromadb.AdminClient(
-        ChromaClientSettings(
-            chroma_api_impl="chromadb.api.fastapi.FastAPI",
-            chroma_server_host=server.host,
-            chroma_server_http_port=server.port,
-            anonymized_telemetry=False,
-        )
-    )
-    admin.create_database(name)
-    return {"chroma_host": server.host, "chroma_port": server.port, "chroma_database": name}
-
-
 @pytest.fixture
 def chroma_settings(chroma_server: ChromaServer) -> dict:
     """Settings of a fresh, empty database on the session's Chroma server."""
-    return chroma_database(chroma_server, f"test-{uuid.uuid4().hex[:12]}")
+    return chroma_server.create_database(f"test-{uuid.uuid4().hex[:12]}")
 
 
 # LLM fixtures: the real tiny GGUF, in process and behind a real llama.cpp OpenAI-compatible server.

@@ -8,7 +8,6 @@ from bench.chroma_server import ChromaServer
 from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
 from tests.bot.test_discord import HARBOUR, quotes, upload, world  # noqa: F401 (world is a fixture)
-from tests.conftest import chroma_database
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +49,7 @@ async def test_ask_upload_isolation_and_remove_on_a_chroma_server(world, bot_ser
 class TestServerRestart:
     @pytest.fixture
     def bot_overrides(self, restartable_chroma_server: ChromaServer) -> dict:
-        return chroma_database(restartable_chroma_server, "corpus")
+        return restartable_chroma_server.create_database("corpus")
 
     async def test_requests_while_chroma_is_down_get_a_clear_reply_and_the_bot_recovers(
         self, world, restartable_chroma_server: ChromaServer

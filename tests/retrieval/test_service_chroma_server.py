@@ -116,9 +116,8 @@ def test_the_cli_says_in_one_line_when_the_server_is_unreachable(tmp_path: Path)
 def test_a_dead_server_mid_session_is_store_unavailable_then_recovers(
     tmp_path: Path, restartable_chroma_server, embed_model
 ):
-    from tests.conftest import chroma_database
-
-    settings = make_settings(tmp_path / "data", **chroma_database(restartable_chroma_server, "corpus"))
+    
+    settings = make_settings(tmp_path / "data", **restartable_chroma_server.create_database("corpus"))
     service = open_service(settings, embed_model)
     service.ingest()
     restartable_chroma_server.kill()
@@ -131,13 +130,16 @@ def test_a_dead_server_mid_session_is_store_unavailable_then_recovers(
     assert service.ingest_bytes(FERRY, "ferry.md", "shared").added == 1
 
 
-def test_the_auth_token_is_sent_as_a_bearer_header(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("header", "expected"), [("Authorization", "Bearer s3cret-token"), ("X-Chroma-Token", "s3cret-token")]
+)
+def test_the_auth_token_is_sent_in_the_configured_header(tmp_path: Path, header: str, expected: str):
     """Chroma's own server runs without auth here, so a recording server checks what goes on the wire."""
     seen: list[str | None] = []
 
     class Recorder(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization"))
+            seen.append(self.headers.get(header))
             self.send_response(503)
             self.end_headers()
 
@@ -147,10 +149,10 @@ def test_the_auth_token_is_sent_as_a_bearer_header(tmp_path: Path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=server.server_address[1],
-                             chroma_auth_token="s3cret-token")
+                             chroma_auth_token="s3cret-token", chroma_auth_header=header)
     try:
         with pytest.raises(StoreUnavailable):
             CorpusStore.connect(settings)
     finally:
         server.shutdown()
-    assert seen and all(header == "Bearer s3cret-token" for header in seen)
+    assert seen and all(value == expected for value in seen)
