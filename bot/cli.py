@@ -88,10 +88,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError
     from retrieval.store import StoreUnavailable
 
+    from bot import terminal
+
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    wants_json = getattr(args, "json", False)
+
     try:
-        return _run(args, settings, AnswerService.from_settings(settings), out, err)
+        service = AnswerService.from_settings(settings)
+        if args.command == "ingest":
+            report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
+            _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
+            return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+        if args.command == "remove":
+            removed = service.remove(args.doc_id)
+            if wants_json:
+                _print_json({"doc_id": args.doc_id, "removed": removed})
+            else:
+                out.print(f"removed {args.doc_id}" if removed else f"no document {args.doc_id!r}")
+            return 0 if removed else EXIT_NOT_FOUND
+        if args.command == "sources":
+            infos = service.sources()
+            _print_json([i.to_json() for i in infos]) if wants_json else terminal.render_sources(out, infos)
+            return 0
+
+        if args.command != "sync":
+            _ensure_corpus(service, err, wants_json)
+        if args.command == "ask":
+            if not wants_json and out.is_terminal and settings.llm_backend != "extractive":
+                answer = asyncio.run(terminal.stream_answer(out, service, args.question))
+            else:
+                answer = service.ask(args.question)
+            _print_json(answer.to_json()) if wants_json else terminal.render_answer(out, answer)
+            terminal.render_fallback(err, answer.backend)
+            return 0
+        if args.command == "summary":
+            if bool(args.doc_id) == bool(args.topic):
+                err.print("give a document id or --topic TEXT (one of them)")
+                return EXIT_USAGE
+            result = (
+                service.summarize_document(args.doc_id) if args.doc_id else service.summarize_topic(args.topic)
+            )
+            _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
+            terminal.render_fallback(err, result.backend)
+            return 0
+        if args.command == "eval":
+            return _evaluate(args, service, out, wants_json)
+        if args.command == "chat":
+            terminal.TerminalSession(service, out, err).run()
+            return 0
+        if args.command in ("run", "sync"):
+            return _discord(args, settings, service, err)
     except QuestionError as exc:
         err.print(f"error: {exc}")
         return EXIT_USAGE
@@ -101,56 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnavailable as exc:
         err.print(f"error: the document store is unreachable: {exc}")
         return EXIT_STORE_UNAVAILABLE
-
-
-def _run(args: argparse.Namespace, settings: Settings, service: Any, out: Console, err: Console) -> int:
-    """One command on a built service; the errors users can act on are rendered by `main`."""
-    from bot import terminal
-
-    wants_json = getattr(args, "json", False)
-    if args.command == "ingest":
-        report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
-        _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
-        return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
-    if args.command == "remove":
-        removed = service.remove(args.doc_id)
-        if wants_json:
-            _print_json({"doc_id": args.doc_id, "removed": removed})
-        else:
-            out.print(f"removed {args.doc_id}" if removed else f"no document {args.doc_id!r}")
-        return 0 if removed else EXIT_NOT_FOUND
-    if args.command == "sources":
-        infos = service.sources()
-        _print_json([i.to_json() for i in infos]) if wants_json else terminal.render_sources(out, infos)
-        return 0
-
-    if args.command != "sync":
-        _ensure_corpus(service, err, wants_json)
-    if args.command == "ask":
-        if not wants_json and out.is_terminal and settings.llm_backend != "extractive":
-            answer = asyncio.run(terminal.stream_answer(out, service, args.question))
-        else:
-            answer = service.ask(args.question)
-        _print_json(answer.to_json()) if wants_json else terminal.render_answer(out, answer)
-        terminal.render_fallback(err, answer.backend)
-        return 0
-    if args.command == "summary":
-        if bool(args.doc_id) == bool(args.topic):
-            err.print("give a document id or --topic TEXT (one of them)")
-            return EXIT_USAGE
-        result = (
-            service.summarize_document(args.doc_id) if args.doc_id else service.summarize_topic(args.topic)
-        )
-        _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
-        terminal.render_fallback(err, result.backend)
-        return 0
-    if args.command == "eval":
-        return _evaluate(args, service, out, wants_json)
-    if args.command == "chat":
-        terminal.TerminalSession(service, out, err).run()
-        return 0
-    if args.command in ("run", "sync"):
-        return _discord(args, settings, service, err)
     return EXIT_USAGE
 
 
