@@ -1,6 +1,7 @@
 """The bot with CHROMA_HOST set: the real discord.py client in SimCord's emulated Discord, its corpus on
 a real `chroma run` server. Asking, uploading, removing and guild isolation work as embedded; a server
-that dies mid-session gets the asker a clear message, and the bot answers again once it is back."""
+that dies mid-session (between requests, or inside an upload) gets the asker a clear message, and the
+bot answers again once it is back."""
 
 import pytest
 
@@ -52,7 +53,7 @@ class TestServerRestart:
         return restartable_chroma_server.create_database("corpus")
 
     async def test_requests_while_chroma_is_down_get_a_clear_reply_and_the_bot_recovers(
-        self, world, restartable_chroma_server: ChromaServer
+        self, world, restartable_chroma_server: ChromaServer, monkeypatch: pytest.MonkeyPatch
     ):
         env, _, guilds = world
         a = guilds["A"]
@@ -76,3 +77,20 @@ class TestServerRestart:
         assert added.response.content.startswith("✅ Added `harbour`")
         answer = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
         assert any("Ottavio Brambilla" in q for q in quotes(answer.response.embeds))
+
+        store = env.bot.services.answers._store
+        write_version = store.write_version
+
+        def die_before_the_write(*args, **kwargs):
+            """The server dies mid-upload: the file was read and embedded, nothing written yet."""
+            restartable_chroma_server.kill()
+            return write_version(*args, **kwargs)
+
+        monkeypatch.setattr(store, "write_version", die_before_the_write)
+        cut_off = await upload(a["admin"], a["channel"], "wind.txt", b"The council approved the Kestrel wind farm.")
+        assert cut_off.response.content == f"❌ wind.txt was not added. {STORE_UNAVAILABLE}"
+        monkeypatch.undo()
+        restartable_chroma_server.start()
+        assert [s.doc_id for s in env.bot.services.answers.sources([guild_scope(a["guild"].id)])] == ["harbour"]
+        retried = await upload(a["admin"], a["channel"], "wind.txt", b"The council approved the Kestrel wind farm.")
+        assert retried.response.content.startswith("✅ Added `wind`")
