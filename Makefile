@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.bot_latency
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
+	$(BIN)/python -m bench.generation_check
 	$(BIN)/python -m bench.plots
 
 clean:

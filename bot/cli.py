@@ -19,6 +19,7 @@ from bot.settings import Settings
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
+EXIT_STORE_UNAVAILABLE = 4
 
 
 def _quiet_model_loading() -> None:
@@ -85,15 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError
+    from retrieval.store import StoreUnavailable
 
     from bot import terminal
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    service = AnswerService.from_settings(settings)
     wants_json = getattr(args, "json", False)
 
     try:
+        service = AnswerService.from_settings(settings)
         if args.command == "ingest":
             report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
             _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
@@ -143,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DocumentNotFound as exc:
         err.print(f"error: {exc}")
         return EXIT_NOT_FOUND
+    except StoreUnavailable as exc:
+        err.print(f"error: the document store is unreachable: {exc}")
+        return EXIT_STORE_UNAVAILABLE
     return EXIT_USAGE
 
 

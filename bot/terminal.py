@@ -17,6 +17,7 @@ from retrieval.extractive import FALLBACK_PREFIX
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError, Turn
+from retrieval.store import StoreUnavailable
 
 HELP = (
     "Type a question about the articles (follow-ups use the conversation so far), or:\n"
@@ -147,6 +148,8 @@ class TerminalSession:
                 self._ask(line)
         except (QuestionError, DocumentNotFound) as exc:
             self._console.print(f"[red]{escape(str(exc))}[/red]")
+        except StoreUnavailable as exc:
+            self._console.print(f"[red]the document store is unreachable ({escape(str(exc))}); try again[/red]")
         self._console.print()
         return True
 

@@ -5,6 +5,10 @@ layer) and owns the store, the embedder, the BM25 index, the extractive backends
 configured, the LLM backend (built on first use) with its citation checker. Reads work on an
 immutable snapshot (BM25 index + live document hashes) swapped atomically after every write, so
 questions can be answered from several threads while an ingest runs.
+
+The service does not assume it is the only writer: other processes may share its Chroma server.
+Before each read it compares the store's corpus generation (one small record) with its snapshot's
+and, when they differ, re-reads the live hashes and rebuilds the BM25 index if they changed.
 """
 
 import asyncio
@@ -15,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import QueryBundle
@@ -52,6 +57,7 @@ class DocumentNotFound(LookupError):
 class _Snapshot:
     bm25: BM25Index
     live: dict[str, str]
+    generation: str
 
 
 def build_embed_model(settings: RetrievalSettings) -> BaseEmbedding:
@@ -92,6 +98,8 @@ class AnswerService:
         self._store = store
         self._embed_model = embed_model
         self._bm25_dir = settings.data_dir / "bm25"
+        # Processes sharing a data dir (a bot and a CLI ingest) must not save the BM25 cache at once.
+        self._bm25_lock = FileLock(settings.data_dir / "bm25.lock")
         splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
         self._reader = ArticleReader(settings.max_document_bytes)
         self._ingestor = Ingestor(
@@ -107,13 +115,13 @@ class AnswerService:
         self._llm_problem = ""
         self._llm_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._snapshot_lock = threading.Lock()
         self._store.recover()
-        self._snapshot = self._load_snapshot()
+        self._snapshot = self._load_snapshot(self._store.generation(), None)
 
     @classmethod
     def from_settings(cls, settings: RetrievalSettings) -> "AnswerService":
-        store = CorpusStore.embedded(settings.data_dir / "chroma")
-        return cls(settings, store, build_embed_model(settings))
+        return cls(settings, CorpusStore.connect(settings), build_embed_model(settings))
 
     # Writing ------------------------------------------------------------------------------------
 
@@ -152,7 +160,7 @@ class AnswerService:
 
     def ensure_corpus(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         """Ingest the corpus folder when the index is empty (first run); None when not needed."""
-        if self._snapshot.live or not self.settings.corpus_dir.is_dir():
+        if self._current_snapshot().live or not self.settings.corpus_dir.is_dir():
             return None
         return self.ingest(progress=progress)
 
@@ -190,7 +198,7 @@ class AnswerService:
         """
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        snapshot = self._snapshot
+        snapshot = await asyncio.to_thread(self._current_snapshot)
         llm, llm_problem = self._llm()
         query = question
         if history:
@@ -243,7 +251,7 @@ class AnswerService:
         """A cited summary of one document: the LLM's (map-reduce) when configured, else extractive."""
         started = time.perf_counter()
         record = self._find_document(doc_id, scopes)
-        snapshot = self._snapshot
+        snapshot = self._current_snapshot()
         passages = [
             self._passage(record, chunk.chunk_id, chunk.start, chunk.end, 0.0)
             for chunk in sorted(snapshot.bm25.chunks, key=lambda c: c.start)
@@ -267,7 +275,7 @@ class AnswerService:
         """What the documents in `scopes` say about `topic`, cited; abstains when they say nothing."""
         started = time.perf_counter()
         topic = clean_question(topic, self.settings.max_question_chars)
-        snapshot = self._snapshot
+        snapshot = self._current_snapshot()
         embedding = self._embed_model.get_query_embedding(topic)
         passages, records = self._retrieve(topic, embedding, scopes, snapshot)
         text, citations, abstained = self._summarizer.summarize_topic(
@@ -293,7 +301,7 @@ class AnswerService:
         if record is None or not record.live:
             return 0.0
         quote = self._passage(record, f"{record.key}:{citation.start}", citation.start, citation.end, 0.0)
-        score, _ = self.citation_checker.support(claim, quote, {record.key: record}, self._snapshot.bm25)
+        score, _ = self.citation_checker.support(claim, quote, {record.key: record}, self._current_snapshot().bm25)
         return score
 
     def document_text(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> str:
@@ -375,15 +383,30 @@ class AnswerService:
             )
         return passages, records
 
-    def _load_snapshot(self) -> _Snapshot:
+    def _current_snapshot(self) -> _Snapshot:
+        """The snapshot of the corpus as it is now, whoever changed it: one generation read when
+        nothing changed, a reload (BM25 rebuilt only if the live versions differ) when it did."""
+        generation = self._store.generation()
+        if generation == self._snapshot.generation:
+            return self._snapshot
+        with self._snapshot_lock:
+            if generation != self._snapshot.generation:
+                self._snapshot = self._load_snapshot(generation, self._snapshot)
+            return self._snapshot
+
+    def _load_snapshot(self, generation: str, previous: _Snapshot | None) -> _Snapshot:
+        """The snapshot for `generation`, which must have been read before the live hashes are."""
         live = self._store.live_hashes()
         expected = fingerprint(live)
-        bm25 = BM25Index.load(self._bm25_dir, expected)
-        if bm25 is None:
-            bm25 = BM25Index(self._store.live_chunks(), expected)
-            bm25.save(self._bm25_dir)
-        return _Snapshot(bm25, live)
+        if previous is not None and previous.bm25.fingerprint == expected:
+            return _Snapshot(previous.bm25, live, generation)
+        with self._bm25_lock:
+            bm25 = BM25Index.load(self._bm25_dir, expected)
+            if bm25 is None:
+                bm25 = BM25Index(self._store.live_chunks(), expected)
+                bm25.save(self._bm25_dir)
+        return _Snapshot(bm25, live, generation)
 
     def _refresh(self) -> None:
-        if fingerprint(self._store.live_hashes()) != self._snapshot.bm25.fingerprint:
-            self._snapshot = self._load_snapshot()
+        """After this process's own write, which started a new generation."""
+        self._current_snapshot()

@@ -47,6 +47,14 @@ class RetrievalSettings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
 
+    chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+    chroma_auth_token: SecretStr | None = None
+    chroma_auth_header: Literal["Authorization", "X-Chroma-Token"] = "Authorization"
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
+
     llm_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_api_key: SecretStr = SecretStr("not-needed")

@@ -14,15 +14,23 @@ write, the commit, and the record doubles as a journal:
 
 A kill at any point leaves the previous version live, because readers only accept chunks whose hash
 matches their document's live hash; `recover` removes whatever a killed run left behind.
+
+Several processes may share one Chroma server (two bots, or the CLI ingesting while a bot runs). Each
+keeps derived state (the BM25 index) built from the live versions, so every commit and removal also
+writes a new random token to a one-record collection: the corpus generation. Reading that single
+record is how a process notices, before each read, that someone else changed the corpus.
 """
 
+import functools
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaClientSettings
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import (
@@ -33,8 +41,12 @@ from llama_index.core.vector_stores.types import (
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from retrieval.settings import RetrievalSettings
+
 CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
+STATE_COLLECTION = "citebot_state"
+GENERATION_ID = "generation"
 # Document records carry no meaningful vector; Chroma requires one, so all share this placeholder.
 _PLACEHOLDER_EMBEDDING = [0.0]
 
@@ -105,6 +117,31 @@ class StoredChunk:
     end: int
 
 
+class StoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached (down, restarting, wrong address).
+
+    Chroma's HTTP client lets httpx's transport errors through unwrapped; the store turns them into
+    this one error so the bot and the CLI can say what is wrong instead of showing a traceback.
+    """
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reaching_chroma(
+    method: "Callable[Concatenate[CorpusStore, _P], _R]",
+) -> "Callable[Concatenate[CorpusStore, _P], _R]":
+    @functools.wraps(method)
+    def wrapper(self: "CorpusStore", *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(f"cannot reach {self.location}: {exc or type(exc).__name__}") from exc
+
+    return wrapper
+
+
 def record_key(scope: str, doc_id: str) -> str:
     return f"{scope}/{doc_id}"
 
@@ -122,14 +159,16 @@ def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
 class CorpusStore:
     """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
 
-    def __init__(self, client: chromadb.api.ClientAPI) -> None:
+    def __init__(self, client: chromadb.api.ClientAPI, location: str = "the embedded Chroma database") -> None:
         self._client = client
+        self.location = location
         self._chunks = client.get_or_create_collection(
             CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
         self._documents = client.get_or_create_collection(
             DOCUMENTS_COLLECTION, embedding_function=None
         )
+        self._state = client.get_or_create_collection(STATE_COLLECTION, embedding_function=None)
         self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
 
     @classmethod
@@ -141,8 +180,38 @@ class CorpusStore:
         )
         return cls(client)
 
+    @classmethod
+    def connect(cls, settings: RetrievalSettings) -> "CorpusStore":
+        """The Chroma server of `CHROMA_HOST` when set, else the embedded database in the data dir."""
+        if settings.chroma_host is None:
+            return cls.embedded(settings.data_dir / "chroma")
+        scheme = "https" if settings.chroma_ssl else "http"
+        location = f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
+        auth: dict[str, str] = {}
+        if settings.chroma_auth_token is not None:
+            auth = {
+                "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+                "chroma_client_auth_credentials": settings.chroma_auth_token.get_secret_value(),
+                "chroma_auth_token_transport_header": settings.chroma_auth_header,
+            }
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=ChromaClientSettings(anonymized_telemetry=False, **auth),
+                tenant=settings.chroma_tenant,
+                database=settings.chroma_database,
+            )
+            return cls(client, location)
+        except Exception as exc:
+            # Chroma's client checks the tenant and database on creation and rewraps what went wrong
+            # (a refused connection included) as a bare ValueError or Exception: all mean "not usable".
+            raise StoreUnavailable(f"cannot reach {location}: {exc or type(exc).__name__}") from exc
+
     # Documents ---------------------------------------------------------------------------------
 
+    @_reaching_chroma
     def documents(self, scopes: Sequence[str] | None = None, *, with_text: bool = False) -> list[DocumentRecord]:
         """Live documents in `scopes` (all scopes when None), ordered by scope then id."""
         where: dict[str, Any] = {"content_hash": {"$ne": ""}}
@@ -154,6 +223,7 @@ class CorpusStore:
         records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts)]
         return sorted(records, key=lambda r: (r.scope, r.doc_id))
 
+    @_reaching_chroma
     def get(self, scope: str, doc_id: str) -> DocumentRecord | None:
         """The record of `doc_id` in `scope`, with its text, live or not."""
         result = self._documents.get(ids=[record_key(scope, doc_id)], include=["metadatas", "documents"])
@@ -161,6 +231,7 @@ class CorpusStore:
             return None
         return DocumentRecord.from_chroma(result["metadatas"][0], result["documents"][0])
 
+    @_reaching_chroma
     def get_many(self, keys: Iterable[str]) -> dict[str, DocumentRecord]:
         """Records (with text) by `record_key`, for the documents that passages came from."""
         ids = sorted(set(keys))
@@ -172,9 +243,21 @@ class CorpusStore:
             for key, metadata, text in zip(result["ids"], result["metadatas"], result["documents"])
         }
 
+    @_reaching_chroma
     def live_hashes(self) -> dict[str, str]:
         """record_key -> live content hash, for every live document: what readers check chunks against."""
         return {record_key(r.scope, r.doc_id): r.content_hash for r in self.documents()}
+
+    @_reaching_chroma
+    def generation(self) -> str:
+        """The corpus generation: a token that changes with every commit and removal, by anyone."""
+        result = self._state.get(ids=[GENERATION_ID], include=["metadatas"])
+        return str(result["metadatas"][0]["token"]) if result["ids"] else ""
+
+    def _bump_generation(self) -> None:
+        self._state.upsert(
+            ids=[GENERATION_ID], embeddings=[_PLACEHOLDER_EMBEDDING], metadatas=[{"token": uuid.uuid4().hex}]
+        )
 
     def _put(self, record: DocumentRecord) -> None:
         self._put_many([record])
@@ -190,6 +273,7 @@ class CorpusStore:
 
     # The write protocol --------------------------------------------------------------------------
 
+    @_reaching_chroma
     def write_versions(self, versions: Sequence[tuple[DocumentRecord, Sequence[TextNode]]]) -> None:
         """Make each record, with its embedded chunk nodes, the live version of its document.
 
@@ -238,11 +322,13 @@ class CorpusStore:
                 )
             )
         self._put_many(committed)
+        self._bump_generation()
         stale = [record for record in committed if record.stale_hash]
         for record in stale:
             self._delete_chunks(record.scope, record.doc_id, record.stale_hash)
         self._put_many([replace(record, stale_hash="") for record in stale])
 
+    @_reaching_chroma
     def remove(self, scope: str, doc_id: str) -> bool:
         """Delete a document and all its chunks; False when there was no such live document."""
         record = self.get(scope, doc_id)
@@ -250,17 +336,24 @@ class CorpusStore:
             return False
         tombstone = replace(record, content_hash="", stale_hash=record.content_hash, text="")
         self._put(tombstone)
+        self._bump_generation()
         self._clean(tombstone)
         return True
 
+    @_reaching_chroma
     def recover(self) -> int:
-        """Finish or roll back whatever a killed writer left behind; returns how many documents."""
+        """Finish or roll back whatever a killed writer left behind; returns how many documents.
+
+        It also starts a new generation unconditionally: a writer killed between its commit and
+        its generation write left a change other processes have not noticed yet.
+        """
         result = self._documents.get(
             where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
             include=["metadatas", "documents"],
         )
         for metadata, text in zip(result["metadatas"], result["documents"]):
             self._clean(DocumentRecord.from_chroma(metadata, text))
+        self._bump_generation()
         return len(result["ids"])
 
     def _clean(self, record: DocumentRecord) -> None:
@@ -278,6 +371,7 @@ class CorpusStore:
 
     # Chunks --------------------------------------------------------------------------------------
 
+    @_reaching_chroma
     def live_chunks(self) -> list[StoredChunk]:
         """Every chunk of a live version, in a stable order: what the BM25 index is built from."""
         live = self.live_hashes()
@@ -296,9 +390,11 @@ class CorpusStore:
         ]
         return sorted(chunks, key=lambda c: c.chunk_id)
 
+    @_reaching_chroma
     def count_chunks(self) -> int:
         return self._chunks.count()
 
+    @_reaching_chroma
     def query_vectors(
         self, embedding: list[float], top_k: int, scopes: Sequence[str]
     ) -> list[tuple[TextNode, float]]:

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench.chroma_server import ChromaServer  # noqa: E402
 from bench.llama_server import LlamaServer, free_port  # noqa: E402,F401
 from retrieval.service import AnswerService, build_embed_model  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
@@ -32,7 +34,9 @@ def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> Ret
 
 
 def open_service(settings: RetrievalSettings, embed_model) -> AnswerService:
-    return AnswerService(settings, CorpusStore.embedded(settings.data_dir / "chroma"), embed_model)
+    """Like `AnswerService.from_settings` (embedded Chroma, or the server of CHROMA_HOST), sharing
+    the session's embedder."""
+    return AnswerService(settings, CorpusStore.connect(settings), embed_model)
 
 
 @pytest.fixture
@@ -63,6 +67,30 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Ite
     svc = open_service(make_settings(data), embed_model)
     svc.ingest()
     yield svc
+
+
+# Chroma server mode: a real `chroma run` on 127.0.0.1, each test in a database of its own.
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def restartable_chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A server of the test's own, which it may kill and start again (same path, same port)."""
+    server = ChromaServer(tmp_path / "chroma-server").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def chroma_settings(chroma_server: ChromaServer) -> dict:
+    """Settings of a fresh, empty database on the session's Chroma server."""
+    return chroma_server.create_database(f"test-{uuid.uuid4().hex[:12]}")
 
 
 # LLM fixtures: the real tiny GGUF, in process and behind a real llama.cpp OpenAI-compatible server.

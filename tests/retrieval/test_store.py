@@ -1,4 +1,5 @@
-"""The commit protocol of `CorpusStore` on a real embedded Chroma, with hand-made vectors."""
+"""The commit protocol of `CorpusStore` on a real embedded Chroma, with hand-made vectors; its corpus
+generation; how `connect` picks embedded or server mode."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -6,7 +7,9 @@ from pathlib import Path
 import pytest
 from llama_index.core.schema import TextNode
 
-from retrieval.store import CorpusStore, DocumentRecord, chunk_id
+from bench.llama_server import free_port
+from retrieval.settings import RetrievalSettings
+from retrieval.store import CorpusStore, DocumentRecord, StoreUnavailable, chunk_id
 
 
 def record(doc_id: str, text: str, content_hash: str, scope: str = "shared") -> DocumentRecord:
@@ -119,3 +122,30 @@ def test_one_call_replaces_adds_and_resumes_documents_each_at_its_own_commit(sto
     assert sorted(c.text for c in store.live_chunks()) == ["Brand new.", "New text.", "Second try."]
     with pytest.raises(ValueError, match="twice"):
         store.write_versions([(new_b, []), (new_b, [])])
+
+
+def test_every_commit_and_removal_starts_a_new_generation_and_reads_do_not(store: CorpusStore):
+    seen = [store.generation()]
+    v1 = record("a", "One. Two.", "h1" * 8)
+    store.write_versions([(v1, nodes_for(v1, ["One.", "Two."]))])
+    seen.append(store.generation())
+    store.documents(), store.live_chunks(), store.get("shared", "a")
+    assert store.generation() == seen[-1]
+    store.remove("shared", "a")
+    seen.append(store.generation())
+    store.recover()
+    seen.append(store.generation())
+    assert len(set(seen)) == len(seen)
+
+
+def test_connect_without_a_host_is_the_embedded_database(tmp_path: Path):
+    store = CorpusStore.connect(RetrievalSettings(_env_file=None, data_dir=tmp_path / "data"))
+    assert store.location == "the embedded Chroma database"
+    assert (tmp_path / "data" / "chroma" / "chroma.sqlite3").exists()
+
+
+def test_connect_to_nothing_listening_is_store_unavailable(tmp_path: Path):
+    port = free_port()
+    settings = RetrievalSettings(_env_file=None, data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
+    with pytest.raises(StoreUnavailable, match=f"cannot reach the Chroma server at http://127.0.0.1:{port}"):
+        CorpusStore.connect(settings)

@@ -13,10 +13,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotServices, guild_scope
-from bot.exts.core.errors import NotAdmin
+from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.autocomplete import document_choices
 from retrieval.documents import SUPPORTED_SUFFIXES
 from retrieval.models import IngestReport
+from retrieval.store import StoreUnavailable
 
 
 
@@ -50,6 +51,10 @@ class ConfirmRemoval(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self._owner_id
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        """Button callbacks bypass the tree's error handler: same reply, same wording."""
+        await reply(interaction, describe(error))
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -93,10 +98,14 @@ class Documents(commands.Cog):
         progress = await interaction.followup.send(f"⏳ Reading {name}…", ephemeral=True, wait=True)
         data = await file.read()
         await progress.edit(content=f"⏳ Indexing {name} ({len(data):,} bytes)…")
-        report = await asyncio.to_thread(
-            self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
-            {"title": title or "", "url": url or ""},
-        )
+        try:
+            report = await asyncio.to_thread(
+                self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
+                {"title": title or "", "url": url or ""},
+            )
+        except StoreUnavailable as exc:
+            await progress.edit(content=f"❌ {name} was not added. {describe(exc)}")
+            return
         await progress.edit(content=describe_report(report, name))
 
     @app_commands.command(name="remove", description="Remove a document this server uploaded.")

@@ -7,8 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval.service import DocumentNotFound, QuestionError
+from retrieval.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = "📡 The document store is unreachable right now, so I can't do that. Please try again in a minute."
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -21,6 +24,9 @@ def describe(error: Exception) -> str:
         error = error.original
     if isinstance(error, (QuestionError, DocumentNotFound, NotAdmin)):
         return str(error)
+    if isinstance(error, StoreUnavailable):
+        log.warning("document store unavailable: %s", error)
+        return STORE_UNAVAILABLE
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.NoPrivateMessage):
