@@ -50,6 +50,7 @@ def query_plots(data: dict) -> None:
     series = [
         ("citebot", "retrieve", "citebot retrieve (hybrid, scoped)"),
         ("citebot", "retrieve_extractive", "citebot retrieve + extractive answer"),
+        ("citebot", "retrieve_extractive_repeat", "the same, sentence embeddings cached"),
         ("plain", "retrieve", "plain LlamaIndex retriever"),
     ]
     for side, measure, label in series:
