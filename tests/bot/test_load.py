@@ -35,7 +35,7 @@ async def test_fifty_concurrent_questions_are_all_answered_once_in_their_guild(s
 
     monkeypatch.setattr(service, "ask_stream", counted_ask_stream)
     monitor = LoopLagMonitor()
-    monitor.start()
+    await monitor.start()
     async with AsyncExitStack() as busy:
         # Two long answers hold both slots until every question has arrived, so each one has to wait.
         for _ in range(SLOTS):
