@@ -44,6 +44,8 @@ test: install-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.bot_latency
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.crash_trials
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
 

@@ -49,8 +49,9 @@ async def test_fifty_concurrent_questions_are_all_answered_once_in_their_guild(s
         await asyncio.wait_for(all_queued(), timeout=240)
     await env.settle()
     await monitor.stop()
-    record_property("max_event_loop_lag_ms", round(monitor.max_lag * 1000, 1))
-    print(f"max event-loop lag during {QUESTIONS} concurrent questions: {monitor.max_lag * 1000:.0f} ms")
+    for name, value in monitor.figures().items():
+        record_property(name, value)
+    print(f"event loop during {QUESTIONS} concurrent questions: {monitor.figures()}")
 
     assert peak == SLOTS
     answers = world.answers()
