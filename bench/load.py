@@ -84,10 +84,6 @@ class LoopLagMonitor:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 
-    @property
-    def max_lag(self) -> float:
-        return max(self.lags, default=0.0)
-
     def figures(self) -> dict[str, float]:
         worst = max(range(len(self.lags)), key=self.lags.__getitem__)
         return {
