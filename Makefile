@@ -46,6 +46,8 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.query --profile
 	$(BIN)/python -m bench.tune
 	$(BIN)/python -m bench.bot_latency
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.crash_trials
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
 	$(BIN)/python -m bench.generation_check

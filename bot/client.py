@@ -4,6 +4,7 @@ The bot itself holds no logic: it wires the answer service (constructed once, ou
 SQLite store and the question gate into the cogs under `bot/exts/`.
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -53,6 +54,9 @@ class Citebot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
+        problem = await asyncio.to_thread(self.services.answers.load_llm)
+        if problem:
+            log.warning("the LLM backend is unavailable, answers will be extractive: %s", problem)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 

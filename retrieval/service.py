@@ -199,7 +199,7 @@ class AnswerService:
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         snapshot = await asyncio.to_thread(self._current_snapshot)
-        llm, llm_problem = self._llm()
+        llm, llm_problem = await asyncio.to_thread(self._llm)
         query = question
         if history:
             query = f"{history[-1][0]} {question}"
@@ -316,6 +316,15 @@ class AnswerService:
             if record is not None and record.live:
                 return record
         raise DocumentNotFound(f"No document with id {doc_id!r}. `sources` lists the ids.")
+
+    def load_llm(self) -> str:
+        """Build the configured LLM backend now rather than on the first question; returns why it
+        cannot be used ("" when it can, or when the extractive backend is configured).
+
+        The bot calls this (in a thread) before it connects: loading llama-cpp-python holds the GIL
+        for over a second, which would stall the event loop if it happened mid-session.
+        """
+        return self._llm()[1]
 
     def _llm(self) -> tuple[LLMAnswerer | None, str]:
         """The LLM answerer, built on first use; or None and why not (empty: extractive configured)."""
