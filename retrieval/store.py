@@ -156,6 +156,24 @@ def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
     )
 
 
+_PAGE = 5000
+"""Records per `get` when reading a whole collection: one unbounded `get` of 100,000 chunks fails
+inside Chroma ("too many SQL variables"), found by bench/query.py."""
+
+
+def _get_all(collection: chromadb.Collection, **query: Any) -> dict[str, list]:
+    """`collection.get(**query)` for any number of matches, read in pages of `_PAGE`."""
+    merged: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
+    offset = 0
+    while True:
+        page = collection.get(limit=_PAGE, offset=offset, **query)
+        for key in merged:
+            merged[key].extend(page.get(key) or [None] * len(page["ids"]))
+        if len(page["ids"]) < _PAGE:
+            return merged
+        offset += _PAGE
+
+
 class CorpusStore:
     """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
 
@@ -218,7 +236,7 @@ class CorpusStore:
         if scopes is not None:
             where = {"$and": [where, {"scope": {"$in": list(scopes)}}]}
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
-        result = self._documents.get(where=where, include=include)
+        result = _get_all(self._documents, where=where, include=include)
         texts = result["documents"] if with_text else [None] * len(result["ids"])
         records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts)]
         return sorted(records, key=lambda r: (r.scope, r.doc_id))
@@ -347,7 +365,8 @@ class CorpusStore:
         It also starts a new generation unconditionally: a writer killed between its commit and
         its generation write left a change other processes have not noticed yet.
         """
-        result = self._documents.get(
+        result = _get_all(
+            self._documents,
             where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
             include=["metadatas", "documents"],
         )
@@ -375,7 +394,7 @@ class CorpusStore:
     def live_chunks(self) -> list[StoredChunk]:
         """Every chunk of a live version, in a stable order: what the BM25 index is built from."""
         live = self.live_hashes()
-        result = self._chunks.get(include=["metadatas", "documents"])
+        result = _get_all(self._chunks, include=["metadatas", "documents"])
         chunks = [
             StoredChunk(
                 chunk_id=cid,

@@ -149,3 +149,17 @@ def test_connect_to_nothing_listening_is_store_unavailable(tmp_path: Path):
     settings = RetrievalSettings(_env_file=None, data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
     with pytest.raises(StoreUnavailable, match=f"cannot reach the Chroma server at http://127.0.0.1:{port}"):
         CorpusStore.connect(settings)
+
+
+def test_whole_collection_reads_go_page_by_page(store: CorpusStore, monkeypatch: pytest.MonkeyPatch):
+    """Reading every chunk in one `get` fails inside Chroma at 100k chunks; reads are paged."""
+    monkeypatch.setattr("retrieval.store._PAGE", 2)
+    versions = []
+    for name in "abcde":
+        rec = record(name, f"{name} one. {name} two.", name * 16)
+        versions.append((rec, nodes_for(rec, [f"{name} one.", f"{name} two."])))
+    store.write_versions(versions)
+    assert [r.doc_id for r in store.documents()] == list("abcde")
+    assert len(store.live_chunks()) == 10 and len({c.chunk_id for c in store.live_chunks()}) == 10
+    store._put(replace(store.get("shared", "c"), pending_hash="x" * 16))
+    assert store.recover() == 1
