@@ -93,7 +93,7 @@ class AnswerService:
         self._embed_model = embed_model
         self._bm25_dir = settings.data_dir / "bm25"
         splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-        self._reader = ArticleReader(settings.max_document_bytes)
+        self._reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
         self._ingestor = Ingestor(store, self._reader, ChunkEmbedder(splitter, embed_model))
         ranker = SentenceRanker(embed_model)
         self._answerer = ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score)

@@ -39,6 +39,7 @@ class RetrievalSettings(BaseSettings):
     summary_sentences: int = Field(4, ge=1, le=12)
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
+    max_document_chars: int = Field(2_000_000, ge=1, description="extracted text; bounds PDF expansion")
 
     llm_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
     llm_base_url: str = "http://127.0.0.1:8080/v1"
