@@ -12,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import frontmatter
 import yaml
@@ -49,6 +49,11 @@ class SourceDocument:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def upload_name(filename: str) -> str:
+    """The last component of a file name, whichever separator it uses: an upload is named, never placed."""
+    return PureWindowsPath(filename).name
+
+
 def slugify(name: str) -> str:
     """A stable, URL- and filename-safe document id from a file name or title."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -82,6 +87,7 @@ class ArticleReader:
         self, data: bytes, filename: str, *, source_path: str = "", overrides: dict[str, str] | None = None
     ) -> SourceDocument:
         """Parse `data` by the extension of `filename`; `overrides` win over metadata in the file."""
+        filename = upload_name(filename)
         suffix = Path(filename).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             shown = suffix or "(no extension)"

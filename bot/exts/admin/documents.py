@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.client import BotServices, guild_scope
 from bot.exts.core.errors import NotAdmin
 from bot.autocomplete import document_choices
-from retrieval.documents import SUPPORTED_SUFFIXES
+from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
 from retrieval.models import IngestReport
 
 
@@ -76,7 +76,7 @@ class Documents(commands.Cog):
     async def upload(
         self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None, url: str | None = None
     ) -> None:
-        name = PurePath(file.filename).name
+        name = upload_name(file.filename)
         suffix = PurePath(name).suffix.lower()
         limit = self.services.settings.max_upload_bytes
         if suffix not in SUPPORTED_SUFFIXES:
