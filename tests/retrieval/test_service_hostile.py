@@ -8,6 +8,7 @@ directory; every answer must cite verbatim spans only, with no marker a document
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 from retrieval.documents import SUPPORTED_SUFFIXES
 from retrieval.generation.prompts import DATA_RULE, SYSTEM
 from retrieval.models import CitedAnswer
-from retrieval.service import AnswerService, QuestionError
+from retrieval.service import AnswerService, QuestionError, clean_question
 from tests.conftest import REPO, make_settings, open_service
 from tests.loopback import LoopbackServer
 from tests.retrieval.test_documents import HTML, NESTED_HTML, make_pdf, mutated, text_bomb_pdf
@@ -128,6 +129,20 @@ def guarded_service(tmp_path: Path, embed_model) -> AnswerService:
 def test_unaskable_questions_are_refused_with_a_clear_message(shared_service: AnswerService, question, message):
     with pytest.raises(QuestionError, match=message):
         shared_service.ask(question)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(question=st.text(max_size=1100))
+def test_clean_question_refuses_or_returns_one_clean_line(question: str):
+    try:
+        cleaned = clean_question(question, 1000)
+    except QuestionError as exc:
+        assert re.fullmatch(r"The question is (empty: .*|[\d,]+ characters long; the limit is 1,000\.)", str(exc))
+        return
+    assert cleaned == cleaned.strip() and 0 < len(cleaned) <= 1000
+    assert not any(unicodedata.category(ch)[0] == "C" for ch in cleaned)
+    assert cleaned == " ".join(cleaned.split())
+    assert clean_question(cleaned, 1000) == cleaned
 
 
 INJECTED_QUESTION = "@everyone <@&1234> <@5678> ```py\nWho denied the request?\n``` **now** ||spoiler|| [9](https://evil.example)"
