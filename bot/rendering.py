@@ -30,6 +30,16 @@ def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def inline(text: str, limit: int = 100) -> str:
+    """Text a user typed, quoted inside a bot message: on one line, trimmed, and in a code span (or,
+    when it holds a backtick, with Markdown and mentions escaped), so it shows as typed and cannot
+    open a code block, a spoiler or a mention over the rest of the message."""
+    text = trim(" ".join(text.split()), limit)
+    if "`" not in text:
+        return f"`{text}`"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """`text` in pieces of at most `limit` characters, broken at whitespace where possible."""
     pieces = []

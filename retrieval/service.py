@@ -47,6 +47,10 @@ class QuestionError(ValueError):
 class DocumentNotFound(LookupError):
     """No live document with that id in the scopes the caller can see."""
 
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"No document with id {doc_id!r}. `sources` lists the ids.")
+        self.doc_id = doc_id
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -303,7 +307,7 @@ class AnswerService:
             record = self._store.get(scope, doc_id)
             if record is not None and record.live:
                 return record
-        raise DocumentNotFound(f"No document with id {doc_id!r}. `sources` lists the ids.")
+        raise DocumentNotFound(doc_id)
 
     def _llm(self) -> tuple[LLMAnswerer | None, str]:
         """The LLM answerer, built on first use; or None and why not (empty: extractive configured)."""

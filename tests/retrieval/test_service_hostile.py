@@ -70,15 +70,20 @@ def index_state(service: AnswerService) -> tuple:
 _IGNORED = {".git", "__pycache__", ".pytest_cache", ".hypothesis"}
 
 
-def files_outside(service: AnswerService, *roots: Path) -> set[Path]:
-    """Every file under `roots`, except those in the data directory (and caches the test run writes)."""
+def files_outside(service: AnswerService, root: Path) -> set[Path]:
+    """Every file under `root` and the repository except the data directory's (and test-run caches),
+    plus the entries of the folders a `../../` name could reach from either: what an upload must
+    never add to."""
     data_dir = service.settings.data_dir.resolve()
-    return {
+    found = {
         path
-        for root in roots
-        for path in root.resolve().rglob("*")
+        for tree in (root.resolve(), REPO)
+        for path in tree.rglob("*")
         if not path.is_relative_to(data_dir) and not _IGNORED & set(path.parts)
     }
+    for folder in (root.resolve().parent, root.resolve().parent.parent, REPO.parent, Path("/")):
+        found.update(folder.iterdir())
+    return found
 
 
 def assert_consistent(service: AnswerService) -> None:
@@ -194,13 +199,13 @@ REJECTED = [
 
 @pytest.mark.parametrize(("filename", "data", "error"), REJECTED, ids=[r[0] for r in REJECTED])
 def test_a_rejected_upload_changes_nothing(guarded_service: AnswerService, tmp_path: Path, filename, data, error):
-    before, outside = index_state(guarded_service), files_outside(guarded_service, tmp_path.parent, REPO)
+    before, outside = index_state(guarded_service), files_outside(guarded_service, tmp_path)
     report = guarded_service.ingest_bytes(data, filename, SCOPE)
     assert report.errors == [{"path": filename, "error": report.errors[0]["error"]}]
     assert error in report.errors[0]["error"] and "\n" not in report.errors[0]["error"]
     assert (report.added, report.updated, report.chunks) == (0, 0, 0)
     assert index_state(guarded_service) == before
-    assert files_outside(guarded_service, tmp_path.parent, REPO) == outside
+    assert files_outside(guarded_service, tmp_path) == outside
 
 
 @pytest.mark.parametrize(
@@ -209,13 +214,13 @@ def test_a_rejected_upload_changes_nothing(guarded_service: AnswerService, tmp_p
     ids=["dot-dot", "absolute", "backslashes", "windows-absolute", "mixed"],
 )
 def test_path_traversal_names_are_only_names(guarded_service: AnswerService, tmp_path: Path, filename: str):
-    outside = files_outside(guarded_service, tmp_path.parent, REPO)
+    outside = files_outside(guarded_service, tmp_path)
     report = guarded_service.ingest_bytes(b"The pier of Valdora reopened on Monday.", filename, SCOPE)
     assert report.added == 1 and report.doc_ids == ["x"]
     assert [s.doc_id for s in guarded_service.sources([SCOPE])] == ["notice", "x"]
     assert guarded_service._store.get(SCOPE, "x").path == ""
-    assert files_outside(guarded_service, tmp_path.parent, REPO) == outside
-    assert not list(tmp_path.parent.rglob("x.md")) and not (REPO / "x.md").exists()
+    assert files_outside(guarded_service, tmp_path) == outside
+    assert not list(tmp_path.rglob("x.md")) and not (REPO / "x.md").exists()
     assert_consistent(guarded_service)
 
 
