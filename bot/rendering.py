@@ -37,7 +37,7 @@ def inline(text: str, limit: int = 100) -> str:
     text = trim(" ".join(text.split()), limit)
     if "`" not in text:
         return f"`{text}`"
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return discord.utils.escape_markdown(text).replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:
