@@ -25,6 +25,8 @@ from retrieval.store import DocumentRecord
 
 _LEADING_MARKERS = re.compile(r"^(\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
 @dataclass(frozen=True)
 class CheckReport:
     """What the check did to one answer, for the output and for measuring backends."""
