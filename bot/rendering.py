@@ -4,6 +4,7 @@ Discord rejects a message whose embeds break a limit, and a rejected answer is a
 everything here splits or trims (with "…") and never raises.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 
 import discord
@@ -37,7 +38,9 @@ def inline(text: str, limit: int = 100) -> str:
     text = trim(" ".join(text.split()), limit)
     if "`" not in text:
         return f"`{text}`"
-    return discord.utils.escape_markdown(text).replace("@", "@\u200b")
+    escaped = discord.utils.escape_markdown(text, ignore_links=False)
+    # escape_markdown leaves a backtick alone when it sees no partner, or when it sits inside [..](..).
+    return re.sub(r"(?<!\\)`", r"\\`", escaped).replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -25,6 +25,10 @@ def test_inline_text_cannot_format_the_rest_of_a_message(typed: str):
     assert "@everyone" not in shown and "@here" not in shown and not re.search(r"<@[&!]?\d", shown)
 
 
+def test_a_backtick_inside_a_link_is_escaped_too():
+    assert inline("[x](https://evil.example)`[x](https://evil.example)").count("\\`") == 1
+
+
 def test_plain_names_are_shown_in_a_code_span():
     assert inline("harbour.txt") == "`harbour.txt`"
     assert inline("a  b\nc") == "`a b c`"
