@@ -67,7 +67,7 @@ def timed(work) -> tuple[float, object]:
 
 def run_corpus(name: str, folder: Path, embed_model, tmp: Path) -> dict:
     settings = RetrievalSettings(_env_file=None, data_dir=tmp / f"{name}-citebot", corpus_dir=folder)
-    reader = ArticleReader(settings.max_document_bytes)
+    reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     documents = [reader.read_path(p) for p in sorted(folder.glob("*.md"))]
     splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     llama_docs = [Document(text=d.text, id_=d.doc_id, metadata={"title": d.title}) for d in documents]

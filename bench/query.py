@@ -98,7 +98,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
     embed_model = build_embed_model(settings)
     chunker = ChunkEmbedder(SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap), embed_model)
-    reader = ArticleReader(settings.max_document_bytes)
+    reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     documents, nodes_per_document = [], []
     articles = synthetic_articles(size // _ARTICLE_CHUNKS_ESTIMATE + 50)
     total = 0

@@ -4,6 +4,7 @@ Discord rejects a message whose embeds break a limit, and a rejected answer is a
 everything here splits or trims (with "…") and never raises.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 
 import discord
@@ -28,6 +29,18 @@ COLOUR = discord.Colour.blurple()
 def trim(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, marked with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def inline(text: str, limit: int = 100) -> str:
+    """Text a user typed, quoted inside a bot message: on one line, trimmed, and in a code span (or,
+    when it holds a backtick, with Markdown and mentions escaped), so it shows as typed and cannot
+    open a code block, a spoiler or a mention over the rest of the message."""
+    text = trim(" ".join(text.split()), limit)
+    if "`" not in text:
+        return f"`{text}`"
+    escaped = discord.utils.escape_markdown(text, ignore_links=False)
+    # escape_markdown leaves a backtick alone when it sees no partner, or when it sits inside [..](..).
+    return re.sub(r"(?<!\\)`", r"\\`", escaped).replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -12,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import frontmatter
 import yaml
@@ -49,6 +49,11 @@ class SourceDocument:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def upload_name(filename: str) -> str:
+    """The last component of a file name, whichever separator it uses: an upload is named, never placed."""
+    return PureWindowsPath(filename).name
+
+
 def slugify(name: str) -> str:
     """A stable, URL- and filename-safe document id from a file name or title."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -56,10 +61,15 @@ def slugify(name: str) -> str:
 
 
 class ArticleReader:
-    """Turns a file, or raw bytes with a file name (uploads), into a `SourceDocument`."""
+    """Turns a file, or raw bytes with a file name (uploads), into a `SourceDocument`.
 
-    def __init__(self, max_bytes: int) -> None:
+    `max_chars` bounds the extracted text as `max_bytes` bounds the file: a small compressed PDF can
+    unpack to tens of millions of characters, which would tie up extraction and embedding for hours.
+    """
+
+    def __init__(self, max_bytes: int, max_chars: int = 2_000_000) -> None:
         self.max_bytes = max_bytes
+        self.max_chars = max_chars
 
     def read_path(self, path: Path) -> SourceDocument:
         try:
@@ -77,6 +87,7 @@ class ArticleReader:
         self, data: bytes, filename: str, *, source_path: str = "", overrides: dict[str, str] | None = None
     ) -> SourceDocument:
         """Parse `data` by the extension of `filename`; `overrides` win over metadata in the file."""
+        filename = upload_name(filename)
         suffix = Path(filename).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             shown = suffix or "(no extension)"
@@ -87,7 +98,7 @@ class ArticleReader:
         if not data.strip():
             raise DocumentError("empty file")
         if suffix == ".pdf":
-            text, metadata = _read_pdf(data)
+            text, metadata = _read_pdf(data, self.max_chars)
         elif suffix in (".html", ".htm"):
             text, metadata = _read_html(_decode_text(data))
         else:
@@ -96,6 +107,7 @@ class ArticleReader:
         text = clean_article_text(text)
         if not text:
             raise DocumentError("no text left after extraction")
+        self._check_chars(len(text))
         stem = Path(filename).stem
         title = metadata.pop("title", "") or _first_line_title(text) or stem
         doc_id = slugify(metadata.pop("id", "") or stem)
@@ -113,6 +125,14 @@ class ArticleReader:
     def _check_size(self, size: int) -> None:
         if size > self.max_bytes:
             raise DocumentError(f"file is {size:,} bytes, over the {self.max_bytes:,}-byte limit")
+
+    def _check_chars(self, chars: int) -> None:
+        if chars > self.max_chars:
+            raise _too_long(self.max_chars)
+
+
+def _too_long(max_chars: int) -> DocumentError:
+    return DocumentError(f"the extracted text is over {max_chars:,} characters; split the document")
 
 
 def _decode_text(data: bytes) -> str:
@@ -158,7 +178,8 @@ def _read_html(raw: str) -> tuple[str, dict[str, str]]:
     return extracted.text, {k: v for k, v in metadata.items() if v}
 
 
-def _read_pdf(data: bytes) -> tuple[str, dict[str, str]]:
+def _read_pdf(data: bytes, max_chars: int) -> tuple[str, dict[str, str]]:
+    """Text of every page, stopping as soon as it exceeds `max_chars` (pages can be many and cheap)."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -166,7 +187,13 @@ def _read_pdf(data: bytes) -> tuple[str, dict[str, str]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF; upload an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        extracted = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            extracted += len(pages[-1])
+            if extracted > max_chars:
+                raise _too_long(max_chars)
         info = reader.metadata
     except DocumentError:
         raise

@@ -18,6 +18,9 @@ BACKEND_NAME = "extractive"
 # A headline-like quote gets a full stop in the answer text (never in the quote) so the answer's
 # sentences, and the markers after them, stay apart.
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
+# A citation marker as answers write them: `[1]`, `[2, 3]`. A document's own (or planted) markers are
+# taken out of the answer text, so every marker a reader sees names one of the answer's citations.
+MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 FALLBACK_PREFIX = f"{BACKEND_NAME} (fallback: "
 
 
@@ -27,6 +30,13 @@ def backend_label(llm_problem: str) -> str:
 
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
+NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summary."
+
+
+def without_markers(text: str) -> str:
+    """`text` on one line with its `[n]` markers removed, and no space left before punctuation."""
+    text = " ".join(MARKER.sub(" ", text).split())
+    return re.sub(r"\s+([.,;:!?])", r"\1", text)
 
 
 def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
@@ -35,7 +45,7 @@ def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
     citations: list[Citation] = []
     for n, sentence in enumerate(sentences, start=1):
         record = sentence.record
-        text = " ".join(sentence.text.split())
+        text = without_markers(sentence.text)
         if not _SENTENCE_END.search(text):
             text += "."
         parts.append(f"{text} [{n}]")
@@ -95,6 +105,8 @@ class ExtractiveSummarizer:
         candidates = [c for c in self._ranker.candidates_from_document(record) if len(c.text.split()) >= 6]
         if not candidates:
             candidates = self._ranker.candidates_from_document(record)
+        if not candidates:
+            return NOTHING_TO_QUOTE, []
         embeddings = self._ranker.embed(candidates)
         centroid = embeddings.mean(axis=0)
         centroid /= float(np.linalg.norm(centroid)) or 1.0

@@ -30,6 +30,16 @@ _TIME = re.compile(
     re.I,
 )
 _WORD = re.compile(r"\w\w+")
+# A sentence addressed to a model ("ignore previous instructions", "reply only ..."): retrieved text is
+# data, so such a sentence is never picked as an answer, a summary line or a citation's support.
+# "Reply/say ... only" counts only as an imperative, so reporting ("officials say only two ...") stays.
+INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules?|context)\b"
+    r"|\b(system prompt|developer message|jailbreak)\b"
+    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
+    r"|(^\W*|\b(please|must|should|just)\s+)(reply|respond|answer|say|write|output)\b[^.]{0,20}\b(only|exactly|instead)\b",
+    re.IGNORECASE,
+)
 _ANSWER_TYPE_BONUS = 0.1
 _NEAR_WORDS = 5
 _MIN_WORDS = 6
@@ -99,7 +109,9 @@ class SentenceRanker:
         return found
 
     def candidates_from_document(self, record: DocumentRecord) -> list[Candidate]:
-        return [Candidate(record, start, end, 0) for start, end in self.spans(record)]
+        """Every sentence of the document except those addressed to a model (`INSTRUCTION`)."""
+        candidates = [Candidate(record, start, end, 0) for start, end in self.spans(record)]
+        return [c for c in candidates if not INSTRUCTION.search(c.text)]
 
     def embed(self, candidates: Sequence[Candidate]) -> np.ndarray:
         """Unit-length embeddings of the candidates, computed once per document version."""
@@ -176,7 +188,7 @@ class SentenceRanker:
         shortlist: int | None = None,
     ) -> list[ScoredSentence]:
         """The retrieved passages' best sentences for `query`: score, then `select`."""
-        candidates = self.candidates_from_passages(passages, records)
+        candidates = [c for c in self.candidates_from_passages(passages, records) if not INSTRUCTION.search(c.text)]
         scored = self.score(query, query_embedding, candidates, bm25, shortlist=shortlist)
         return self.select(scored, limit, min_score, relative_floor)
 

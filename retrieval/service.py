@@ -52,6 +52,10 @@ class QuestionError(ValueError):
 class DocumentNotFound(LookupError):
     """No live document with that id in the scopes the caller can see."""
 
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"No document with id {doc_id!r}. `sources` lists the ids.")
+        self.doc_id = doc_id
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -101,7 +105,7 @@ class AnswerService:
         # Processes sharing a data dir (a bot and a CLI ingest) must not save the BM25 cache at once.
         self._bm25_lock = FileLock(settings.data_dir / "bm25.lock")
         splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-        self._reader = ArticleReader(settings.max_document_bytes)
+        self._reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
         self._ingestor = Ingestor(
             store, self._reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks
         )
@@ -315,7 +319,7 @@ class AnswerService:
             record = self._store.get(scope, doc_id)
             if record is not None and record.live:
                 return record
-        raise DocumentNotFound(f"No document with id {doc_id!r}. `sources` lists the ids.")
+        raise DocumentNotFound(doc_id)
 
     def load_llm(self) -> str:
         """Build the configured LLM backend now rather than on the first question; returns why it

@@ -46,6 +46,7 @@ class RetrievalSettings(BaseSettings):
     summary_sentences: int = Field(4, ge=1, le=12)
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
+    max_document_chars: int = Field(2_000_000, ge=1, description="extracted text; bounds PDF expansion")
 
     chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
     chroma_port: int = Field(8000, ge=1, le=65535)

@@ -17,22 +17,14 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.bm25 import BM25Index, analyse_many
-from retrieval.extractive import cite
+from retrieval.extractive import MARKER, cite, without_markers
 from retrieval.models import Citation, Passage
-from retrieval.ranking import Candidate, SentenceRanker
+from retrieval.ranking import INSTRUCTION, Candidate, SentenceRanker
 from retrieval.sentences import sentence_spans
 from retrieval.store import DocumentRecord
 
-MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _LEADING_MARKERS = re.compile(r"^(\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules?|context)\b"
-    r"|\b(system prompt|developer message|jailbreak)\b"
-    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
-    r"|\b(reply|respond|answer|say|write|output)\b[^.]{0,20}\b(only|exactly|instead)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -76,8 +68,7 @@ def split_claims(answer: str) -> list[_Claim]:
         if leading and claims and not claims[-1].markers:
             claims[-1] = _Claim(claims[-1].text, _numbers(leading.group()))
             piece = piece[leading.end() :]
-        text = " ".join(MARKER.sub(" ", piece).split())
-        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        text = without_markers(piece)
         if any(ch.isalnum() for ch in text):
             claims.append(_Claim(text, _numbers(piece)))
     return claims

@@ -20,6 +20,7 @@ from bot.rendering import (
 from retrieval.documents import ArticleReader
 from tests.conftest import CORPUS
 from tests.retrieval.test_documents import HTML, make_pdf
+from tests.retrieval.test_service_hostile import index_state
 
 pytestmark = pytest.mark.slow
 
@@ -322,8 +323,10 @@ async def test_exactly_the_upload_limit_is_accepted(world):
     data = body + b"x" * (limit - len(body))
     result = await upload(a["admin"], a["channel"], "tide.txt", data)
     assert result.response.content.startswith("✅ Added")
+    before = index_state(env.bot.services.answers)
     over = await upload(a["admin"], a["channel"], "tide2.txt", data + b"x")
     assert "upload limit" in over.response.content
+    assert index_state(env.bot.services.answers) == before
 
 
 async def test_remove_with_confirmation(world):

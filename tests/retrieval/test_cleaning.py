@@ -63,3 +63,31 @@ def test_the_shipped_corpus_loses_its_web_boilerplate():
     assert "Sunday, January 29" not in joined
     assert "I was a nuclear missile operator" not in joined
     assert "China and Russia deny it" in joined
+
+
+# Property: cleaning only drops lines and blank runs; every kept line is an input line, unchanged
+# (the first one may lose its indentation, as the whole text is stripped).
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["Read more", "Share this article", "12 Comments", "Tuesday, March 3", "", "  ",
+                         "Teaser headline", "The council met on Thursday.", "Know more", "\t", "# Heading"]),
+        st.text(max_size=80),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(lines=LINES, newline=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_cleaning_keeps_input_lines_verbatim_and_normalises_blank_runs(lines: list[str], newline: str):
+    raw = newline.join(lines)
+    cleaned = clean_article_text(raw)
+    assert cleaned == cleaned.strip()
+    assert "\r" not in cleaned and "\n\n\n" not in cleaned
+    source_lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    first, *rest = cleaned.split("\n")
+    assert not first or any(line.strip() == first for line in source_lines)
+    assert all(line in source_lines for line in rest if line.strip())

@@ -15,3 +15,28 @@ def test_spans_are_verbatim_and_do_not_cross_lines():
 
 def test_punctuation_only_lines_are_not_sentences():
     assert [s for s in sentence_spans("...\n—\nReal words.") if s.start == 0] == []
+
+
+# Property: spans of any text are ordered, disjoint, stripped, on one line and hold a word character.
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PROSE = st.lists(
+    st.one_of(
+        st.sampled_from(list("abc XYZ.!?…;:\"'()[]\n\t\r-—’”\u200b\u00a0\u2028") + ["U.S.", "Mr.", " [9] ", "e.g."]),
+        st.characters(),
+    ),
+    max_size=200,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=PROSE)
+def test_spans_of_any_text_are_ordered_stripped_single_line_and_in_range(text: str):
+    previous_end = 0
+    for span in sentence_spans(text):
+        assert previous_end <= span.start < span.end <= len(text)
+        piece = text[span.start : span.end]
+        assert piece == piece.strip() and "\n" not in piece
+        assert any(ch.isalnum() for ch in piece)
+        previous_end = span.end

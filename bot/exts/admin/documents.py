@@ -15,7 +15,8 @@ from discord.ext import commands
 from bot.client import BotServices, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.autocomplete import document_choices
-from retrieval.documents import SUPPORTED_SUFFIXES
+from bot.rendering import inline
+from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
 from retrieval.models import IngestReport
 from retrieval.store import StoreUnavailable
 
@@ -36,7 +37,7 @@ def is_corpus_admin() -> app_commands.check:
 
 def describe_report(report: IngestReport, name: str) -> str:
     if report.errors:
-        return f"❌ {name} was not added: {report.errors[0]['error']}."
+        return f"❌ {inline(name)} was not added: {report.errors[0]['error']}."
     doc_id = report.doc_ids[0]
     if report.unchanged:
         return f"✅ `{doc_id}` is unchanged: this content is already indexed."
@@ -81,23 +82,23 @@ class Documents(commands.Cog):
     async def upload(
         self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None, url: str | None = None
     ) -> None:
-        name = PurePath(file.filename).name
+        name = upload_name(file.filename)
         suffix = PurePath(name).suffix.lower()
         limit = self.services.settings.max_upload_bytes
         if suffix not in SUPPORTED_SUFFIXES:
             await interaction.response.send_message(
-                f"❌ {name}: unsupported file type; upload one of {' '.join(SUPPORTED_SUFFIXES)}.", ephemeral=True
+                f"❌ {inline(name)}: unsupported file type; upload one of {' '.join(SUPPORTED_SUFFIXES)}.", ephemeral=True
             )
             return
         if file.size > limit:
             await interaction.response.send_message(
-                f"❌ {name} is {file.size:,} bytes; the upload limit is {limit:,} bytes.", ephemeral=True
+                f"❌ {inline(name)} is {file.size:,} bytes; the upload limit is {limit:,} bytes.", ephemeral=True
             )
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
-        progress = await interaction.followup.send(f"⏳ Reading {name}…", ephemeral=True, wait=True)
+        progress = await interaction.followup.send(f"⏳ Reading {inline(name)}…", ephemeral=True, wait=True)
         data = await file.read()
-        await progress.edit(content=f"⏳ Indexing {name} ({len(data):,} bytes)…")
+        await progress.edit(content=f"⏳ Indexing {inline(name)} ({len(data):,} bytes)…")
         try:
             report = await asyncio.to_thread(
                 self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
@@ -117,7 +118,7 @@ class Documents(commands.Cog):
         scope = guild_scope(interaction.guild_id)
         owned = {s.doc_id for s in await asyncio.to_thread(self.services.answers.sources, [scope])}
         if document not in owned:
-            await interaction.response.send_message(f"This server has no uploaded document `{document}`.", ephemeral=True)
+            await interaction.response.send_message(f"This server has no uploaded document {inline(document)}.", ephemeral=True)
             return
         view = ConfirmRemoval(self.services, document, scope, interaction.user.id)
         await interaction.response.send_message(f"Remove `{document}` and all its passages?", view=view, ephemeral=True)

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.rendering import inline
 from retrieval.service import DocumentNotFound, QuestionError
 from retrieval.store import StoreUnavailable
 
@@ -22,7 +23,9 @@ def describe(error: Exception) -> str:
     """The user-facing line for an error raised while handling a command."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, (QuestionError, DocumentNotFound, NotAdmin)):
+    if isinstance(error, DocumentNotFound):
+        return f"No document {inline(error.doc_id)} here: /sources lists the documents I can use."
+    if isinstance(error, (QuestionError, NotAdmin)):
         return str(error)
     if isinstance(error, StoreUnavailable):
         log.warning("document store unavailable: %s", error)
