@@ -156,6 +156,9 @@ def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
     )
 
 
+_OVERFETCH = 4
+"""How many times `top_k` the unfiltered vector search asks for before keeping the visible chunks."""
+
 _PAGE = 5000
 """Records per `get` when reading a whole collection: one unbounded `get` of 100,000 chunks fails
 inside Chroma ("too many SQL variables"), found by bench/query.py."""
@@ -417,7 +420,27 @@ class CorpusStore:
     def query_vectors(
         self, embedding: list[float], top_k: int, scopes: Sequence[str]
     ) -> list[tuple[TextNode, float]]:
-        """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter)."""
+        """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter).
+
+        Chroma's filtered search costs far more than its plain one when the filter matches most of
+        the collection, the usual case (shared corpus plus one guild's uploads): at 100k chunks
+        it was half of a question's time (docs/benchmarks.md, "Profile"). So a plain search for
+        `_OVERFETCH` times the hits goes first, and only chunks in `scopes` are kept from it. When
+        at least `top_k` are left (or the search saw the whole collection), they are exactly what
+        the filtered search would return; otherwise, when the scopes are a small part of the
+        collection, the filtered search, which is then cheap, answers instead.
+        """
+        wanted = set(scopes)
+        wide = self.vector_store.query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH)
+        )
+        hits = [
+            (node, similarity)
+            for node, similarity in zip(wide.nodes, wide.similarities or [])
+            if node.metadata.get("scope") in wanted
+        ]
+        if len(hits) >= top_k or len(wide.nodes) < top_k * _OVERFETCH:
+            return hits[:top_k]
         result = self.vector_store.query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
         )

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from bench.llama_server import free_port
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore, DocumentRecord, StoreUnavailable, chunk_id
+from retrieval.store import CorpusStore, DocumentRecord, StoreUnavailable, chunk_id, scope_filter
 
 
 def record(doc_id: str, text: str, content_hash: str, scope: str = "shared") -> DocumentRecord:
@@ -163,3 +164,21 @@ def test_whole_collection_reads_go_page_by_page(store: CorpusStore, monkeypatch:
     assert len(store.live_chunks()) == 10 and len({c.chunk_id for c in store.live_chunks()}) == 10
     store._put(replace(store.get("shared", "c"), pending_hash="x" * 16))
     assert store.recover() == 1
+
+
+def test_vector_search_returns_only_visible_scopes_whether_dense_or_sparse(store: CorpusStore):
+    """The unfiltered search first, the filtered one when few visible chunks are near: both give
+    exactly what the filtered search gives, and never a chunk of another scope."""
+    crowd = record("crowd", " ".join(f"Crowd {i}." for i in range(30)), "c" * 16, scope="guild-1")
+    few = record("few", "Few one. Few two. Few three.", "f" * 16)
+    store.write_versions([(crowd, nodes_for(crowd, [f"Crowd {i}." for i in range(30)])),
+                          (few, nodes_for(few, ["Few one.", "Few two.", "Few three."]))])
+    query = [1.0, 20.0, 0.5]
+    for scopes in (["shared"], ["guild-1"], ["shared", "guild-1"], ["guild-2"]):
+        hits = store.query_vectors(query, 2, scopes)
+        filtered = store.vector_store.query(
+            VectorStoreQuery(query_embedding=query, similarity_top_k=2, filters=scope_filter(scopes))
+        )
+        assert [n.node_id for n, _ in hits] == [n.node_id for n in filtered.nodes]
+        assert all(n.metadata["scope"] in scopes for n, _ in hits)
+    assert [n.metadata["article_id"] for n, _ in store.query_vectors(query, 2, ["shared"])] == ["few", "few"]
