@@ -59,6 +59,13 @@ def synthetic_articles(count: int, seed: int = 7) -> list[tuple[str, str]]:
     return articles
 
 
+def write_synthetic_corpus(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, text in synthetic_articles(count):
+        (folder / filename).write_text(text, encoding="utf-8")
+    return folder
+
+
 def timed(work) -> tuple[float, object]:
     started = time.perf_counter()
     result = work()
@@ -117,10 +124,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        synthetic = tmp / "synthetic"
-        synthetic.mkdir()
-        for filename, text in synthetic_articles(args.articles):
-            (synthetic / filename).write_text(text, encoding="utf-8")
+        synthetic = write_synthetic_corpus(tmp / "synthetic", args.articles)
         for name, folder in (("shipped corpus", REPO / "corpus"), ("synthetic news", synthetic)):
             results.append(run_corpus(name, folder, embed_model, tmp))
     out = REPO / "bench" / "results" / "ingest.json"

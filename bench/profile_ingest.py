@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyinstrument import Profiler
 
-from bench.ingest import synthetic_articles
+from bench.ingest import write_synthetic_corpus
 from retrieval.service import AnswerService, build_embed_model
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
@@ -28,10 +28,7 @@ def main() -> None:
     embed_model.get_text_embedding_batch(["warm up the model"])
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        corpus = tmp / "corpus"
-        corpus.mkdir()
-        for filename, text in synthetic_articles(args.articles):
-            (corpus / filename).write_text(text, encoding="utf-8")
+        corpus = write_synthetic_corpus(tmp / "corpus", args.articles)
         settings = RetrievalSettings(_env_file=None, data_dir=tmp / "data", corpus_dir=corpus)
         service = AnswerService(settings, CorpusStore.embedded(settings.data_dir / "chroma"), embed_model)
         profiler = Profiler(interval=0.005)

@@ -10,6 +10,7 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.embedding import EmbeddingStartEvent
 
 from bench.questions import QUESTIONS as BENCH_QUESTIONS
+from retrieval.models import IngestReport
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError
 from tests.conftest import make_settings, open_service
 
@@ -88,17 +89,21 @@ def test_control_characters_are_stripped_from_questions(shared_service: AnswerSe
     assert answer.question == "Who denied the request?"
 
 
-def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
-    ids_before = sorted(service._store._chunks.get()["ids"])
+def ingest_counting_embedding_calls(service: AnswerService) -> tuple[IngestReport, int]:
     counter = EmbeddingCounter()
     dispatcher = get_dispatcher()
     dispatcher.add_event_handler(counter)
     try:
-        report = service.ingest()
+        return service.ingest(), counter.calls
     finally:
         dispatcher.event_handlers.remove(counter)
+
+
+def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
+    ids_before = sorted(service._store._chunks.get()["ids"])
+    report, calls = ingest_counting_embedding_calls(service)
     assert report.to_json() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []}
-    assert counter.calls == 0
+    assert calls == 0
     assert sorted(service._store._chunks.get()["ids"]) == ids_before
 
 
@@ -109,15 +114,9 @@ def test_ingest_embeds_across_documents_in_full_batches(
     """The corpus's two articles (8 chunks) fill one batch together; groups of one chunk commit each
     article on its own. Either way the index ends the same."""
     service = open_service(make_settings(tmp_path / "data", corpus_copy, ingest_group_chunks=group_chunks), embed_model)
-    counter = EmbeddingCounter()
-    dispatcher = get_dispatcher()
-    dispatcher.add_event_handler(counter)
-    try:
-        report = service.ingest()
-    finally:
-        dispatcher.event_handlers.remove(counter)
+    report, calls = ingest_counting_embedding_calls(service)
     assert (report.added, report.chunks, report.errors) == (2, 8, [])
-    assert counter.calls == embedding_batches
+    assert calls == embedding_batches
     assert len(chroma_chunks(service)) == 8
     assert sorted(c.chunk_id for c in service._snapshot.bm25.chunks) == sorted(service._store._chunks.get()["ids"])
 
