@@ -46,7 +46,7 @@ def ingest_plot(rows: list[dict]) -> None:
 def query_plots(data: dict) -> None:
     rows = data["results"]
     chunks = [r["chunks"] for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     series = [
         ("citebot", "retrieve", "citebot retrieve (hybrid, scoped)"),
         ("citebot", "retrieve_extractive", "citebot retrieve + extractive answer"),
@@ -62,7 +62,7 @@ def query_plots(data: dict) -> None:
     ax.set_xlabel("chunks in the index")
     ax.set_ylabel("latency per question (ms)")
     ax.set_title(f"Query latency, {data['questions']} questions per size")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
     _save(fig, "query-latency.png")
 
