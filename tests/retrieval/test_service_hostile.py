@@ -7,6 +7,7 @@ directory; every answer must cite verbatim spans only, with no marker a document
 
 import io
 import json
+import os
 import re
 import unicodedata
 import zipfile
@@ -67,7 +68,9 @@ def index_state(service: AnswerService) -> tuple:
     )
 
 
-_IGNORED = {".git", "__pycache__", ".pytest_cache", ".hypothesis"}
+_IGNORED = {".git", "__pycache__", ".pytest_cache", ".hypothesis", ".venv"}
+"""Folders left out: version control, test-run caches and the virtualenv, which a fresh clone holds
+inside the repository (tens of thousands of files that no upload touches)."""
 
 
 def files_outside(service: AnswerService, root: Path) -> set[Path]:
@@ -75,12 +78,11 @@ def files_outside(service: AnswerService, root: Path) -> set[Path]:
     plus the entries of the folders a `../../` name could reach from either: what an upload must
     never add to."""
     data_dir = service.settings.data_dir.resolve()
-    found = {
-        path
-        for tree in (root.resolve(), REPO)
-        for path in tree.rglob("*")
-        if not path.is_relative_to(data_dir) and not _IGNORED & set(path.parts)
-    }
+    found: set[Path] = set()
+    for tree in (root.resolve(), REPO):
+        for folder, dirs, files in os.walk(tree):
+            dirs[:] = [d for d in dirs if d not in _IGNORED and Path(folder, d) != data_dir]
+            found.update(Path(folder, name) for name in dirs + files)
     for folder in (root.resolve().parent, root.resolve().parent.parent, REPO.parent, Path("/")):
         found.update(folder.iterdir())
     return found
