@@ -347,17 +347,30 @@ async def test_remove_with_confirmation(world):
 # Isolation and safety ------------------------------------------------------------------------------
 
 
+async def upload_harbour_and_ask(guild: dict) -> None:
+    """Guild uploads HARBOUR and gets answers quoting it."""
+    added = await upload(guild["admin"], guild["channel"], "harbour.txt", HARBOUR)
+    assert added.response.content.startswith("✅ Added `harbour`")
+    answer = await guild["member"].slash(guild["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    assert any("Ottavio Brambilla" in q for q in quotes(answer.response.embeds))
+
+
+async def assert_harbour_invisible_to(guild: dict) -> None:
+    """Another guild's HARBOUR upload reaches this guild through no answer, list or autocomplete."""
+    answer = await guild["member"].slash(guild["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    assert not any("Ottavio" in q for q in quotes(answer.response.embeds))
+    assert "Ottavio" not in answer.response.embeds[0].description
+    sources = await guild["member"].slash(guild["channel"], "sources")
+    assert "harbour" not in sources.response.embeds[0].description
+    assert await guild["member"].autocomplete(guild["channel"], "summary", "document", "harb") == []
+    assert await guild["admin"].autocomplete(guild["channel"], "remove", "document", "harb") == []
+
+
 async def test_uploads_are_invisible_to_other_guilds(world):
     env, _, guilds = world
     a, b = guilds["A"], guilds["B"]
-    await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-    answer_b = await b["member"].slash(b["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-    assert not any("Ottavio" in q for q in quotes(answer_b.response.embeds))
-    assert "Ottavio" not in answer_b.response.embeds[0].description
-    sources_b = await b["member"].slash(b["channel"], "sources")
-    assert "harbour" not in sources_b.response.embeds[0].description
-    assert await b["member"].autocomplete(b["channel"], "summary", "document", "harb") == []
-    assert await b["admin"].autocomplete(b["channel"], "remove", "document", "harb") == []
+    await upload_harbour_and_ask(a)
+    await assert_harbour_invisible_to(b)
     summary_b = await b["member"].slash(b["channel"], "summary", document="harbour")
     assert "No document" in summary_b.response.content
     removal_b = await b["admin"].slash(b["channel"], "remove", document="harbour")

@@ -8,7 +8,14 @@ import pytest
 from bench.chroma_server import ChromaServer
 from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
-from tests.bot.test_discord import HARBOUR, quotes, upload, world  # noqa: F401 (world is a fixture)
+from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
+    HARBOUR,
+    assert_harbour_invisible_to,
+    quotes,
+    upload,
+    upload_harbour_and_ask,
+    world,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,17 +34,8 @@ async def test_ask_upload_isolation_and_remove_on_a_chroma_server(world, bot_ser
     answer = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
     assert "Liu Pengyu" in answer.response.embeds[0].description
 
-    added = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-    assert added.response.content.startswith("✅ Added `harbour`")
-    in_a = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-    assert any("Ottavio Brambilla" in q for q in quotes(in_a.response.embeds))
-
-    in_b = await b["member"].slash(b["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-    assert not any("Ottavio" in q for q in quotes(in_b.response.embeds))
-    assert "Ottavio" not in in_b.response.embeds[0].description
-    sources_b = await b["member"].slash(b["channel"], "sources")
-    assert "harbour" not in sources_b.response.embeds[0].description
-    assert await b["admin"].autocomplete(b["channel"], "remove", "document", "harb") == []
+    await upload_harbour_and_ask(a)
+    await assert_harbour_invisible_to(b)
 
     prompt = await a["admin"].slash(a["channel"], "remove", document="harbour")
     done = await a["admin"].click(prompt.response, label="Remove")
@@ -73,10 +71,7 @@ class TestServerRestart:
         restartable_chroma_server.start()
         again = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
         assert "Liu Pengyu" in again.response.embeds[0].description
-        added = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-        assert added.response.content.startswith("✅ Added `harbour`")
-        answer = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-        assert any("Ottavio Brambilla" in q for q in quotes(answer.response.embeds))
+        await upload_harbour_and_ask(a)
 
         store = env.bot.services.answers._store
         write_versions = store.write_versions
