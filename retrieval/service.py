@@ -416,7 +416,7 @@ class AnswerService:
         with self._bm25_lock:
             bm25 = BM25Index.load(self._bm25_dir, expected)
             if bm25 is None:
-                bm25 = BM25Index(self._store.live_chunks(), expected)
+                bm25 = BM25Index(self._store.live_chunks(live), expected)
                 bm25.save(self._bm25_dir)
         return _Snapshot(bm25, live, generation)
 

@@ -394,9 +394,14 @@ class CorpusStore:
     # Chunks --------------------------------------------------------------------------------------
 
     @_reaching_chroma
-    def live_chunks(self) -> list[StoredChunk]:
-        """Every chunk of a live version, in a stable order: what the BM25 index is built from."""
-        live = self.live_hashes()
+    def live_chunks(self, live_hashes: dict[str, str] | None = None) -> list[StoredChunk]:
+        """Every chunk of a live version, in a stable order: what the BM25 index is built from.
+
+        `live_hashes` are the versions to keep (read now when None). A caller that fingerprints
+        them passes the same dict, so the chunks match the fingerprint even if another process
+        commits in between, and the document records are not read twice.
+        """
+        live = self.live_hashes() if live_hashes is None else live_hashes
         result = _get_all(self._chunks, include=["metadatas", "documents"])
         chunks = [
             StoredChunk(
