@@ -92,7 +92,8 @@ class SentenceRanker:
     def candidates_from_passages(
         self, passages: Sequence[Passage], records: dict[str, DocumentRecord]
     ) -> list[Candidate]:
-        """Sentences overlapping the retrieved passages, each once, in passage rank order."""
+        """Sentences overlapping the retrieved passages, each once, in passage rank order, except those
+        addressed to a model (`INSTRUCTION`)."""
         seen: set[tuple[str, int, int]] = set()
         found: list[Candidate] = []
         for rank, passage in enumerate(passages):
@@ -103,7 +104,7 @@ class SentenceRanker:
                 if end <= passage.start or start >= passage.end:
                     continue
                 candidate = Candidate(record, start, end, rank)
-                if candidate.key not in seen:
+                if candidate.key not in seen and not INSTRUCTION.search(candidate.text):
                     seen.add(candidate.key)
                     found.append(candidate)
         return found
@@ -188,7 +189,7 @@ class SentenceRanker:
         shortlist: int | None = None,
     ) -> list[ScoredSentence]:
         """The retrieved passages' best sentences for `query`: score, then `select`."""
-        candidates = [c for c in self.candidates_from_passages(passages, records) if not INSTRUCTION.search(c.text)]
+        candidates = self.candidates_from_passages(passages, records)
         scored = self.score(query, query_embedding, candidates, bm25, shortlist=shortlist)
         return self.select(scored, limit, min_score, relative_floor)
 

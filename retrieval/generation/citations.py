@@ -19,7 +19,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from retrieval.bm25 import BM25Index, analyse_many
 from retrieval.extractive import MARKER, cite, without_markers
 from retrieval.models import Citation, Passage
-from retrieval.ranking import INSTRUCTION, Candidate, SentenceRanker
+from retrieval.ranking import Candidate, SentenceRanker
 from retrieval.sentences import sentence_spans
 from retrieval.store import DocumentRecord
 
@@ -98,10 +98,7 @@ class CitationChecker:
         claim_embedding: np.ndarray | None = None,
     ) -> tuple[float, Candidate | None]:
         """How well `passage` supports `claim` (0..1), and its sentence that supports it best."""
-        candidates = [
-            c for c in self._ranker.candidates_from_passages([passage], records)
-            if not INSTRUCTION.search(c.text)
-        ]
+        candidates = self._ranker.candidates_from_passages([passage], records)
         if not candidates:
             return 0.0, None
         if claim_embedding is None:
