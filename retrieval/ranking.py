@@ -7,11 +7,12 @@ question with several answers ("who denied the request?") gets each of them.
 """
 
 import re
-from collections import OrderedDict
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.bm25 import BM25Index, analyse_many, stem_words as _stem_words
@@ -73,21 +74,36 @@ class ScoredSentence:
 
 
 class SentenceRanker:
-    """Scores and selects sentences for a query; caches sentence embeddings per document version."""
+    """Scores and selects sentences for a query; caches sentence embeddings per document version.
 
-    def __init__(self, embed_model: BaseEmbedding, cache_size: int = 50_000) -> None:
+    One ranker serves every question of a bot, from several threads at once, for as long as the
+    bot runs: its caches are bounded LRU caches behind one lock, and a call never reads back from
+    the cache what it needs (it keeps its own vectors in a local dict), so an eviction caused by
+    the same or another call cannot make it fail.
+    """
+
+    def __init__(self, embed_model: BaseEmbedding, cache_size: int = 50_000, span_cache_size: int = 1024) -> None:
         self._embed_model = embed_model
-        self._cache: OrderedDict[tuple[str, str, int, int], np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._spans: OrderedDict[tuple[str, str], list[tuple[int, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._cache: LRUCache[tuple[str, str, int, int], np.ndarray] = LRUCache(maxsize=cache_size)
+        self._spans: LRUCache[tuple[str, str], list[tuple[int, int]]] = LRUCache(maxsize=span_cache_size)
+
+    @property
+    def cached_embeddings(self) -> int:
+        """How many sentence embeddings the cache holds now (at most `cache_size`)."""
+        with self._lock:
+            return len(self._cache)
 
     def spans(self, record: DocumentRecord) -> list[tuple[int, int]]:
         cache_key = (record.key, record.content_hash)
-        if cache_key not in self._spans:
-            self._spans[cache_key] = [(s.start, s.end) for s in sentence_spans(record.text)]
-            if len(self._spans) > 1024:
-                self._spans.popitem(last=False)
-        return self._spans[cache_key]
+        with self._lock:
+            cached = self._spans.get(cache_key)
+        if cached is not None:
+            return cached
+        spans = [(s.start, s.end) for s in sentence_spans(record.text)]
+        with self._lock:
+            self._spans[cache_key] = spans
+        return spans
 
     def candidates_from_passages(
         self, passages: Sequence[Passage], records: dict[str, DocumentRecord]
@@ -115,20 +131,29 @@ class SentenceRanker:
         return [c for c in candidates if not INSTRUCTION.search(c.text)]
 
     def embed(self, candidates: Sequence[Candidate]) -> np.ndarray:
-        """Unit-length embeddings of the candidates, computed once per document version."""
-        keys = [(c.record.key, c.record.content_hash, c.start, c.end) for c in candidates]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
-        if missing:
-            vectors = self._embed_model.get_text_embedding_batch([candidates[i].text for i in missing])
-            for i, vector in zip(missing, vectors):
-                self._cache[keys[i]] = _unit(np.asarray(vector, dtype=np.float32))
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        for k in keys:
-            self._cache.move_to_end(k)
-        if not keys:
+        """Unit-length embeddings of the candidates, computed once per document version.
+
+        The model runs outside the lock (it is the slow part); two threads missing the same
+        sentence may both embed it, which costs time, never correctness.
+        """
+        if not candidates:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys])
+        keys = [(c.record.key, c.record.content_hash, c.start, c.end) for c in candidates]
+        vectors: dict[tuple[str, str, int, int], np.ndarray] = {}
+        with self._lock:
+            for key in keys:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    vectors[key] = cached
+        missing = list(dict.fromkeys(k for k in keys if k not in vectors))
+        if missing:
+            texts = {k: c.text for k, c in zip(keys, candidates)}
+            computed = self._embed_model.get_text_embedding_batch([texts[k] for k in missing])
+            fresh = {k: _unit(np.asarray(v, dtype=np.float32)) for k, v in zip(missing, computed)}
+            vectors.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+        return np.stack([vectors[k] for k in keys])
 
     def score(
         self,

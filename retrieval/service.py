@@ -109,7 +109,7 @@ class AnswerService:
         self._ingestor = Ingestor(
             store, self._reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks
         )
-        ranker = SentenceRanker(embed_model)
+        ranker = self._ranker = SentenceRanker(embed_model, settings.sentence_cache_size)
         self._answerer = ExtractiveAnswerer(
             ranker, settings.answer_max_sentences, settings.answer_min_score, settings.answer_shortlist
         )
@@ -307,6 +307,11 @@ class AnswerService:
         quote = self._passage(record, f"{record.key}:{citation.start}", citation.start, citation.end, 0.0)
         score, _ = self.citation_checker.support(claim, quote, {record.key: record}, self._current_snapshot().bm25)
         return score
+
+    @property
+    def sentence_cache_entries(self) -> int:
+        """Sentence embeddings cached now; bounded by SENTENCE_CACHE_SIZE (bench/soak.py checks it)."""
+        return self._ranker.cached_embeddings
 
     def document_text(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> str:
         """The stored (cleaned) text that citation offsets point into."""

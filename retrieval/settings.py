@@ -44,6 +44,9 @@ class RetrievalSettings(BaseSettings):
         16, ge=1, le=200, description="sentences sharing a question term that the extractive answerer embeds and scores"
     )
     summary_sentences: int = Field(4, ge=1, le=12)
+    sentence_cache_size: int = Field(
+        50_000, ge=1, description="sentence embeddings kept in memory (384 floats each, about 1.5 KiB)"
+    )
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
     max_document_chars: int = Field(2_000_000, ge=1, description="extracted text; bounds PDF expansion")

@@ -1,8 +1,14 @@
-"""What counts as a sentence addressed to a model: never an answer, a summary line or support."""
+"""The sentence ranker: what counts as a sentence addressed to a model (never an answer, a summary
+line or support), and its sentence-embedding cache."""
 
+import threading
+
+import numpy as np
 import pytest
 
-from retrieval.ranking import INSTRUCTION
+from retrieval.ranking import INSTRUCTION, Candidate, SentenceRanker
+from retrieval.sentences import sentence_spans
+from retrieval.store import DocumentRecord
 
 
 @pytest.mark.parametrize(
@@ -31,3 +37,68 @@ def test_instructions_to_a_model_are_recognised(sentence: str):
 )
 def test_reporting_is_not_an_instruction(sentence: str):
     assert not INSTRUCTION.search(sentence)
+
+
+# The sentence-embedding cache: bounded, shared by the bot's answering threads, and never able to
+# lose a vector a call is about to return (issue 11).
+
+_TEXT = (
+    "The harbour opened in 1901. Ferries left for the islands every hour. "
+    "The mayor closed the pier after the storm. Fishermen protested outside the town hall. "
+    "A new bridge was promised for 2030. Tourists filled the cafes in August. "
+    "The council voted to rebuild the sea wall. Engineers warned about rising tides."
+)
+
+
+def _sentences() -> list[Candidate]:
+    record = DocumentRecord(scope="shared", doc_id="harbour", title="Harbour", content_hash="h1", text=_TEXT)
+    return [Candidate(record, span.start, span.end, 0) for span in sentence_spans(_TEXT)]
+
+
+def test_a_call_mixing_an_evicted_hit_with_new_misses_returns_every_vector(embed_model):
+    a, b, c = _sentences()[:3]
+    ranker = SentenceRanker(embed_model, cache_size=2)
+    ranker.embed([a])
+    ranker.embed([b])
+    vectors = ranker.embed([a, c])
+    expected = SentenceRanker(embed_model, cache_size=10).embed([a, c])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(vectors, expected, atol=1e-5)
+
+
+def test_the_cache_stays_within_its_size(embed_model):
+    sentences = _sentences()
+    ranker = SentenceRanker(embed_model, cache_size=3)
+    for start in range(0, len(sentences), 2):
+        ranker.embed(sentences[start : start + 2])
+    ranker.embed(sentences)
+    assert ranker.cached_embeddings == 3
+
+
+def test_eight_threads_sharing_one_small_cache_all_get_correct_vectors(embed_model):
+    sentences = _sentences()
+    expected = SentenceRanker(embed_model, cache_size=100).embed(sentences)
+    ranker = SentenceRanker(embed_model, cache_size=3, span_cache_size=1)
+    failures: list[BaseException] = []
+    wrong: list[int] = []
+
+    def hammer(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(30):
+                picked = rng.choice(len(sentences), size=int(rng.integers(1, 5)), replace=True)
+                ranker.spans(sentences[0].record)
+                vectors = ranker.embed([sentences[i] for i in picked])
+                if not np.allclose(vectors, expected[picked], atol=1e-5):
+                    wrong.append(seed)
+        except BaseException as exc:  # collected: an exception in a thread must fail the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert wrong == []
+    assert ranker.cached_embeddings <= 3
