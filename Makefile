@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.tune
 	$(BIN)/python -m bench.bot_latency
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.crash_trials
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
