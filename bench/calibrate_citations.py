@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.generation.citations import CitationChecker
+from retrieval.generation.excerpts import whole_passages
 from retrieval.models import Passage
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
@@ -44,7 +45,8 @@ def score_pairs(service: AnswerService, checker: CitationChecker, path: Path = P
         pair = json.loads(line)
         passage = passage_containing(service, pair["evidence"])
         records = service._store.get_many([f"{passage.scope}/{passage.doc_id}"])
-        score, _ = checker.support(pair["claim"], passage, records, service._snapshot.bm25)
+        (source,) = whole_passages(service._ranker, [passage], records)
+        score = checker.support(pair["claim"], source, service._snapshot.bm25).score
         scored.append(ScoredPair(pair["claim"], pair["supported"], score))
     return scored
 

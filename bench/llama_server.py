@@ -19,14 +19,19 @@ def free_port() -> int:
 class LlamaServer:
     """A server process on a free loopback port; the constructor returns once it answers."""
 
-    def __init__(self, model: Path, n_ctx: int = 2048, api_key: str = "local", threads: int = 2) -> None:
+    def __init__(
+        self, model: Path, n_ctx: int = 2048, api_key: str = "local", threads: int = 2,
+        chat_format: str | None = "gemma",
+    ) -> None:
+        """`chat_format` None: the chat template stored in the GGUF file."""
         self.api_key = api_key
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
+        template = ["--chat_format", chat_format] if chat_format else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", str(n_ctx), "--chat_format", "gemma",
-             "--api_key", api_key, "--n_threads", str(threads)],
+             "--port", str(self.port), "--n_ctx", str(n_ctx), *template,
+             "--api_key", api_key, "--n_threads", str(threads), "--n_threads_batch", str(threads)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self._wait_ready()

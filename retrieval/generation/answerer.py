@@ -1,13 +1,14 @@
-"""LLM answers and summaries: prompt, stream, check citations.
+"""LLM answers and summaries: excerpts, prompt, stream, check citations.
 
 Whatever the model writes is streamed as unchecked partial text, then only the sentences that pass
 the `CitationChecker` reach the final answer. The caller decides what to do when nothing survives
-(fall back to the extractive backend).
+(fall back to the extractive backend), told why by `LLMDraft.problem`.
 """
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from llama_index.core.llms import ChatMessage
@@ -16,13 +17,25 @@ from retrieval.bm25 import BM25Index, analyse
 from retrieval.generation import prompts
 from retrieval.generation.backends import ChatBackend, LLMError
 from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
-from retrieval.models import Passage
+from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
+from retrieval.models import LLMUsage, Passage
 from retrieval.settings import RetrievalSettings
 from retrieval.store import DocumentRecord
 
 _PROMPT_MARGIN_TOKENS = 64
 # A "rewrite" that merely repeats a line of the prompt back.
 _PROMPT_ECHO = re.compile(r"^(conversation|user|assistant|standalone question|question)\b.*:?$|.*:$", re.I)
+
+# "The sources do not mention …", "the passages don't say …": a model declining to answer.
+_DECLINES = re.compile(
+    r"\b(sources?|passages?|articles?|texts?|context|information)\b[^.]{0,40}?\b(do|does|did)\s*(not|n[’']t)\s+"
+    r"(answer|mention|say|state|provide|contain|specify|include|give)",
+    re.IGNORECASE,
+)
+
+NO_SENTENCE = "the model wrote no sentence"
+FOUND_NO_ANSWER = "the model found no answer in the sources"
+UNSUPPORTED = "no sentence the model wrote is supported by the sources"
 
 
 @dataclass(frozen=True)
@@ -32,23 +45,68 @@ class PartialAnswer:
     text: str
 
 
+@dataclass(frozen=True)
+class LLMDraft:
+    """What the model wrote, what of it survived the citation check, and what writing it cost."""
+
+    raw: str
+    checked: CheckedAnswer
+    usage: LLMUsage
+
+    @property
+    def problem(self) -> str:
+        """Why nothing can be shown ("" when something can)."""
+        if self.checked.citations:
+            return ""
+        if _DECLINES.search(self.raw):
+            return FOUND_NO_ANSWER
+        if self.checked.report.claims == 0:
+            return NO_SENTENCE
+        return UNSUPPORTED
+
+
 class LLMAnswerer:
     """Runs one backend for answers, follow-up rewrites and map-reduce summaries."""
 
-    def __init__(self, backend: ChatBackend, checker: CitationChecker, settings: RetrievalSettings) -> None:
+    def __init__(
+        self, backend: ChatBackend, checker: CitationChecker, excerpts: ExcerptBuilder, settings: RetrievalSettings
+    ) -> None:
         self.backend = backend
         self._checker = checker
+        self._excerpts = excerpts
         self._settings = settings
 
     async def stream_answer(
-        self, question: str, passages: Sequence[Passage], records: dict[str, DocumentRecord], bm25: BM25Index
-    ) -> AsyncIterator[PartialAnswer | CheckedAnswer]:
-        """Partial texts as tokens arrive, then the checked answer. Raises `LLMError`."""
-        fitted = self.fit(passages, lambda ps: prompts.answer_messages(question, ps))
+        self,
+        question: str,
+        query_embedding: Sequence[float],
+        passages: Sequence[Passage],
+        records: dict[str, DocumentRecord],
+        bm25: BM25Index,
+    ) -> AsyncIterator[PartialAnswer | LLMDraft]:
+        """Partial texts as tokens arrive, then the checked draft. Raises `LLMError`."""
+        excerpts = await asyncio.to_thread(
+            self._excerpts.build, question, query_embedding, passages, records, bm25, self.backend.count_tokens
+        )
+        if not excerpts:
+            raise LLMError("no retrieved sentence shares a word with the question")
+        fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(question, sources))
+        messages = prompts.answer_messages(question, fitted)
+        started = time.perf_counter()
+        first_token: float | None = None
         text = ""
-        async for text in self._stream_text(prompts.answer_messages(question, fitted)):
+        async for text in self._stream_text(messages):
+            first_token = first_token or time.perf_counter()
             yield PartialAnswer(text)
-        yield await asyncio.to_thread(self._checker.check, text, fitted, records, bm25)
+        finished = time.perf_counter()
+        checked = await asyncio.to_thread(self._checker.check, text, fitted, bm25, question)
+        usage = LLMUsage(
+            prompt_tokens=self._tokens(messages),
+            completion_tokens=self.backend.count_tokens(text),
+            first_token_s=(first_token or finished) - started,
+            total_s=finished - started,
+        )
+        yield LLMDraft(text, checked, usage)
 
     async def rewrite_follow_up(self, history: Sequence[tuple[str, str]], follow_up: str) -> str:
         """A standalone version of `follow_up`; raises `LLMError` when the model gives nothing usable."""
@@ -66,19 +124,26 @@ class LLMAnswerer:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")
         return line
 
-    async def summarize(
-        self, subject: str, passages: Sequence[Passage], records: dict[str, DocumentRecord], bm25: BM25Index
-    ) -> CheckedAnswer:
-        """Map-reduce when the passages do not fit one prompt; markers keep global passage numbers."""
+    async def summarize(self, subject: str, sources: Sequence[Excerpt], bm25: BM25Index) -> LLMDraft:
+        """Map-reduce when the sources do not fit one prompt; markers keep global source numbers."""
         sentences = self._settings.summary_sentences
-        groups = self._groups(passages, lambda ps, first: prompts.summary_messages(subject, ps, sentences, first))
-        partials = []
-        for first, group in groups:
-            partials.append(await self.complete(prompts.summary_messages(subject, group, sentences, first)))
-        text = partials[0] if len(partials) == 1 else await self.complete(
-            prompts.reduce_messages(subject, partials, sentences)
+        groups = self._groups(sources, lambda group, first: prompts.summary_messages(subject, group, sentences, first))
+        requests = [prompts.summary_messages(subject, group, sentences, first) for first, group in groups]
+        started = time.perf_counter()
+        partials = [await self.complete(messages) for messages in requests]
+        if len(partials) > 1:
+            requests.append(prompts.reduce_messages(subject, partials, sentences))
+            partials.append(await self.complete(requests[-1]))
+        text = partials[-1]
+        elapsed = time.perf_counter() - started
+        usage = LLMUsage(
+            prompt_tokens=sum(self._tokens(messages) for messages in requests),
+            completion_tokens=sum(self.backend.count_tokens(partial) for partial in partials),
+            first_token_s=elapsed,
+            total_s=elapsed,
         )
-        return await asyncio.to_thread(self._checker.check, text, list(passages), records, bm25)
+        checked = await asyncio.to_thread(self._checker.check, text, list(sources), bm25)
+        return LLMDraft(text, checked, usage)
 
     async def complete(self, messages: Sequence[ChatMessage]) -> str:
         text = ""
@@ -105,27 +170,29 @@ class LLMAnswerer:
     def _tokens(self, messages: Sequence[ChatMessage]) -> int:
         return sum(self.backend.count_tokens(m.content or "") + 8 for m in messages)
 
-    def fit(self, passages: Sequence[Passage], build) -> list[Passage]:
-        """The best-ranked passages whose prompt fits the context window."""
-        fitted = list(passages)
+    def fit(self, sources: Sequence[Excerpt], build: Callable[[list[Excerpt]], list[ChatMessage]]) -> list[Excerpt]:
+        """The best-ranked sources whose prompt fits the context window."""
+        fitted = list(sources)
         while fitted and self._tokens(build(fitted)) > self._budget():
             fitted.pop()
         if not fitted:
-            raise LLMError("the prompt exceeds the model's context window even with one passage; raise LLM_CONTEXT_WINDOW")
+            raise LLMError("the prompt exceeds the model's context window even with one source; raise LLM_CONTEXT_WINDOW")
         return fitted
 
-    def _groups(self, passages: Sequence[Passage], build) -> list[tuple[int, list[Passage]]]:
-        """Consecutive groups that each fit one prompt, with the number of their first passage."""
-        groups: list[tuple[int, list[Passage]]] = []
-        current: list[Passage] = []
+    def _groups(
+        self, sources: Sequence[Excerpt], build: Callable[[list[Excerpt], int], list[ChatMessage]]
+    ) -> list[tuple[int, list[Excerpt]]]:
+        """Consecutive groups that each fit one prompt, with the number of their first source."""
+        groups: list[tuple[int, list[Excerpt]]] = []
+        current: list[Excerpt] = []
         first = 1
-        for number, passage in enumerate(passages, start=1):
-            if current and self._tokens(build(current + [passage], first)) > self._budget():
+        for number, source in enumerate(sources, start=1):
+            if current and self._tokens(build(current + [source], first)) > self._budget():
                 groups.append((first, current))
                 current, first = [], number
-            current.append(passage)
+            current.append(source)
         if current:
             if self._tokens(build(current, first)) > self._budget():
-                raise LLMError("one passage alone exceeds the model's context window; raise LLM_CONTEXT_WINDOW")
+                raise LLMError("one source alone exceeds the model's context window; raise LLM_CONTEXT_WINDOW")
             groups.append((first, current))
         return groups

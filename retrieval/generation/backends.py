@@ -7,6 +7,7 @@ an `LLMError` whose message is one line a user can act on. The caller bounds eac
 """
 
 import asyncio
+import os
 import random
 import re
 import threading
@@ -151,11 +152,13 @@ class LlamaCppBackend:
             raise LLMError("llama-cpp-python is not installed: pip install 'citebot[llamacpp]'") from None
         self._settings = settings
         self._lock = threading.Lock()
+        threads = settings.llm_threads or physical_cores()
         try:
             self._llm = Llama(
                 model_path=str(path),
                 n_ctx=settings.llm_context_window,
-                n_threads=settings.llm_threads,
+                n_threads=threads,
+                n_threads_batch=threads,
                 chat_format=settings.llm_chat_format,
                 verbose=False,
             )
@@ -171,6 +174,12 @@ class LlamaCppBackend:
         stop = threading.Event()
         payload = [{"role": m.role.value, "content": m.content or ""} for m in messages]
 
+        def emit(kind: str, value: object) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            except RuntimeError:  # the asking loop is closed (it timed out and went away): stop here
+                stop.set()
+
         def generate() -> None:
             with self._lock:
                 try:
@@ -184,10 +193,10 @@ class LlamaCppBackend:
                             break
                         delta = chunk["choices"][0]["delta"].get("content")
                         if delta:
-                            loop.call_soon_threadsafe(queue.put_nowait, ("delta", delta))
-                    loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+                            emit("delta", delta)
+                    emit("done", None)
                 except Exception as exc:  # surfaced to the awaiting side as an LLMError
-                    loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+                    emit("error", exc)
 
         worker = threading.Thread(target=generate, name="llamacpp-generate", daemon=True)
         worker.start()
@@ -205,6 +214,32 @@ class LlamaCppBackend:
                     raise LLMError(f"llama.cpp failed: {message[:200]}")
         finally:
             stop.set()
+
+
+def physical_cores() -> int:
+    """CPU cores this process may use, counting each physical core once.
+
+    llama.cpp's own default is half the logical CPUs, which on a 2-core machine without SMT is one
+    thread, half the speed. Hyper-threads add little to matrix work, so they are not counted.
+    """
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return usable
+    cores = set()
+    physical = core = ""
+    for line in cpuinfo.splitlines() + [""]:
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "physical id":
+            physical = value.strip()
+        elif key == "core id":
+            core = value.strip()
+        elif not line.strip() and core:
+            cores.add((physical, core))
+            physical = core = ""
+    return max(1, min(usable, len(cores) or usable))
 
 
 def build_backend(settings: RetrievalSettings) -> ChatBackend | None:

@@ -1,76 +1,124 @@
 """The citation check every LLM answer goes through before anyone sees it.
 
-An LLM's `[n]` markers are claims about where a sentence came from; small models invent them and
-injected passages try to steer them. The checker keeps a sentence only when each marker it keeps
-names a retrieved passage and that passage supports the sentence (IDF-weighted word recall plus
-embedding similarity, thresholded at a value measured on labelled pairs, see docs/citations.md). The
-surviving sentences are renumbered and each citation quotes, verbatim and by offsets, the sentence
-of the passage that supports the claim best. Passage sentences that read as instructions to a model
-never count as support, so an answer that obeys an injected instruction cannot cite it.
+An LLM's `[n]` markers are claims about where a sentence came from; small models put them in the
+wrong place, cite the wrong source, invent facts, and injected passages try to steer them. Each
+sentence of the answer (a claim) is kept only when a *span* of one source, one sentence or two
+adjacent ones, supports it:
+
+- every name and number of the claim occurs in the span (so "Peskov said he had never heard of
+  it" is not supported by one sentence naming Peskov and another, about someone else, saying it),
+- and the span's support score (`retrieval.ranking.support_score`: embedding similarity and the
+  share of the claim's IDF-weighted words it contains) reaches the threshold measured on labelled
+  claims of a real model (docs/citations.md).
+
+Markers are read generously, support strictly: a marker that closes a paragraph also covers the
+unmarked sentences before it, and a claim its cited source does not support is moved to the source
+that does, when one does under the same rule. A sentence citing nothing valid is never moved: it
+may be copied from anywhere, a planted "Source: …" line included. What survives is renumbered, and each citation quotes
+its span verbatim, cut from the stored text by offsets; headline fragments are never quoted, and
+sentences addressed to a model never count as support.
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.bm25 import BM25Index, analyse_many
 from retrieval.extractive import MARKER, cite, without_markers
-from retrieval.models import Citation, Passage
-from retrieval.ranking import Candidate, SentenceRanker
+from retrieval.generation.entities import names_and_numbers, span_mentions
+from retrieval.generation.excerpts import Excerpt
+from retrieval.models import CheckReport, Citation, ClaimCheck
+from retrieval.ranking import Candidate, SentenceRanker, support_score
 from retrieval.sentences import sentence_spans
-from retrieval.store import DocumentRecord
 
 _LEADING_MARKERS = re.compile(r"^(\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_PAIR_MARGIN = 0.05
+"""A two-sentence quote must beat the best single sentence by this much (or be needed for a name)."""
 
 
 @dataclass(frozen=True)
-class CheckReport:
-    """What the check did to one answer, for the output and for measuring backends."""
+class Claim:
+    """One sentence of an LLM answer, without its markers, and the source numbers it cites."""
 
-    sentences: int
-    kept: int
-    uncited: int
-    unsupported: int
-    invalid_markers: int
+    text: str
+    markers: list[int]
+
+
+@dataclass(frozen=True)
+class Span:
+    """One sentence of a source, or two adjacent ones: what a citation quotes."""
+
+    sentences: tuple[Candidate, ...]
 
     @property
-    def dropped(self) -> int:
-        return self.uncited + self.unsupported
+    def key(self) -> tuple[str, int, int]:
+        return (self.sentences[0].record.key, self.sentences[0].start, self.sentences[-1].end)
+
+    @property
+    def text(self) -> str:
+        return self.sentences[0].record.text[self.sentences[0].start : self.sentences[-1].end]
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the best qualifying span of one source supports a claim."""
+
+    score: float
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the check decided about one claim, and the best support score it found for it."""
+
+    claim: Claim
+    outcome: Literal["kept", "reattributed", "unsupported", "uncited"]
+    score: float
+    spans: tuple[Span, ...]
+    invalid_markers: int
 
 
 @dataclass(frozen=True)
 class CheckedAnswer:
+    """The supported claims of an answer, renumbered, with their citations."""
+
     text: str
     citations: list[Citation]
     report: CheckReport
 
 
-@dataclass(frozen=True)
-class _Claim:
-    text: str
-    markers: list[int]
-
-
-def split_claims(answer: str) -> list[_Claim]:
+def split_claims(answer: str) -> list[Claim]:
     """Sentences of an LLM answer with the markers they carry.
 
     Markers that open a sentence ("… request. [1] Russia …") belong to the sentence before, when
-    that one has none of its own: models often put the citation after the full stop.
+    that one has none of its own: models often put the citation after the full stop. Sentences
+    without markers take those of the next marked sentence of their paragraph: small models cite
+    once, at the end of a paragraph, for everything it says.
     """
-    pieces = [answer[s.start : s.end] for s in sentence_spans(answer)]
-    claims: list[_Claim] = []
-    for piece in pieces:
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and claims and not claims[-1].markers:
-            claims[-1] = _Claim(claims[-1].text, _numbers(leading.group()))
-            piece = piece[leading.end() :]
-        text = without_markers(piece)
-        if any(ch.isalnum() for ch in text):
-            claims.append(_Claim(text, _numbers(piece)))
+    claims: list[Claim] = []
+    for paragraph in _PARAGRAPH.split(answer):
+        found: list[Claim] = []
+        for span in sentence_spans(paragraph):
+            piece = paragraph[span.start : span.end]
+            leading = _LEADING_MARKERS.match(piece)
+            if leading and found and not found[-1].markers:
+                found[-1] = Claim(found[-1].text, _numbers(leading.group()))
+                piece = piece[leading.end() :]
+            text = without_markers(piece)
+            if any(ch.isalnum() for ch in text):
+                found.append(Claim(text, _numbers(piece)))
+        inherited: list[int] = []
+        for index in range(len(found) - 1, -1, -1):
+            if found[index].markers:
+                inherited = found[index].markers
+            elif inherited:
+                found[index] = Claim(found[index].text, inherited)
+        claims.extend(found)
     return claims
 
 
@@ -84,95 +132,129 @@ def _numbers(text: str) -> list[int]:
 
 
 class CitationChecker:
-    """Keeps the supported, correctly cited sentences of an LLM answer; drops the rest."""
+    """Keeps the supported sentences of an LLM answer, each citing the span that supports it."""
 
-    def __init__(self, ranker: SentenceRanker, embed_model: BaseEmbedding, min_support: float,
-                 semantic_weight: float = 0.5) -> None:
+    def __init__(self, ranker: SentenceRanker, embed_model: BaseEmbedding, min_support: float) -> None:
         self._ranker = ranker
         self._embed_model = embed_model
         self.min_support = min_support
-        self._semantic_weight = semantic_weight
 
     def support(
-        self, claim: str, passage: Passage, records: dict[str, DocumentRecord], bm25: BM25Index,
-        claim_embedding: np.ndarray | None = None,
-    ) -> tuple[float, Candidate | None]:
-        """How well `passage` supports `claim` (0..1), and its sentence that supports it best."""
-        candidates = self._ranker.candidates_from_passages([passage], records)
-        if not candidates:
-            return 0.0, None
+        self, claim: str, source: Excerpt, bm25: BM25Index, claim_embedding: np.ndarray | None = None,
+        required: str | None = None,
+    ) -> Support:
+        """The span of `source` that supports `claim` best among those naming all the names and
+        numbers of `required` (default: the claim), with its score (0 and no span when none does)."""
         if claim_embedding is None:
             claim_embedding = _unit(self._embed_model.get_text_embedding(claim))
-        semantic = self._ranker.embed(candidates) @ claim_embedding
-        analysed = analyse_many([claim] + [c.text for c in candidates])
+        sentences = [s for s in source.sentences if s.is_statement]
+        if not sentences:
+            return Support(0.0, None)
+        embeddings = self._ranker.embed(sentences)
+        analysed = analyse_many([claim] + [s.text for s in sentences])
         claim_terms = set(analysed[0])
-        weight = sum(bm25.idf(t) for t in claim_terms) or 1.0
-        sentence_terms = [set(terms) for terms in analysed[1:]]
-        passage_terms = set().union(*sentence_terms)
-        lexical = sum(bm25.idf(t) for t in claim_terms & passage_terms) / weight if claim_terms else 0.0
-        per_sentence = [
-            self._semantic_weight * float(sem)
-            + (1 - self._semantic_weight) * (sum(bm25.idf(t) for t in claim_terms & terms) / weight if claim_terms else 0.0)
-            for sem, terms in zip(semantic, sentence_terms)
-        ]
-        best = int(np.argmax(per_sentence))
-        score = self._semantic_weight * float(np.max(semantic)) + (1 - self._semantic_weight) * lexical
-        passage_text = " ".join(c.text for c in candidates)
-        if any(number not in passage_text for number in _DIGITS.findall(claim)):
-            score = min(score, self.min_support - 0.01)
-        return score, candidates[best]
+        required_names = names_and_numbers(claim if required is None else required, source.text)
+        best = Support(0.0, None)
+        for span, vector, terms in _spans(source, sentences, embeddings, analysed[1:]):
+            if not span_mentions(span.text, required_names):
+                continue
+            score = support_score(float(vector @ claim_embedding), claim_terms, terms, bm25)
+            margin = _PAIR_MARGIN if len(span.sentences) == 2 and best.span is not None else 0.0
+            if score > best.score + margin:
+                best = Support(score, span)
+        return best
 
-    def check(
-        self, answer: str, passages: Sequence[Passage], records: dict[str, DocumentRecord], bm25: BM25Index
-    ) -> CheckedAnswer:
+    def check(self, answer: str, sources: Sequence[Excerpt], bm25: BM25Index, question: str = "") -> CheckedAnswer:
+        """`question`, when given, is read before a claim too short to stand alone ("Liu Pengyu."
+        answering "Who denied the request?"); the claim's own names and numbers are still required."""
         claims = split_claims(answer)
         embeddings = (
-            [_unit(v) for v in self._embed_model.get_text_embedding_batch([c.text for c in claims])]
+            [_unit(v) for v in self._embed_model.get_text_embedding_batch([_in_context(c.text, question) for c in claims])]
             if claims else []
         )
-        kept: list[tuple[str, list[Candidate]]] = []
-        uncited = unsupported = invalid = 0
+        verdicts = [self._judge(claim, sources, bm25, embedding, question) for claim, embedding in zip(claims, embeddings)]
+        kept: list[tuple[str, list[Span]]] = []
         seen_claims: set[str] = set()
-        for claim, embedding in zip(claims, embeddings):
-            valid = [n for n in claim.markers if 1 <= n <= len(passages)]
-            invalid += len(claim.markers) - len(valid)
-            if not valid:
-                uncited += 1
-                continue
-            quotes = []
-            for n in valid:
-                score, quote = self.support(claim.text, passages[n - 1], records, bm25, embedding)
-                if quote is not None and score >= self.min_support:
-                    quotes.append(quote)
-            if not quotes:
-                unsupported += 1
-                continue
-            if claim.text.lower() in seen_claims:
-                continue
-            seen_claims.add(claim.text.lower())
-            kept.append((claim.text, quotes))
+        for verdict in verdicts:
+            if verdict.spans and verdict.claim.text.lower() not in seen_claims:
+                seen_claims.add(verdict.claim.text.lower())
+                kept.append((verdict.claim.text, list(verdict.spans)))
         text, citations = _renumber(kept)
-        report = CheckReport(len(claims), len(kept), uncited, unsupported, invalid)
+        outcomes = [v.outcome for v in verdicts]
+        report = CheckReport(
+            claims=len(claims), kept=len(kept), uncited=outcomes.count("uncited"),
+            unsupported=outcomes.count("unsupported"), invalid_markers=sum(v.invalid_markers for v in verdicts),
+            reattributed=outcomes.count("reattributed"),
+            checks=[ClaimCheck(v.claim.text, v.claim.markers, v.outcome, v.score) for v in verdicts],
+        )
         return CheckedAnswer(text, citations, report)
 
+    def _judge(
+        self, claim: Claim, sources: Sequence[Excerpt], bm25: BM25Index, embedding: np.ndarray, question: str
+    ) -> "Verdict":
+        """Supported by a source it cites, else by another one (re-cited), else dropped."""
+        valid = [n for n in claim.markers if 1 <= n <= len(sources)]
+        invalid = len(claim.markers) - len(valid)
+        text = _in_context(claim.text, question)
+        cited = [self.support(text, sources[n - 1], bm25, embedding, required=claim.text) for n in valid]
+        spans = tuple(s.span for s in cited if s.span is not None and s.score >= self.min_support)
+        best = max((s.score for s in cited), default=0.0)
+        if spans:
+            return Verdict(claim, "kept", best, spans, invalid)
+        if not valid:
+            # Only a claim that names a source is moved to another one: an uncited sentence may be
+            # copied from anywhere, a planted "Source: …" line included.
+            return Verdict(claim, "uncited", 0.0, (), invalid)
+        others = [self.support(text, source, bm25, embedding, required=claim.text)
+                  for n, source in enumerate(sources, start=1) if n not in valid]
+        moved = max(others, key=lambda s: s.score, default=Support(0.0, None))
+        if moved.span is not None and moved.score >= self.min_support:
+            return Verdict(claim, "reattributed", moved.score, (moved.span,), invalid)
+        return Verdict(claim, "unsupported", max(best, moved.score), (), invalid)
 
-def _renumber(kept: Sequence[tuple[str, list[Candidate]]]) -> tuple[str, list[Citation]]:
-    """Answer text with citations numbered by first use; one citation per distinct quote."""
-    order: list[Candidate] = []
+
+_FRAGMENT_WORDS = 5
+
+
+def _in_context(claim: str, question: str) -> str:
+    """A claim too short to be a statement on its own, read as the answer to `question`."""
+    if question and len(claim.split()) < _FRAGMENT_WORDS:
+        return f"{question} {claim}"
+    return claim
+
+
+def _spans(source: Excerpt, sentences: Sequence[Candidate], embeddings: np.ndarray, terms: Sequence[Sequence[str]]):
+    """Each sentence, then each pair of sentences adjacent in the document, with the span's unit
+    vector (the normalised mean of its sentences') and its analysed words."""
+    for index, sentence in enumerate(sentences):
+        yield Span((sentence,)), embeddings[index], set(terms[index])
+    for index in range(len(sentences) - 1):
+        first, second = sentences[index], sentences[index + 1]
+        if source.record.text[first.end : second.start].strip():
+            continue
+        yield Span((first, second)), _unit(embeddings[index] + embeddings[index + 1]), set(terms[index]) | set(terms[index + 1])
+
+
+def _renumber(kept: Sequence[tuple[str, list[Span]]]) -> tuple[str, list[Citation]]:
+    """Answer text with citations numbered by first use; one citation per distinct span."""
+    order: list[Span] = []
     parts = []
-    for claim, quotes in kept:
+    for claim, spans in kept:
         numbers = []
-        for quote in quotes:
-            if quote.key not in [c.key for c in order]:
-                order.append(quote)
-            numbers.append([c.key for c in order].index(quote.key) + 1)
+        for span in spans:
+            if span.key not in [s.key for s in order]:
+                order.append(span)
+            numbers.append([s.key for s in order].index(span.key) + 1)
         markers = "".join(f"[{n}]" for n in sorted(set(numbers)))
         parts.append(f"{claim.rstrip()} {markers}")
-    _, citations = cite(order)
+    quotes = [
+        Candidate(span.sentences[0].record, span.sentences[0].start, span.sentences[-1].end, 0) for span in order
+    ]
+    _, citations = cite(quotes)
     return " ".join(parts), citations
 
 
-def _unit(vector: Sequence[float]) -> np.ndarray:
+def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.asarray(vector, dtype=np.float32)
     norm = float(np.linalg.norm(array))
     return array / norm if norm else array

@@ -36,7 +36,8 @@ def test_ask_json_follows_the_contract(cli):
     code, out, _ = cli("ask", "--json", "Who denied the request?")
     assert code == 0
     payload = json.loads(out)
-    assert list(payload) == ["question", "answer", "abstained", "backend", "citations", "passages", "timings_ms"]
+    assert list(payload) == ["question", "answer", "abstained", "backend", "fallback_reason", "check", "citations",
+                             "passages", "timings_ms", "llm_usage"]
     assert payload["backend"] == "extractive" and payload["abstained"] is False
     assert payload["citations"]
     for citation in payload["citations"]:
@@ -93,7 +94,8 @@ def test_summaries(cli):
     code, out, _ = cli("summary", "--json", "us-warns-allies-china-willing-to-support-russia")
     doc = json.loads(out)
     assert code == 0 and doc["citations"] and not doc["abstained"]
-    assert list(doc) == ["subject", "summary", "abstained", "backend", "citations", "timings_ms"]
+    assert list(doc) == ["subject", "summary", "abstained", "backend", "fallback_reason", "check", "citations",
+                         "timings_ms", "llm_usage"]
     code, out, _ = cli("summary", "--topic", "sanctions against Moscow")
     assert code == 0 and "[1]" in out
     code, _, err = cli("summary", "no-such-document")

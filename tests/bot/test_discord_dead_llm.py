@@ -47,15 +47,15 @@ async def test_llm_server_killed_mid_answer_gives_the_fallback_and_the_bot_keeps
     assert not final.content and final.embeds, "the streamed text was replaced by the answer"
     assert "Liu Pengyu" in final.embeds[0].description and final.embeds[0].fields
     footer = final.embeds[-1].footer.text
-    assert footer.startswith(f"extractive (fallback: the connection to the LLM at {doomed_server.url} broke mid-answer)") \
-        or footer.startswith(f"extractive (fallback: cannot reach the LLM at {doomed_server.url}")
+    assert footer.startswith(f"extractive · LLM not used: the connection to the LLM at {doomed_server.url} broke mid-answer") \
+        or footer.startswith(f"extractive · LLM not used: cannot reach the LLM at {doomed_server.url}")
     assert [m.id for m in channel.history()] == [final.id], "one message, edited in place"
 
     streamed_before = len(streamed_edits(env))
     follow = await member.slash(channel, "ask", question="How long did the meeting in Rome last?")
     assert "eight hours" in follow.response.embeds[0].description
     assert follow.response.embeds[-1].footer.text.startswith(
-        f"extractive (fallback: cannot reach the LLM at {doomed_server.url} (is the server running?))")
+        f"extractive · LLM not used: cannot reach the LLM at {doomed_server.url} (is the server running?)")
     assert len(streamed_edits(env)) == streamed_before
     sources = await member.slash(channel, "sources")
     assert sources.response.embeds

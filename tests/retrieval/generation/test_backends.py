@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.generation.answerer import PartialAnswer
+from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE, PartialAnswer
 from retrieval.models import CitedAnswer
 from retrieval.service import AnswerService
-from tests.conftest import free_port
+from tests.conftest import free_port, open_service, qwen_settings
 from tests.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.slow
@@ -36,43 +36,57 @@ async def collect(service: AnswerService, question: str = QUESTION, **kwargs):
     return [e for e in events if isinstance(e, PartialAnswer)], events[-1]
 
 
-# In-process llama.cpp ---------------------------------------------------------------------------
+# The hostile tiny model, in process: it invents and mis-cites; nothing unsupported may pass --------
 
 
-def test_llamacpp_in_process_answers_and_the_checker_polices_its_citations(llm_service_factory, gguf_path: Path):
-    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=gguf_path)
-    partials, final = asyncio.run(collect(service))
-    assert partials, "the in-process backend streams"
-    raw = partials[-1].text
-    passages, records = service._retrieve(QUESTION, service._embed_model.get_query_embedding(QUESTION),
-                                          ["shared"], service._snapshot)
-    report = service.citation_checker.check(raw, passages, records, service._snapshot.bm25).report
-    # The tiny model writes claims without valid, supported citations; the check must catch them.
-    assert report.dropped + report.invalid_markers > 0
-    assert final.backend in ("llamacpp", "extractive (fallback: llm citations unsupported)")
-    assert final.citations
-    assert_verified(service, final)
+def assert_dropped_claims_not_shown(text: str, checks) -> None:
+    """No claim the check dropped is in `text`, unless it is part of a claim the check kept (the
+    tiny model repeats itself, and a repeat cut short by the token limit is a prefix of the kept one)."""
+    kept = [c.text for c in checks if c.outcome in ("kept", "reattributed")]
+    for check in checks:
+        if check.outcome in ("unsupported", "uncited") and not any(check.text in k for k in kept):
+            assert check.text not in text
 
 
-def test_llamacpp_missing_model_falls_back_with_a_clear_reason(llm_service_factory, tmp_path: Path):
+def assert_nothing_unsupported_shown(service: AnswerService, answer) -> None:
+    """What the check dropped is not in the answer, and every sentence shown is supported."""
+    assert answer.check is not None, "the model's answer went through the check"
+    assert_dropped_claims_not_shown(answer.answer, answer.check.checks)
+    if not answer.fallback_reason:
+        assert all(c.outcome in ("kept", "reattributed") for c in answer.check.checks if c.text in answer.answer)
+    assert_verified(service, answer)
+
+
+def test_the_hostile_tiny_model_gets_no_unsupported_sentence_through_in_process(llm_service_factory, tiny_gguf_path: Path):
+    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tiny_gguf_path)
+    questions = (QUESTION, "What military equipment did Russia request?", "What did Emmanuel Macron say about Rome?")
+    for question in questions:
+        partials, final = asyncio.run(collect(service, question))
+        assert partials, "the in-process backend streams"
+        assert_nothing_unsupported_shown(service, final)
+
+
+def test_missing_model_falls_back_with_a_clear_reason(llm_service_factory, tmp_path: Path):
     service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tmp_path / "missing.gguf")
     answer = service.ask(QUESTION)
-    assert answer.backend == f"extractive (fallback: LLM_GGUF_PATH {tmp_path / 'missing.gguf'} is not a file)"
+    assert (answer.backend, answer.fallback_reason) == ("extractive", f"LLM_GGUF_PATH {tmp_path / 'missing.gguf'} is not a file")
     assert "Liu Pengyu" in answer.answer
 
 
-def test_llamacpp_context_overflow_falls_back(llm_service_factory, gguf_path: Path):
-    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=gguf_path, llm_context_window=256,
+def test_context_overflow_in_process_falls_back(llm_service_factory, tiny_gguf_path: Path):
+    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tiny_gguf_path, llm_context_window=256,
                                   llm_max_tokens=16)
     answer = service.ask(QUESTION)
-    assert answer.backend.startswith("extractive (fallback: the prompt exceeds the model's context window")
+    assert answer.backend == "extractive"
+    assert answer.fallback_reason.startswith("the prompt exceeds the model's context window")
     assert answer.citations
 
 
-def test_llamacpp_summary_is_checked(llm_service_factory, gguf_path: Path):
-    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=gguf_path, llm_context_window=1024)
+def test_the_hostile_tiny_models_summary_is_checked(llm_service_factory, tiny_gguf_path: Path):
+    service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tiny_gguf_path, llm_context_window=1024)
     summary = service.summarize_document("us-warns-allies-china-willing-to-support-russia")
-    assert summary.backend in ("llamacpp", "extractive (fallback: llm citations unsupported)")
+    assert summary.check is not None
+    assert_dropped_claims_not_shown(summary.summary, summary.check.checks)
     assert summary.citations
     for citation in summary.citations:
         assert service.document_text(citation.doc_id)[citation.start : citation.end] == citation.quote
@@ -81,41 +95,37 @@ def test_llamacpp_summary_is_checked(llm_service_factory, gguf_path: Path):
 # OpenAI-compatible server ------------------------------------------------------------------------
 
 
-def test_openai_backend_streams_from_a_real_llama_cpp_server(llm_service_factory, llama_server):
-    service = llm_service_factory(llm_backend="openai", llm_base_url=llama_server.url)
-    partials, final = asyncio.run(collect(service))
+def test_the_llm_answers_through_a_real_llama_cpp_server(embed_model, tmp_path: Path, qwen_server):
+    """Qwen behind llama.cpp's OpenAI-compatible server: streamed, and answered by the LLM itself."""
+    service = open_service(qwen_settings(tmp_path / "data", llm_backend="openai", llm_base_url=qwen_server.url),
+                           embed_model)
+    service.ingest()
+    partials, final = asyncio.run(collect(service, "Who did Jake Sullivan meet in Rome?"))
     assert len(partials) >= 2
     assert all(b.text.startswith(a.text) for a, b in zip(partials, partials[1:]))
-    assert final.backend in ("openai", "extractive (fallback: llm citations unsupported)")
-    assert final.citations
+    assert (final.backend, final.fallback_reason) == ("openai", "")
+    assert "Yang Jiechi" in final.answer
     assert_verified(service, final)
-
-
-def test_follow_up_uses_the_conversation(llm_service_factory, llama_server):
-    service = llm_service_factory(llm_backend="openai", llm_base_url=llama_server.url)
-    answer = service.ask("And what did Russia say?", history=[(QUESTION, "Liu Pengyu denied it [1].")])
-    assert any("Peskov" in c.quote or "Russia" in c.quote for c in answer.citations)
-    assert_verified(service, answer)
 
 
 def test_wrong_api_key_is_a_one_line_401(llm_service_factory, llama_server):
     service = llm_service_factory(llm_backend="openai", llm_base_url=llama_server.url, llm_api_key="wrong")
     answer = service.ask(QUESTION)
-    assert answer.backend == "extractive (fallback: the LLM server refused the API key (HTTP 401); check LLM_API_KEY)"
+    assert answer.fallback_reason == "the LLM server refused the API key (HTTP 401); check LLM_API_KEY"
     assert answer.citations
 
 
 def test_server_context_overflow(llm_service_factory, start_llama_server):
-    """Our budget believes 16k tokens fit; the server's real window is 512 tokens.
+    """Our budget believes 16k tokens fit; the server's real window is 256 tokens.
 
     llama.cpp's server answers an oversized *streaming* request with an empty 200 event stream (it
     reports 400 only without streaming), so what the user sees is the empty-completion message; the
     400 that OpenAI and vLLM send is covered with the fault server below.
     """
-    server = start_llama_server(n_ctx=512)
+    server = start_llama_server(n_ctx=256)
     service = llm_service_factory(llm_backend="openai", llm_base_url=server.url, llm_context_window=16384)
     answer = service.ask(QUESTION)
-    assert answer.backend == "extractive (fallback: the LLM returned an empty completion)"
+    assert answer.fallback_reason == "the LLM returned an empty completion"
     assert answer.citations
 
 
@@ -124,7 +134,7 @@ def test_server_not_running(llm_service_factory):
     service = llm_service_factory(llm_backend="openai", llm_base_url=url)
     started = time.monotonic()
     answer = service.ask(QUESTION)
-    assert answer.backend == f"extractive (fallback: cannot reach the LLM at {url} (is the server running?))"
+    assert (answer.backend, answer.fallback_reason) == ("extractive", f"cannot reach the LLM at {url} (is the server running?)")
     assert time.monotonic() - started < 10
     assert "Liu Pengyu" in answer.answer
 
@@ -144,8 +154,8 @@ def test_server_killed_mid_stream(llm_service_factory, start_llama_server):
     events = asyncio.run(ask_and_kill())
     final = events[-1]
     assert any(isinstance(e, PartialAnswer) for e in events)
-    assert final.backend.startswith("extractive (fallback: ")
-    assert "mid-answer" in final.backend or "cannot reach" in final.backend
+    assert final.backend == "extractive"
+    assert "mid-answer" in final.fallback_reason or "cannot reach" in final.fallback_reason
     assert final.citations
     assert_verified(service, final)
 
@@ -162,7 +172,7 @@ def test_hung_server_is_bounded_by_the_timeout(llm_service_factory):
         elapsed = time.monotonic() - started
     finally:
         listener.close()
-    assert "within" in answer.backend and answer.backend.startswith("extractive (fallback: ")
+    assert answer.backend == "extractive" and "within" in answer.fallback_reason
     assert elapsed < 8
     assert answer.citations
 
@@ -214,8 +224,8 @@ def test_http_faults_give_one_line_reasons(llm_service_factory, responses, expec
         answer = service.ask(QUESTION)
     finally:
         fault.close()
-    assert answer.backend.startswith(f"extractive (fallback: {expected}")
-    assert "\n" not in answer.backend
+    assert answer.backend == "extractive" and answer.fallback_reason.startswith(expected)
+    assert "\n" not in answer.fallback_reason
     assert fault.count == requests
     assert "Liu Pengyu" in answer.answer
 
@@ -232,7 +242,7 @@ def test_429_then_success_is_retried(llm_service_factory):
     finally:
         fault.close()
     assert fault.count == 2
-    assert answer.backend == "openai"
+    assert (answer.backend, answer.fallback_reason) == ("openai", "")
     assert answer.answer == "Liu Pengyu, the spokesman for the Chinese embassy, denied the request. [1]"
     assert "Liu Pengyu" in answer.citations[0].quote
     assert_verified(service, answer)
@@ -240,11 +250,24 @@ def test_429_then_success_is_retried(llm_service_factory):
 
 def test_an_llm_that_finds_no_answer_is_reported_as_such(llm_service_factory):
     fault = FaultyOpenAI([(200, {"Content-Type": "text/event-stream"},
-                           sse("The passages do not answer ", "this question."))])
+                           sse("The sources do not mention ", "who won the World Cup."))])
     try:
         service = llm_service_factory(llm_backend="openai", llm_base_url=fault.url)
         answer = service.ask("Who won the 2018 World Cup?")
     finally:
         fault.close()
-    assert answer.backend == "extractive (fallback: the llm found no answer in the passages)"
+    assert (answer.backend, answer.fallback_reason) == ("extractive", FOUND_NO_ANSWER)
     assert answer.abstained and answer.citations == []
+
+
+def test_a_bare_marker_is_reported_as_no_sentence(llm_service_factory):
+    """What Qwen 1.5B wrote for 20 of 22 questions under the old prompt: "[1]" and nothing else."""
+    fault = FaultyOpenAI([(200, {"Content-Type": "text/event-stream"}, sse("[1]"))])
+    try:
+        service = llm_service_factory(llm_backend="openai", llm_base_url=fault.url)
+        answer = service.ask(QUESTION)
+    finally:
+        fault.close()
+    assert (answer.backend, answer.fallback_reason) == ("extractive", NO_SENTENCE)
+    assert answer.check is not None and answer.check.claims == 0
+    assert "Liu Pengyu" in answer.answer

@@ -6,6 +6,7 @@ import pytest
 
 from bench.calibrate_citations import accuracy, passage_containing, score_pairs
 from retrieval.generation.citations import split_claims
+from retrieval.generation.excerpts import whole_passages
 from retrieval.models import Passage
 from retrieval.service import AnswerService
 
@@ -25,7 +26,8 @@ def check(shared_service: AnswerService):
         records = shared_service._store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
         for passage in extra:
             records.setdefault(f"{passage.scope}/{passage.doc_id}", injected_record(passage))
-        return shared_service.citation_checker.check(answer, passages, records, shared_service._snapshot.bm25)
+        sources = whole_passages(shared_service._ranker, passages, records)
+        return shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25)
 
     return run
 
@@ -55,9 +57,40 @@ def test_a_correct_answer_is_kept_with_verbatim_quotes(check, shared_service):
     assert_verbatim(shared_service, checked)
 
 
-def test_a_wrong_marker_drops_the_sentence(check):
+def test_a_true_claim_citing_the_wrong_source_is_cited_to_the_one_that_supports_it(check):
     checked = check("Dmitry Peskov said Russia did not ask China for help [1].", [ROME, PESKOV])
+    assert checked.report.kept == 1 and checked.report.reattributed == 1
+    assert "Peskov" in checked.citations[0].quote and "eight hours" not in checked.citations[0].quote
+
+
+def test_a_claim_mixing_two_sources_is_dropped_whatever_it_cites(check):
+    checked = check("Dmitry Peskov said the meeting in Rome lasted eight hours [1].", [ROME, PESKOV])
     assert checked.report.unsupported == 1 and checked.citations == []
+
+
+def test_a_conflation_of_two_speakers_is_not_supported(check):
+    """Liu Pengyu said he had never heard of the request; Peskov denied it, in other sentences."""
+    checked = check("Dmitry Peskov denied the request, saying he had never heard anything about it [1].", [LIU])
+    assert checked.citations == [] and checked.report.unsupported == 1
+
+
+def test_markers_closing_a_paragraph_cover_its_sentences():
+    claims = split_claims("Liu Pengyu denied the request. Peskov denied it too. [2]\n\nThe talks lasted hours.")
+    assert [(c.text, c.markers) for c in claims] == [
+        ("Liu Pengyu denied the request.", [2]), ("Peskov denied it too.", [2]), ("The talks lasted hours.", []),
+    ]
+
+
+def test_the_quote_is_the_sentence_that_carries_the_claim(check):
+    checked = check("The meeting took place in an armored hotel in the Italian capital [1].", [ROME])
+    assert [c.quote.split()[:4] for c in checked.citations] == [["The", "meeting", "took", "place"]]
+    assert checked.citations[0].quote.endswith("final press conference.")
+
+
+def test_a_name_from_the_sentence_before_makes_the_quote_two_sentences(check):
+    checked = check("Sullivan and Yang Jiechi met in an armored hotel [1].", [ROME])
+    (quote,) = [c.quote for c in checked.citations]
+    assert quote.startswith("In the midst of this information") and quote.endswith("final press conference.")
 
 
 def test_out_of_range_markers_are_removed(check):
@@ -65,15 +98,21 @@ def test_out_of_range_markers_are_removed(check):
         "Liu Pengyu denied the request [7]. The meeting in Rome lasted more than eight hours [2][9].", [LIU, ROME]
     )
     assert checked.report.invalid_markers == 2
-    assert checked.report.uncited == 1
+    assert checked.report.uncited == 1, "a sentence citing nothing valid is never moved to a source"
     assert checked.text == "The meeting in Rome lasted more than eight hours. [1]"
 
 
 def test_uncited_claims_are_dropped(check):
     checked = check(
-        "Russia will win the war. The meeting in Rome lasted more than eight hours [1].", [ROME]
+        "Russia will win the war.\n\nThe meeting in Rome lasted more than eight hours [1].", [ROME]
     )
     assert checked.report.uncited == 1 and checked.report.kept == 1
+    assert "win the war" not in checked.text
+
+
+def test_an_unsupported_claim_under_a_paragraph_marker_is_dropped(check):
+    checked = check("Russia will win the war. The meeting in Rome lasted more than eight hours [1].", [ROME])
+    assert checked.report.unsupported == 1 and checked.report.kept == 1
     assert "win the war" not in checked.text
 
 
@@ -152,7 +191,8 @@ def test_split_claims_of_any_text_are_marker_free_sentences(answer: str):
 def test_checked_answers_cite_only_verbatim_spans_with_consistent_numbers(shared_service: AnswerService, answer: str):
     passages = [passage_containing(shared_service, phrase) for phrase in (LIU, PESKOV, ROME)]
     records = shared_service._store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
-    checked = shared_service.citation_checker.check(answer, passages, records, shared_service._snapshot.bm25)
+    sources = whole_passages(shared_service._ranker, passages, records)
+    checked = shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25)
     assert [c.n for c in checked.citations] == list(range(1, len(checked.citations) + 1))
     for citation in checked.citations:
         text = shared_service.document_text(citation.doc_id)
@@ -162,6 +202,6 @@ def test_checked_answers_cite_only_verbatim_spans_with_consistent_numbers(shared
     used = {int(n) for n in re.findall(r"\[(\d+)\]", checked.text)}
     assert used == {c.n for c in checked.citations}
     report = checked.report
-    assert report.kept + report.dropped <= report.sentences == len(split_claims(answer))
+    assert report.kept + report.dropped <= report.claims == len(split_claims(answer))
     for forbidden in ("Ministry of Truth", "system prompt", "win the war", "12 hours"):
         assert forbidden not in checked.text

@@ -1,0 +1,110 @@
+"""The names and numbers of a claim, and whether a quoted span mentions them all.
+
+Word overlap and embedding similarity reward a claim that reuses a passage's words; they cannot tell
+"Peskov denied it" from "Liu denied it" when both names stand in the passage. The names and numbers
+are what a small model gets wrong (it swaps speakers, invents figures, shifts dates), so the
+citation check requires every one of them in the span it quotes.
+"""
+
+import re
+from functools import lru_cache
+
+_CAPITALISED = re.compile(r"(?<![\w’'-])[A-Z][\w’'.-]*[\w]|(?<![\w’'-])[A-Z](?![\w])")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[\w’'.-]+")
+_NUMBER_WORDS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "thirty": "30", "forty": "40",
+    "fifty": "50", "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
+}
+# How news text names the same place or body; a claim may use either form.
+_ALIASES = {
+    "us": ("united states", "american", "america"),
+    "usa": ("united states", "american", "america"),
+    "uk": ("united kingdom", "britain", "british"),
+    "eu": ("european union",),
+    "un": ("united nations",),
+}
+_MIN_SHARED_PREFIX = 4
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from llama_index.core.utils import globals_helper
+
+    return frozenset(globals_helper.stopwords)
+
+
+def _strip(token: str) -> str:
+    """Lower case, without dots ("U.S." is "us") or a possessive ending."""
+    token = token.lower().replace(".", "")
+    for suffix in ("’s", "'s", "’", "'"):
+        token = token.removesuffix(suffix)
+    return token
+
+
+def names_and_numbers(claim: str, context: str) -> set[str]:
+    """Lowercased names (capitalised words) and numbers (digits, number words as digits) of `claim`.
+
+    A capitalised word that opens the claim is a name only when `context` (the source text) never
+    writes it in lower case and it is no stopword: "According" and "The" open sentences; "Peskov"
+    and an invented "Macron" are names either way.
+    """
+    lowered_context = {_strip(w) for w in _WORD.findall(context) if not w[0].isupper()}
+    required: set[str] = set()
+    for match in _CAPITALISED.finditer(claim):
+        token = _strip(match.group())
+        opens = not claim[: match.start()].strip(" \"“‘'([")
+        if not token or token == "i" or token in _NUMBER_WORDS:
+            continue
+        if opens and (token in _stopwords() or token in lowered_context):
+            continue
+        required.add(token)
+    required |= _numbers(claim)
+    return required
+
+
+def _numbers(text: str) -> set[str]:
+    found = {match.group().replace(",", "") for match in _DIGITS.finditer(text)}
+    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return found
+
+
+def span_mentions(span: str, required: set[str]) -> bool:
+    """Whether `span` mentions every name and number in `required`.
+
+    Names match a word of the span sharing all but its last letters with them (at least four):
+    "Russia" the span's "Russian", "Peskov" its "Peskow", "China" its "Chinese"; "US" and the
+    like also match their spelled-out forms.
+    """
+    if not required:
+        return True
+    lowered = span.lower()
+    words = {_strip(w) for w in _WORD.findall(span)}
+    numbers = _numbers(span)
+    for item in required:
+        if item[0].isdigit():
+            if item not in numbers:
+                return False
+        elif not (_word_match(item, words) or any(alias in lowered for alias in _ALIASES.get(item, ()))):
+            return False
+    return True
+
+
+def _word_match(name: str, words: set[str]) -> bool:
+    if name in words:
+        return True
+    for word in words:
+        shared = len(_common_prefix(name, word))
+        if shared >= max(_MIN_SHARED_PREFIX, min(len(name), len(word)) - 1):
+            return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    length = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        length += 1
+    return a[:length]
