@@ -30,7 +30,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from retrieval.bm25 import BM25Index, analyse_many
 from retrieval.extractive import MARKER, cite, without_markers
 from retrieval.generation.entities import names_and_numbers, span_mentions
-from retrieval.generation.excerpts import Excerpt
+from retrieval.generation.excerpts import Excerpt, follows
 from retrieval.models import CheckReport, Citation, ClaimCheck
 from retrieval.ranking import Candidate, SentenceRanker, support_score
 from retrieval.sentences import sentence_spans
@@ -155,7 +155,7 @@ class CitationChecker:
         claim_terms = set(analysed[0])
         required_names = names_and_numbers(claim if required is None else required, source.text)
         best = Support(0.0, None)
-        for span, vector, terms in _spans(source, sentences, embeddings, analysed[1:]):
+        for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
             if not span_mentions(span.text, required_names):
                 continue
             score = support_score(float(vector @ claim_embedding), claim_terms, terms, bm25)
@@ -223,14 +223,14 @@ def _in_context(claim: str, question: str) -> str:
     return claim
 
 
-def _spans(source: Excerpt, sentences: Sequence[Candidate], embeddings: np.ndarray, terms: Sequence[Sequence[str]]):
+def _spans(sentences: Sequence[Candidate], embeddings: np.ndarray, terms: Sequence[Sequence[str]]):
     """Each sentence, then each pair of sentences adjacent in the document, with the span's unit
     vector (the normalised mean of its sentences') and its analysed words."""
     for index, sentence in enumerate(sentences):
         yield Span((sentence,)), embeddings[index], set(terms[index])
     for index in range(len(sentences) - 1):
         first, second = sentences[index], sentences[index + 1]
-        if source.record.text[first.end : second.start].strip():
+        if not follows(first, second):
             continue
         yield Span((first, second)), _unit(embeddings[index] + embeddings[index + 1]), set(terms[index]) | set(terms[index + 1])
 

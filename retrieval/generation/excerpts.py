@@ -47,8 +47,7 @@ class Excerpt:
 
     def adjacent(self, index: int) -> bool:
         """Whether sentence `index + 1` follows sentence `index` directly in the document."""
-        first, second = self.sentences[index], self.sentences[index + 1]
-        return not self.record.text[first.end : second.start].strip()
+        return follows(self.sentences[index], self.sentences[index + 1])
 
 
 def whole_passages(ranker: SentenceRanker, passages: Sequence[Passage], records: dict[str, DocumentRecord]) -> list[Excerpt]:
@@ -85,7 +84,7 @@ class ExcerptBuilder:
         """
         candidates = [c for c in self._ranker.candidates_from_passages(passages, records) if c.is_statement]
         scored = self._ranker.score(question, query_embedding, candidates, bm25, shortlist=self._shortlist)
-        previous = {c.key: candidates[i - 1] for i, c in enumerate(candidates) if i and _follows(candidates[i - 1], c)}
+        previous = {c.key: candidates[i - 1] for i, c in enumerate(candidates) if i and follows(candidates[i - 1], c)}
         chosen: dict[tuple[str, int, int], Candidate] = {}
         spent = 0
         for item in scored:
@@ -100,7 +99,8 @@ class ExcerptBuilder:
         return _group(list(chosen.values()), [s.candidate for s in scored])
 
 
-def _follows(first: Candidate, second: Candidate) -> bool:
+def follows(first: Candidate, second: Candidate) -> bool:
+    """Whether `second` comes right after `first` in the same document (only whitespace between)."""
     return first.record.key == second.record.key and not first.record.text[first.end : second.start].strip()
 
 
