@@ -33,6 +33,7 @@ from retrieval.generation.citations import CitationChecker
 from retrieval.generation.prompts import NO_ANSWER
 from retrieval.ingest import ChunkEmbedder, Ingestor, ProgressCallback
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
+from retrieval.questions import strip_chat_markup
 from retrieval.ranking import SentenceRanker
 from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
@@ -82,8 +83,10 @@ async def _last(stream: AsyncIterator[PartialAnswer | CitedAnswer]) -> CitedAnsw
 
 
 def clean_question(question: str, max_chars: int) -> str:
-    """Strip control characters and surrounding space; reject what cannot be a question."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    """Strip chat markup (mentions, emoji, Markdown, terminal escapes), control characters and
+    surrounding space; reject what cannot be a question."""
+    text = strip_chat_markup(question)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("The question is empty: ask something about the articles.")

@@ -52,6 +52,21 @@ def test_ask_json_follows_the_contract(cli):
     assert "Liu Pengyu" in names and "Peskov" in names
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["@everyone @here <@123> Who denied the request?", "\x1b[31mWho denied the request?\x1b[0m",
+     "[1;31mWho denied the request?[0m"],
+    ids=["mentions", "escape-sequences", "escape-remnants"],
+)
+def test_questions_with_chat_or_terminal_markup_are_answered_as_the_plain_question(cli, typed: str):
+    code, out, _ = cli("ask", "--json", typed)
+    payload = json.loads(out)
+    assert code == 0 and payload["question"] == "Who denied the request?"
+    assert payload["abstained"] is False
+    names = " ".join(c["quote"] for c in payload["citations"])
+    assert "Liu Pengyu" in names and "Peskov" in names
+
+
 def test_first_ask_on_an_empty_index_ingests_the_corpus(cli):
     code, out, err = cli("ask", "How long did the meeting in Rome last?")
     assert code == 0

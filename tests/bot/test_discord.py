@@ -107,6 +107,18 @@ async def test_a_mention_is_answered_in_a_reply(world):
     assert "eight hours" in reply.embeds[0].description
 
 
+async def test_mentions_and_markup_are_taken_out_of_the_question(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> @everyone @here <@123> **Who** denied the request?")
+    reply = a["channel"].last_message
+    assert reply.author.id == env.bot.user.id
+    assert "Liu Pengyu" in reply.embeds[0].description and "Peskov" in reply.embeds[0].description
+    assert env.bot.services.store.answer(a["guild"].id, reply.id).question == "Who denied the request?"
+    result = await a["member"].slash(a["channel"], "ask", question="<:ship:123> `Who denied the request?` <#42>")
+    assert "Liu Pengyu" in result.response.embeds[0].description
+
+
 async def test_a_reply_to_an_answer_is_a_follow_up(world):
     env, _, guilds = world
     a = guilds["A"]

@@ -6,7 +6,6 @@ result into a message (edited at most every 1.5 s while an LLM writes) and rende
 checked answer with its citations and buttons.
 """
 
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,11 +20,11 @@ from bot.exts.core.errors import describe
 from bot.rendering import answer_messages, passages_payload, streaming_content
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import CitedAnswer
+from retrieval.questions import strip_chat_markup
 from retrieval.service import QuestionError, clean_question
 
 EDIT_INTERVAL_SECONDS = 1.5
 MAX_TURNS = 3
-_MENTION = re.compile(r"<@!?(\d+)>")
 
 QUEUED = "⏳ You're in the queue: I'll answer as soon as a slot is free."
 
@@ -87,7 +86,7 @@ class Ask(commands.Cog):
         in_ask_channel = message.channel.id in self.services.settings.ask_channel_ids
         if not (mentioned or parent is not None or in_ask_channel):
             return
-        question = " ".join(_MENTION.sub(" ", message.content).split())
+        question = " ".join(strip_chat_markup(message.content).split())
         first_word = question.split(" ", 1)[0].lower() if question else ""
         if mentioned and self.bot.get_command(first_word) is not None:
             return
