@@ -24,6 +24,7 @@ AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME_LIMIT = 100
 SOURCES_PER_PAGE = 10
 COLOUR = discord.Colour.blurple()
+_MARKDOWN_CHARACTER = re.compile(r"([\\`*_~|>\[\]()#<])")
 
 
 def trim(text: str, limit: int) -> str:
@@ -38,9 +39,9 @@ def inline(text: str, limit: int = 100) -> str:
     text = trim(" ".join(text.split()), limit)
     if "`" not in text:
         return f"`{text}`"
-    escaped = discord.utils.escape_markdown(text, ignore_links=False)
-    # escape_markdown leaves a backtick alone when it sees no partner, or when it sits inside [..](..).
-    return re.sub(r"(?<!\\)`", r"\\`", escaped).replace("@", "@\u200b")
+    # Every Markdown character is escaped, not only those escape_markdown judges active: it leaves a
+    # backtick without a partner, and a spoiler or a backtick inside what looks like a link, alone.
+    return _MARKDOWN_CHARACTER.sub(r"\\\1", text).replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -29,6 +29,10 @@ def test_a_backtick_inside_a_link_is_escaped_too():
     assert inline("[x](https://evil.example)`[x](https://evil.example)").count("\\`") == 1
 
 
+def test_a_spoiler_inside_what_looks_like_a_link_is_escaped():
+    assert inline("`[||[x](https://evil.example)") == "\\`\\[\\|\\|\\[x\\]\\(https://evil.example\\)"
+
+
 def test_plain_names_are_shown_in_a_code_span():
     assert inline("harbour.txt") == "`harbour.txt`"
     assert inline("a  b\nc") == "`a b c`"
