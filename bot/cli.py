@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.settings import Settings
+from bot.wording import plural
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -182,7 +183,7 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
         if args.command == "sync":
             synced = asyncio.run(_sync(bot, token, args.guild))
             where = f"to server {args.guild}" if args.guild else "globally (may take up to an hour to appear)"
-            err.print(f"synced {len(synced)} commands {where}: {', '.join('/' + c.name for c in synced)}")
+            err.print(f"synced {plural(len(synced), 'command')} {where}: {', '.join('/' + c.name for c in synced)}")
         else:
             discord.utils.setup_logging()
             asyncio.run(bot.start(token))
@@ -216,7 +217,7 @@ def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:
                   "add documents with `citebot ingest PATH`")
     elif report is not None and not quiet:
         err.print(
-            f"index was empty: ingested {report.added} documents ({report.chunks} chunks) "
+            f"index was empty: ingested {plural(report.added, 'document')} ({plural(report.chunks, 'chunk')}) "
             f"from {service.settings.corpus_dir}"
         )
 

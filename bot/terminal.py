@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.markup import escape
 
+from bot.wording import known_date, plural, short_title
 from retrieval.evaluation import METRICS, EvalReport
 from retrieval.extractive import FALLBACK_PREFIX
 from retrieval.generation.answerer import PartialAnswer
@@ -30,9 +31,19 @@ HELP = (
 
 
 def render_citations(console: Console, citations: Sequence[Citation]) -> None:
+    """Each citation's quote under a header naming its document once: the short title, the date
+    when known and the id; later citations of the same document point back to the first."""
+    first_of_document: dict[tuple[str, str], int] = {}
     for citation in citations:
-        date = citation.published or "undated"
-        console.print(f"[bold][{citation.n}][/bold] {escape(citation.title)} ({escape(date)}) [dim]{citation.doc_id}[/dim]")
+        document = (citation.scope, citation.doc_id)
+        if document in first_of_document:
+            header = f"[dim]same article as [{first_of_document[document]}][/dim]"
+        else:
+            first_of_document[document] = citation.n
+            date = known_date(citation.published)
+            header = escape(short_title(citation.title)) + (f" ({escape(date)})" if date else "")
+            header += f" [dim]{escape(citation.doc_id)}[/dim]"
+        console.print(f"[bold][{citation.n}][/bold] {header}", highlight=False)
         console.print(f"    “{escape(citation.quote)}”", highlight=False)
 
 
@@ -84,17 +95,14 @@ def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:
         console.print("No documents yet: `citebot ingest` adds the corpus.")
         return
     for info in sources:
-        date = info.published or "undated"
-        console.print(
-            f"[bold]{info.doc_id}[/bold]  {escape(info.title)}  [dim]{escape(date)} · {info.chunks} chunks[/dim]",
-            highlight=False,
-        )
+        details = " · ".join(part for part in (escape(known_date(info.published)), plural(info.chunks, "chunk")) if part)
+        console.print(f"[bold]{escape(info.doc_id)}[/bold]  {escape(info.title)}  [dim]{details}[/dim]", highlight=False)
 
 
 def render_report(console: Console, report: IngestReport) -> None:
     console.print(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"removed {report.removed}; {report.chunks} chunks written"
+        f"removed {report.removed}; {plural(report.chunks, 'chunk')} written"
     )
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error['path'])}: {escape(error['error'])}", highlight=False)
@@ -106,7 +114,7 @@ def render_eval(console: Console, report: EvalReport) -> None:
     def cell(value: float | None) -> str:
         return "–" if value is None else f"{value:.2f}"
 
-    table = Table(title=f"citebot eval · {len(report.results)} questions")
+    table = Table(title=f"citebot eval · {plural(len(report.results), 'question')}")
     for column in ("id", "recall@k", "MRR", "correct", "valid", "coverage", "precision", "abstention", "backend"):
         table.add_column(column)
     for r in report.results:

@@ -53,7 +53,9 @@ def corpus_text(doc_id: str) -> str:
 
 
 def quotes(embeds: list[discord.Embed]) -> list[str]:
-    return [field.value.strip("“”") for embed in embeds for field in embed.fields]
+    """The quoted passages of an answer's citation fields (a document's first field has its title
+    on a line above the quote)."""
+    return [field.value.rsplit("\n", 1)[-1].strip("“”") for embed in embeds for field in embed.fields]
 
 
 def callback_types(env) -> list[int]:
@@ -341,6 +343,52 @@ async def test_exactly_the_upload_limit_is_accepted(world):
     assert index_state(env.bot.services.answers) == before
 
 
+async def test_upload_reports_counts_in_words_and_titles_untitled_files_sensibly(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    one = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
+    assert one.response.content == "✅ Added `harbour`: 1 chunk indexed. Ask about it with /ask."
+    await upload(a["admin"], a["channel"], "pier-notes.txt",
+                 b"The northern pier of Valdora will reopen in May, the council said on Monday.\nRepairs continue.")
+    await upload(a["admin"], a["channel"], "ferry.md", b"# Ferry resumes service\n\nThe ferry to the islands resumed on Sunday.")
+    titles = {s.doc_id: s.title for s in env.bot.services.answers.sources([guild_scope(a["guild"].id)])}
+    assert titles == {"harbour": "Harbour master resigns", "pier-notes": "pier-notes", "ferry": "Ferry resumes service"}
+    listing = await a["member"].slash(a["channel"], "sources")
+    assert "**ferry** · Ferry resumes service · 1 chunk · *uploaded here*" in listing.response.embeds[0].description
+    assert "undated" not in listing.response.embeds[0].description
+
+
+LONG_TITLED = b"""---
+title: The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry landing
+id: valdora-harbour-master-resignation-after-the-storm-of-february-coverage
+url: https://news.example/valdora/harbour-master
+---
+The harbour master of Valdora, Ottavio Brambilla, resigned on Friday after the storm damaged the northern pier.
+Brambilla said the storm had damaged the northern pier beyond repair.
+"""
+
+
+async def test_citations_name_each_document_once_with_a_short_linked_title(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await upload(a["admin"], a["channel"], "long.md", LONG_TITLED)
+    answer = await a["member"].slash(a["channel"], "ask", question="What did the storm damage in Valdora?")
+    fields = [f for embed in answer.response.embeds for f in embed.fields]
+    assert [f.name for f in fields] == ["[1]", "[2] · same article as [1]"]
+    header, quote = fields[0].value.split("\n")
+    assert quote.startswith("“The harbour master of Valdora, Ottavio Brambilla, resigned")
+    assert fields[1].value == "“Brambilla said the storm had damaged the northern pier beyond repair.”"
+    assert header.startswith("[The harbour master of Valdora resigns after the storm") and header.endswith(
+        "…](https://news.example/valdora/harbour-master)"
+    )
+    assert all("undated" not in f.name + f.value for f in fields)
+    assert sum("The harbour master of Valdora resigns" in f.name + f.value for f in fields) == 1
+    choices = await a["member"].autocomplete(a["channel"], "summary", "document", "valdora")
+    assert [c["value"] for c in choices] == ["valdora-harbour-master-resignation-after-the-storm-of-february-coverage"]
+    assert choices[0]["name"].endswith("(valdora-harbour-master-resignation-after-the-storm-of-february-coverage)")
+    assert len(choices[0]["name"]) <= 100
+
+
 async def test_remove_with_confirmation(world):
     env, _, guilds = world
     a = guilds["A"]
@@ -350,7 +398,7 @@ async def test_remove_with_confirmation(world):
     prompt = await a["admin"].slash(a["channel"], "remove", document="harbour")
     assert prompt.ephemeral and "Remove `harbour`" in prompt.response.content
     done = await a["admin"].click(prompt.response, label="Remove")
-    assert "Removed `harbour`" in done.response.content if done.response else True
+    assert "Removed `harbour`" in done.response.content
     assert env.bot.services.answers.sources([guild_scope(a["guild"].id)]) == []
     shared = await a["admin"].slash(a["channel"], "remove", document="china-open-to-supplying-arms-to-russia")
     assert "has no uploaded document" in shared.response.content

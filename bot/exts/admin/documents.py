@@ -16,6 +16,7 @@ from bot.client import BotServices, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.autocomplete import document_choices
 from bot.rendering import inline
+from bot.wording import plural
 from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
 from retrieval.models import IngestReport
 from retrieval.store import StoreUnavailable
@@ -42,7 +43,7 @@ def describe_report(report: IngestReport, name: str) -> str:
     if report.unchanged:
         return f"✅ `{doc_id}` is unchanged: this content is already indexed."
     verb = "Updated" if report.updated else "Added"
-    return f"✅ {verb} `{doc_id}`: {report.chunks} chunks indexed. Ask about it with /ask."
+    return f"✅ {verb} `{doc_id}`: {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
 
 
 class ConfirmRemoval(discord.ui.View):
@@ -92,13 +93,13 @@ class Documents(commands.Cog):
             return
         if file.size > limit:
             await interaction.response.send_message(
-                f"❌ {inline(name)} is {file.size:,} bytes; the upload limit is {limit:,} bytes.", ephemeral=True
+                f"❌ {inline(name)} is {plural(file.size, 'byte')}; the upload limit is {plural(limit, 'byte')}.", ephemeral=True
             )
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         progress = await interaction.followup.send(f"⏳ Reading {inline(name)}…", ephemeral=True, wait=True)
         data = await file.read()
-        await progress.edit(content=f"⏳ Indexing {inline(name)} ({len(data):,} bytes)…")
+        await progress.edit(content=f"⏳ Indexing {inline(name)} ({plural(len(data), 'byte')})…")
         try:
             report = await asyncio.to_thread(
                 self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
