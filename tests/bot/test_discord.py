@@ -58,10 +58,11 @@ def quotes(embeds: list[discord.Embed]) -> list[str]:
     return [field.value.rsplit("\n", 1)[-1].strip("“”") for embed in embeds for field in embed.fields]
 
 
-def callback_types(env) -> list[int]:
+def callback_types(env, since: int = 0) -> list[int]:
+    """The types of the interaction responses the bot sent after request number `since`."""
     return [
         entry.json["type"]
-        for entry in env.http_requests
+        for entry in env.http_requests[since:]
         if entry.method == "POST" and entry.path.endswith("/callback") and isinstance(entry.json, dict)
     ]
 
@@ -211,6 +212,44 @@ async def test_twenty_concurrent_asks_are_all_answered_and_queued_ones_told(worl
     assert len(notices) >= 10, "users beyond the concurrency limit are told they are queued"
 
 
+# Errors are private ------------------------------------------------------------------------------
+
+
+async def test_a_summary_of_an_unknown_document_is_refused_before_anything_is_public(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    since = len(env.http_requests)
+    result = await a["member"].slash(a["channel"], "summary", document="no-such-document")
+    assert result.ephemeral and result.response.content.startswith("No document `no-such-document`")
+    assert result.followups == []
+    assert callback_types(env, since) == [4], "answered at once, ephemerally: no public 'thinking…' first"
+    too_long = await a["member"].slash(a["channel"], "summary", topic="harbour " * 200)
+    assert too_long.ephemeral and "the limit is 1,000" in too_long.response.content
+
+
+async def test_a_mistake_in_a_message_question_is_told_by_dm_not_in_the_channel(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> " + "Who denied the request? " * 60)
+    assert a["channel"].last_message.id == asked.id, "nothing was posted in the channel"
+    told = a["member"].user.dm_channel.last_message
+    assert told.author.id == env.bot.user.id
+    assert "the limit is 1,000" in told.content and str(asked.id) in told.content
+
+
+async def test_with_dms_closed_the_mistake_is_a_reply_that_deletes_itself(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    env.inject_error("POST", "/channels/*/messages", status=403, code=50007,
+                     message="Cannot send messages to this user", times=1)
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> " + "Who denied the request? " * 60)
+    reply = a["channel"].last_message
+    assert reply.author.id == env.bot.user.id and reply.reference.message_id == asked.id
+    assert "the limit is 1,000" in reply.content
+    await env.advance_time(31)
+    assert a["channel"].last_message.id == asked.id, "the reply deleted itself"
+
+
 # Summaries and sources -----------------------------------------------------------------------------
 
 
@@ -315,7 +354,8 @@ async def test_admin_role_ids_grant_admin(world, bot_service):
     [
         ("big.txt", b"word " * 201, "1,005 bytes; the upload limit is 1,000 bytes"),
         ("sheet.xlsx", b"PK\x03\x04", "unsupported file type"),
-        ("broken.pdf", b"%PDF-1.4 not really", "corrupt or unreadable PDF"),
+        ("broken.pdf", b"%PDF-1.4 not really",
+         "was not added: corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again"),
         ("../../escape.md", b"Escaping text that should stay inside.", "✅ Added `escape`"),
     ],
     ids=["oversized", "unsupported", "corrupt", "path-traversal-name"],

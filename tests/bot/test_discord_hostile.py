@@ -114,15 +114,17 @@ async def test_hostile_mention_questions_never_ping(world, question: str):
     a = guilds["A"]
     since = len(env.http_requests)
     await a["member"].send(a["channel"], f"<@{env.bot.user.id}> {question}")
-    reply = a["channel"].last_message
-    assert reply.author.id == env.bot.user.id and reply.reference is not None
     bodies = bot_payloads(env, since)
     assert_nothing_pings(bodies)
     assert not any(echoed in shown_text(bodies) for echoed in ("@everyone", "<@&1234>", "```", "system prompt"))
+    if len(question) > 1000:
+        assert a["channel"].last_message.author.id == a["member"].id, "a user's mistake is not posted in the channel"
+        assert "the limit is 1,000" in a["member"].user.dm_channel.last_message.content
+        return
+    reply = a["channel"].last_message
+    assert reply.author.id == env.bot.user.id and reply.reference is not None
     if question == "":
         assert reply.content.startswith("Ask me something")
-    elif len(question) > 1000:
-        assert "the limit is 1,000" in reply.content
 
 
 async def test_hostile_summary_requests_never_ping_or_break_the_message(world):

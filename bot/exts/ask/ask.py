@@ -27,6 +27,9 @@ EDIT_INTERVAL_SECONDS = 1.5
 MAX_TURNS = 3
 
 QUEUED = "⏳ You're in the queue: I'll answer as soon as a slot is free."
+# How long a reply telling someone what was wrong with their message question stays up, when their
+# DMs are closed and a reply is the only way to tell them.
+PRIVATE_REPLY_SECONDS = 30
 
 
 class Responder:
@@ -61,11 +64,11 @@ class Ask(commands.Cog):
     @app_commands.describe(question="What you want to know")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         guild_id = interaction.guild_id or 0
+        clean_question(question, self.services.settings.max_question_chars)
         retry = self.services.gate.retry_after(guild_id, interaction.user.id)
         if retry:
             await interaction.response.send_message(f"Slow down: ask again in {retry:.0f} s.", ephemeral=True)
             return
-        clean_question(question, self.services.settings.max_question_chars)
         await interaction.response.defer(thinking=True)
 
         async def more(**kwargs: Any) -> discord.Message:
@@ -94,14 +97,14 @@ class Ask(commands.Cog):
             await message.reply("Ask me something about the articles, e.g. “who denied the request?”",
                                 mention_author=False)
             return
-        retry = self.services.gate.retry_after(guild_id, message.author.id)
-        if retry:
-            await message.reply(f"Slow down: ask again in {retry:.0f} s.", mention_author=False)
-            return
         try:
             clean_question(question, self.services.settings.max_question_chars)
         except QuestionError as exc:
-            await message.reply(str(exc), mention_author=False)
+            await self._tell_privately(message, str(exc))
+            return
+        retry = self.services.gate.retry_after(guild_id, message.author.id)
+        if retry:
+            await self._tell_privately(message, f"Slow down: ask again in {retry:.0f} s.")
             return
         history = (
             self.services.store.conversation(guild_id, parent.message_id, MAX_TURNS) if parent is not None else []
@@ -117,6 +120,15 @@ class Ask(commands.Cog):
                                    responder, history, parent.message_id if parent is not None else None)
         except Exception as exc:  # the event boundary: the asker gets a reply, the error is logged
             await responder.show(content=describe(exc), embeds=[], view=None)
+
+    async def _tell_privately(self, message: discord.Message, text: str) -> None:
+        """What the author of a message question got wrong, told to them alone. A message cannot be
+        answered ephemerally, so this goes by DM; only when their DMs are closed is it a reply, one
+        that deletes itself."""
+        try:
+            await message.author.send(f"{text} (about {message.jump_url})")
+        except discord.Forbidden:
+            await message.reply(text, mention_author=False, delete_after=PRIVATE_REPLY_SECONDS)
 
     async def _answer(
         self, question: str, guild_id: int | None, channel_id: int, responder: Responder,
