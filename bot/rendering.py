@@ -25,6 +25,9 @@ AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME_LIMIT = 100
 SOURCES_PER_PAGE = 10
 COLOUR = discord.Colour.blurple()
+ABSTENTION_COLOUR = discord.Colour.light_grey()
+# Titles an abstention offers as hints of where else to look.
+CLOSEST_DOCUMENTS = 3
 _MARKDOWN_CHARACTER = re.compile(r"([\\`*_~|>\[\]()#<])")
 # Longest document URL worth a link: a longer one would crowd the quote out of its 1,024-character field.
 MAX_LINK_URL = 300
@@ -136,6 +139,18 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
 def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
     footer = f"{answer.backend} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
     return pack(_cited_embeds(answer.answer, answer.citations, footer))
+
+
+def abstention_message(answer: CitedAnswer) -> discord.Embed:
+    """An abstention shown as what it is: the plain statement that the articles do not answer, and
+    at most the titles of the closest documents as hints. No passages, no Sources, no votes: the
+    retrieved passages did not answer, so quoting them would only look like an answer."""
+    titles = list(dict.fromkeys(passage.title for passage in answer.passages))[:CLOSEST_DOCUMENTS]
+    description = answer.answer
+    if titles:
+        description += "\n\nClosest documents: " + ", ".join(f"*{plain(short_title(t))}*" for t in titles)
+    embed = discord.Embed(description=trim(description, DESCRIPTION_LIMIT), colour=ABSTENTION_COLOUR)
+    return embed.set_footer(text=f"{answer.backend} · {answer.timings_ms.get('total', 0) / 1000:.1f} s")
 
 
 def summary_messages(summary: DocumentSummary) -> list[list[discord.Embed]]:

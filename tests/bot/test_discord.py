@@ -18,6 +18,7 @@ from bot.rendering import (
     FIELD_VALUE_LIMIT,
 )
 from retrieval.documents import ArticleReader
+from retrieval.extractive import NOT_COVERED
 from tests.conftest import CORPUS
 from tests.retrieval.test_documents import HTML, make_pdf
 from tests.retrieval.test_service_hostile import index_state
@@ -142,6 +143,21 @@ async def test_a_reply_chain_from_another_guild_is_not_followed(world):
     answer_in_a = a["channel"].last_message
     assert env.bot.services.store.conversation(b["guild"].id, answer_in_a.id, 3) == []
     assert env.bot.services.store.answer(b["guild"].id, answer_in_a.id) is None
+
+
+async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="What is the boiling point of mercury?")
+    [embed] = result.response.embeds
+    assert embed.description.startswith(NOT_COVERED)
+    assert embed.fields == [], "no passages quoted"
+    hints = embed.description.split("Closest documents: ", 1)[1].split(", ")
+    assert 1 <= len(hints) <= 3 and all(h.startswith("*") and h.endswith("*") for h in hints)
+    assert a["channel"].last_message.components == [], "no Sources and no votes"
+    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> What is the boiling point of mercury?")
+    reply = a["channel"].last_message
+    assert reply.embeds[0].description.startswith(NOT_COVERED) and reply.components == []
 
 
 async def test_sources_button_shows_full_passages_ephemerally(world):

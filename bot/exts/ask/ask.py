@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.client import BotServices, visible_scopes
 from bot.exts.ask.views import AnswerView
 from bot.exts.core.errors import describe
-from bot.rendering import answer_messages, passages_payload, streaming_content
+from bot.rendering import abstention_message, answer_messages, passages_payload, streaming_content
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import CitedAnswer
 from retrieval.questions import strip_chat_markup
@@ -149,16 +149,25 @@ class Ask(commands.Cog):
                     await responder.show(content=streaming_content(event.text))
                     last_edit = time.monotonic()
         assert final is not None
-        messages = answer_messages(final)
-        last = len(messages) - 1
-        posted = [await responder.show(content=None, embeds=messages[0], view=self.view if last == 0 else discord.utils.MISSING)]
-        for index, embeds in enumerate(messages[1:], start=1):
-            posted.append(await responder.add(embeds=embeds, view=self.view if index == last else discord.utils.MISSING))
-        payload = {"passages": passages_payload(final.passages), "backend": final.backend}
+        if final.abstained:
+            posted = [await responder.show(content=None, embeds=[abstention_message(final)], view=None)]
+            payload = {"passages": [], "backend": final.backend}
+        else:
+            posted = await self._post_answer(final, responder)
+            payload = {"passages": passages_payload(final.passages), "backend": final.backend}
         for message in posted:
             self.services.store.save_answer(
                 message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload
             )
+
+    async def _post_answer(self, answer: CitedAnswer, responder: Responder) -> list[discord.Message]:
+        """The answer over as many messages as Discord's limits need; the buttons go under the last."""
+        messages = answer_messages(answer)
+        last = len(messages) - 1
+        posted = [await responder.show(content=None, embeds=messages[0], view=self.view if last == 0 else discord.utils.MISSING)]
+        for index, embeds in enumerate(messages[1:], start=1):
+            posted.append(await responder.add(embeds=embeds, view=self.view if index == last else discord.utils.MISSING))
+        return posted
 
 
 async def setup(bot: commands.Bot) -> None:
