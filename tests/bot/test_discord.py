@@ -145,6 +145,23 @@ async def test_a_reply_chain_from_another_guild_is_not_followed(world):
     assert env.bot.services.store.answer(b["guild"].id, answer_in_a.id) is None
 
 
+async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    before = a["channel"].last_message
+    since = len(env.http_requests)
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?", private=True)
+    deferral = [e.json for e in env.http_requests[since:] if e.path.endswith("/callback")][0]
+    assert deferral["type"] == 5 and deferral["data"]["flags"] & 64, "deferred ephemerally"
+    assert result.ephemeral and "Liu Pengyu" in result.response.embeds[0].description
+    assert a["channel"].last_message == before, "nothing was posted for the channel"
+    sources = await a["member"].click(result.response, custom_id=SOURCES_ID)
+    assert sources.ephemeral and sources.response.embeds
+    voted = await a["member"].click(result.response, custom_id=VOTE_UP_ID)
+    assert "recorded" in voted.response.content
+    assert env.bot.services.store.votes(a["guild"].id) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
+
+
 async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
     env, _, guilds = world
     a = guilds["A"]

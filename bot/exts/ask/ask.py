@@ -1,4 +1,4 @@
-"""Asking: `/ask`, a message that mentions the bot, a reply to one of its answers (a follow-up in
+"""Asking: `/ask` (`private:True` for an answer only the asker sees), a message that mentions the bot, a reply to one of its answers (a follow-up in
 that conversation), and every message in `ASK_CHANNEL_IDS`.
 
 The cog parses the request, waits for a slot in the question gate, streams the answer service's
@@ -61,18 +61,18 @@ class Ask(commands.Cog):
         bot.add_view(self.view)
 
     @app_commands.command(name="ask", description="Ask the articles a question; the answer cites its sources.")
-    @app_commands.describe(question="What you want to know")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    @app_commands.describe(question="What you want to know", private="Only you see the answer (for a quick check)")
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
         guild_id = interaction.guild_id or 0
         clean_question(question, self.services.settings.max_question_chars)
         retry = self.services.gate.retry_after(guild_id, interaction.user.id)
         if retry:
             await interaction.response.send_message(f"Slow down: ask again in {retry:.0f} s.", ephemeral=True)
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=private)
 
         async def more(**kwargs: Any) -> discord.Message:
-            return await interaction.followup.send(wait=True, **kwargs)
+            return await interaction.followup.send(wait=True, ephemeral=private, **kwargs)
 
         responder = Responder(interaction.edit_original_response, more)
         await self._answer(question, interaction.guild_id, interaction.channel_id or 0, responder, [], None)
