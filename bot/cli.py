@@ -191,8 +191,8 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
         err.print("error: Discord rejected DISCORD_TOKEN; copy the bot token from the Developer Portal (Bot → Reset Token)")
         return 1
     except discord.PrivilegedIntentsRequired:
-        err.print("error: ASK_CHANNEL_IDS needs the Message Content intent; enable it in the Developer Portal "
-                  "(Bot → Privileged Gateway Intents) or unset ASK_CHANNEL_IDS")
+        err.print("error: ASK_CHANNEL_IDS and MESSAGE_CONTENT_INTENT need the Message Content intent; enable it in "
+                  "the Developer Portal (Bot → Privileged Gateway Intents) or unset them")
         return 1
     except (aiohttp.ClientError, OSError) as exc:
         err.print(f"error: cannot reach Discord: {' '.join(str(exc).split()) or type(exc).__name__}")

@@ -1,6 +1,7 @@
 """What the bot remembers, in SQLite under the data directory: each answer it posted (for the
-Sources button and for reply follow-ups) and the 👍/👎 feedback on it. Every row carries its guild,
-and every read is filtered by the guild asking, so nothing crosses between servers."""
+Sources button and for follow-ups), the threads it opened for answers, the one-time notices it gave,
+and the 👍/👎 feedback on its answers. Every row carries its guild, and every read is filtered by the
+guild asking, so nothing crosses between servers."""
 
 import json
 import sqlite3
@@ -31,6 +32,19 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at REAL NOT NULL,
     PRIMARY KEY (message_id, user_id)
 );
+CREATE TABLE IF NOT EXISTS threads (
+    thread_id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notices (
+    guild_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    notice TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (guild_id, user_id, notice)
+);
+CREATE INDEX IF NOT EXISTS answers_by_channel ON answers (guild_id, channel_id, created_at);
 """
 
 
@@ -77,6 +91,37 @@ class BotStore:
         if row is None:
             return None
         return StoredAnswer(*row[:6], payload=json.loads(row[6]))
+
+    def latest_answer(self, guild_id: int, channel_id: int) -> StoredAnswer | None:
+        """The answer posted last in a channel (a thread) of `guild_id`: where its conversation ends."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT message_id FROM answers WHERE guild_id = ? AND channel_id = ? "
+                "ORDER BY created_at DESC, message_id DESC LIMIT 1",
+                (guild_id, channel_id),
+            ).fetchone()
+        return None if row is None else self.answer(guild_id, row[0])
+
+    def save_thread(self, guild_id: int, thread_id: int) -> None:
+        """Remember a thread the bot opened for an answer: every message in it is a follow-up."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, guild_id, time.time()))
+
+    def is_answer_thread(self, guild_id: int, thread_id: int) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM threads WHERE thread_id = ? AND guild_id = ?", (thread_id, guild_id)
+            ).fetchone()
+        return row is not None
+
+    def first_notice(self, guild_id: int, user_id: int, notice: str) -> bool:
+        """True the first time `notice` is given to this user in this guild, False ever after: how the
+        bot says something once instead of on every message."""
+        with self._lock:
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO notices VALUES (?, ?, ?, ?)", (guild_id, user_id, notice, time.time())
+            ).rowcount
+        return inserted == 1
 
     def conversation(self, guild_id: int, message_id: int, max_turns: int) -> list[tuple[str, str]]:
         """(question, answer) turns ending with `message_id`, oldest first, within one guild."""

@@ -7,6 +7,7 @@ import re
 import discord
 import pytest
 from simcord import interactions as simcord_interactions
+from simcord.backend.models.message import AllowedMentions
 from simcord.results import InteractionResult
 
 from bot.client import guild_scope
@@ -76,6 +77,35 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
         assert all(len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
 
 
+def answer_to(channel, asked: discord.Message) -> discord.Message | None:
+    """The bot's last message about `asked`: in the thread opened from it, or a reply to it."""
+    opened = [thread for thread in channel.threads if thread.id == asked.id]
+    if opened:
+        return opened[0].last_message
+    last = channel.last_message
+    replied = last.reference is not None and last.reference.message_id == asked.id
+    return last if replied and last.author.id != asked.author.id else None
+
+
+async def ask_by_mention(env, actor, channel, question: str) -> discord.Message:
+    """Mention the bot with `question`; the bot's answer, wherever it went (thread or reply)."""
+    asked = await actor.send(channel, f"<@{env.bot.user.id}> {question}")
+    answer = answer_to(channel, asked)
+    assert answer is not None and answer.author.id == env.bot.user.id, "the bot answered"
+    return answer
+
+
+async def reply_without_ping(env, actor, channel, target: discord.Message, content: str) -> None:
+    """A reply with the client's @ mention switched off (`allowed_mentions.replied_user` false): what
+    Discord's client sends when the asker clicks "@ ON" off before replying."""
+    env.backend.create_message(
+        channel.id, actor.id, content,
+        reference={"channel_id": str(target.channel.id), "message_id": str(target.id)},
+        allowed_mentions=AllowedMentions(replied_user=False),
+    )
+    await env.settle()
+
+
 async def upload(actor, channel, filename: str, data: bytes, **options) -> InteractionResult:
     return await actor.slash(channel, "upload", file=(filename, data), **options)
 
@@ -101,33 +131,71 @@ async def test_ask_defers_then_answers_with_verbatim_quotes(world):
     assert {c.custom_id for row in message.components for c in row.children} == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}
 
 
-async def test_a_mention_is_answered_in_a_reply(world):
+async def test_a_mention_is_answered_in_a_thread_named_after_the_question(world):
     env, _, guilds = world
     a = guilds["A"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the **meeting** in Rome last?")
+    [thread] = a["channel"].threads
+    assert thread.id == asked.id and thread.name == "How long did the meeting in Rome last?"
+    answer = thread.last_message
+    assert answer.author.id == env.bot.user.id and "eight hours" in answer.embeds[0].description
+    assert env.bot.services.store.answer(a["guild"].id, answer.id).channel_id == thread.id
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
+async def test_with_threads_off_a_mention_is_answered_in_a_reply(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
     reply = a["channel"].last_message
-    assert reply.author.id == env.bot.user.id
-    assert reply.reference is not None
+    assert a["channel"].threads == []
+    assert reply.author.id == env.bot.user.id and reply.reference.message_id == asked.id
     assert "eight hours" in reply.embeds[0].description
+
+
+async def test_where_the_bot_may_not_open_threads_it_replies(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    quiet = a["guild"].create_text_channel(
+        "no-threads", overwrites={env.bot.user: discord.PermissionOverwrite(create_public_threads=False)}
+    )
+    asked = await a["member"].send(quiet, f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
+    assert quiet.threads == []
+    reply = answer_to(quiet, asked)
+    assert reply.reference.message_id == asked.id and "eight hours" in reply.embeds[0].description
 
 
 async def test_mentions_and_markup_are_taken_out_of_the_question(world):
     env, _, guilds = world
     a = guilds["A"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> @everyone @here <@123> **Who** denied the request?")
-    reply = a["channel"].last_message
-    assert reply.author.id == env.bot.user.id
-    assert "Liu Pengyu" in reply.embeds[0].description and "Peskov" in reply.embeds[0].description
-    assert env.bot.services.store.answer(a["guild"].id, reply.id).question == "Who denied the request?"
+    answer = await ask_by_mention(env, a["member"], a["channel"], "@everyone @here <@123> **Who** denied the request?")
+    assert "Liu Pengyu" in answer.embeds[0].description and "Peskov" in answer.embeds[0].description
+    assert env.bot.services.store.answer(a["guild"].id, answer.id).question == "Who denied the request?"
     result = await a["member"].slash(a["channel"], "ask", question="<:ship:123> `Who denied the request?` <#42>")
     assert "Liu Pengyu" in result.response.embeds[0].description
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_a_question_in_an_ask_channel_is_answered_in_its_own_thread(world, bot_service):
+    env, _, guilds = world
+    a = guilds["A"]
+    questions = a["guild"].create_text_channel("questions")
+    bot_service.settings.ask_channel_ids.append(questions.id)
+    asked = await a["member"].send(questions, "How long did the meeting in Rome last?")
+    [thread] = questions.threads
+    assert thread.id == asked.id and thread.name == "How long did the meeting in Rome last?"
+    assert "eight hours" in thread.last_message.embeds[0].description
+    assert a["channel"].threads == [], "other channels are not ask channels"
+
+
+# Follow-ups: replies and threads --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
 async def test_a_reply_to_an_answer_is_a_follow_up(world):
     env, _, guilds = world
     a = guilds["A"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    first = a["channel"].last_message
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
     follow_up = a["channel"].last_message
     assert follow_up.id != first.id and follow_up.author.id == env.bot.user.id
@@ -136,11 +204,77 @@ async def test_a_reply_to_an_answer_is_a_follow_up(world):
     assert stored.parent_id == first.id
 
 
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
+async def test_a_reply_without_the_ping_is_explained_once_without_message_content(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    assert not env.bot.intents.message_content
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
+    notice = a["channel"].last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
+    assert notice.embeds == [] and not notice.mentions
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did Peskov say?")
+    assert a["channel"].last_message.author.id == a["member"].id, "said once, not to every reply"
+    await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
+    follow_up = a["channel"].last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    other = await ask_by_mention(env, a["admin"], a["channel"], "How long did the meeting in Rome last?")
+    await reply_without_ping(env, a["admin"], a["channel"], other, "and where?")
+    assert a["channel"].last_message.content.startswith("I can't read"), "each user is told once"
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False, "message_content_intent": True}])
+async def test_with_message_content_a_reply_without_the_ping_is_a_follow_up(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    assert env.bot.intents.message_content
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
+    follow_up = a["channel"].last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    assert env.bot.services.store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+
+
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_with_message_content_every_message_in_an_answer_thread_is_a_follow_up(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    [thread] = a["channel"].threads
+    await a["admin"].send(thread, "and what did the Kremlin spokesman say?")
+    follow_up = thread.last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    store = env.bot.services.store
+    assert store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+    assert store.conversation(a["guild"].id, follow_up.id, 3) == [
+        ("Who denied the request?", store.answer(a["guild"].id, first.id).answer),
+        ("and what did the Kremlin spokesman say?", store.answer(a["guild"].id, follow_up.id).answer),
+    ]
+    assert len(a["channel"].threads) == 1, "a follow-up opens no new thread"
+
+
+async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    [thread] = a["channel"].threads
+    await a["member"].send(thread, "and what did the Kremlin spokesman say?")
+    notice = thread.last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
+    await a["member"].send(thread, "and what about Peskov?")
+    assert thread.last_message.author.id == a["member"].id, "said once"
+    await a["member"].send(thread, f"<@{env.bot.user.id}> and what did the Kremlin spokesman say?")
+    follow_up = thread.last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    assert env.bot.services.store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+    assert len(a["channel"].threads) == 1
+
+
 async def test_a_reply_chain_from_another_guild_is_not_followed(world):
     env, _, guilds = world
     a, b = guilds["A"], guilds["B"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    answer_in_a = a["channel"].last_message
+    answer_in_a = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     assert env.bot.services.store.conversation(b["guild"].id, answer_in_a.id, 3) == []
     assert env.bot.services.store.answer(b["guild"].id, answer_in_a.id) is None
 
@@ -172,8 +306,7 @@ async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(
     hints = embed.description.split("Closest documents: ", 1)[1].split(", ")
     assert 1 <= len(hints) <= 3 and all(h.startswith("*") and h.endswith("*") for h in hints)
     assert a["channel"].last_message.components == [], "no Sources and no votes"
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> What is the boiling point of mercury?")
-    reply = a["channel"].last_message
+    reply = await ask_by_mention(env, a["member"], a["channel"], "What is the boiling point of mercury?")
     assert reply.embeds[0].description.startswith(NOT_COVERED) and reply.components == []
 
 
@@ -516,8 +649,7 @@ async def test_everyone_in_a_passage_pings_nobody(world):
     a = guilds["A"]
     await upload(a["admin"], a["channel"], "alert.txt",
                  b"@everyone The harbour of Valdora closes at noon, the coast guard announced. <@&123> <@456>")
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> When does the harbour of Valdora close?")
-    reply = a["channel"].last_message
+    reply = await ask_by_mention(env, a["member"], a["channel"], "When does the harbour of Valdora close?")
     assert any("@everyone" in q for q in quotes(reply.embeds))
     assert not reply.mention_everyone and reply.mentions == [] and reply.role_mentions == []
     posted = [e.json for e in env.http_requests if e.method == "POST" and isinstance(e.json, dict) and "embeds" in e.json]
@@ -546,8 +678,8 @@ async def test_a_broken_index_gives_a_clear_reply_and_the_bot_keeps_serving(worl
     a = guilds["A"]
     store = env.bot.services.answers._store
     store._client.delete_collection("citebot_chunks")
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    assert "Something went wrong" in a["channel"].last_message.content
+    broken = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    assert "Something went wrong" in broken.content
     result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
     assert "Something went wrong" in result.response.content
     env.errors.clear()

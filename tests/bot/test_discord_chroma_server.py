@@ -10,6 +10,7 @@ from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
 from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
     HARBOUR,
+    ask_by_mention,
     assert_harbour_invisible_to,
     quotes,
     upload,
@@ -61,8 +62,8 @@ class TestServerRestart:
         restartable_chroma_server.kill()
         down = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
         assert down.response.content == STORE_UNAVAILABLE and not down.response.embeds
-        await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
-        assert a["channel"].last_message.content == STORE_UNAVAILABLE
+        unreachable = await ask_by_mention(env, a["member"], a["channel"], "How long did the meeting in Rome last?")
+        assert unreachable.content == STORE_UNAVAILABLE
         sources = await a["member"].slash(a["channel"], "sources")
         assert sources.response.content == STORE_UNAVAILABLE
         refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
