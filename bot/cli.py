@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="default: LLM_BACKEND")
     evaluate.add_argument("--json", action="store_true")
 
+    feedback = commands.add_parser("feedback", help="the 👍/👎 votes on the bot's answers and the reasons, per server")
+    feedback.add_argument("--guild", type=int, help="one server (guild id) only")
+    feedback.add_argument("--json", action="store_true")
+
     commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     commands.add_parser("chat", help="a terminal session: questions, /summary, /sources, as in Discord")
     sync = commands.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN)")
@@ -80,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "backend", None):
         overrides["llm_backend"] = args.backend
     settings = Settings(**overrides)
+    if args.command == "feedback":
+        return _feedback(settings, args.guild, args.json)
     _quiet_model_loading()
     if args.command in ("run", "sync") and settings.discord_token is None:
         print("error: DISCORD_TOKEN is not set (in the environment or .env); "
@@ -150,6 +156,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"error: the document store is unreachable: {exc}")
         return EXIT_STORE_UNAVAILABLE
     return EXIT_USAGE
+
+
+def _feedback(settings: Settings, guild_id: int | None, wants_json: bool) -> int:
+    """The bot's feedback store, read without loading the retrieval layer: grouped per server, one
+    server with --guild. A data dir where the bot never ran has no store, which means no feedback."""
+    from bot import terminal
+    from bot.storage import BotStore
+
+    path = settings.data_dir / "bot.sqlite"
+    entries = []
+    if path.exists():
+        store = BotStore(path)
+        entries = store.feedback(guild_id)
+        store.close()
+    guilds = sorted({entry.guild_id for entry in entries})
+    if wants_json:
+        _print_json({"guilds": [
+            {"guild_id": guild, "feedback": [entry.to_json() for entry in entries if entry.guild_id == guild]}
+            for guild in guilds
+        ]})
+    else:
+        terminal.render_feedback(Console(highlight=False, soft_wrap=True), entries)
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, service: Any, out: Console, wants_json: bool) -> int:

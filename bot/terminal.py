@@ -6,12 +6,14 @@ stdout is not a terminal.
 """
 
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
+from bot.storage import FEEDBACK_REASONS, Feedback
 from bot.wording import known_date, plural, short_title
 from retrieval.evaluation import METRICS, EvalReport
 from retrieval.extractive import FALLBACK_PREFIX
@@ -106,6 +108,28 @@ def render_report(console: Console, report: IngestReport) -> None:
     )
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error['path'])}: {escape(error['error'])}", highlight=False)
+
+
+def render_feedback(console: Console, entries: Sequence[Feedback]) -> None:
+    """Votes grouped by server, oldest first: the vote, the reason and details of a 👎, the question,
+    the start of the answer and what it cited."""
+    if not entries:
+        console.print("No feedback recorded yet.")
+        return
+    for guild_id in sorted({entry.guild_id for entry in entries}):
+        mine = [entry for entry in entries if entry.guild_id == guild_id]
+        down = sum(entry.vote < 0 for entry in mine)
+        console.print(f"[bold]server {guild_id}[/bold]: {plural(len(mine), 'vote')}, {len(mine) - down} 👍, {down} 👎")
+        for entry in mine:
+            when = dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
+            verdict = "👍" if entry.vote > 0 else "👎 " + (FEEDBACK_REASONS.get(entry.reason, "no reason given"))
+            details = f" — “{escape(entry.details)}”" if entry.details else ""
+            console.print(f"  {when}  {verdict}{details}  [dim]user {entry.user_id}, message {entry.message_id}[/dim]")
+            console.print(f"    Q: {escape(entry.question)}")
+            console.print(f"    A: {escape(short_title(entry.answer, 200))}")
+            if entry.citations:
+                cited = ", ".join(f"[{c['n']}] {c['doc_id']}" for c in entry.citations)
+                console.print(f"    cited: {escape(cited)}")
 
 
 def render_eval(console: Console, report: EvalReport) -> None:

@@ -146,3 +146,43 @@ def test_eval_json(cli):
                                      "citation_precision", "abstention_correct"}
     code, _, err = cli("eval", "missing.jsonl")
     assert code == 2 and "missing.jsonl" in err
+
+
+def seed_feedback(data_dir: Path) -> None:
+    """Two servers' votes as the bot stores them: one 👎 with a reason in server 1, a 👍 in server 2."""
+    from bot.storage import BotStore
+
+    store = BotStore(data_dir / "bot.sqlite")
+    citations = [{"n": 1, "doc_id": "china-open-to-supplying-arms-to-russia", "quote": "Liu Pengyu said"}]
+    store.save_answer(10, 1, 5, None, "Who denied the request?", "Liu Pengyu denied it [1].",
+                      {"passages": [], "backend": "extractive", "citations": citations})
+    store.save_answer(20, 2, 6, None, "How long did the meeting last?", "Eight hours [1].",
+                      {"passages": [], "backend": "extractive", "citations": []})
+    store.record_vote(1, 10, 7, -1)
+    store.record_reason(1, 10, 7, "unsupported", "[1] says nothing about a denial")
+    store.record_vote(2, 20, 8, 1)
+    store.close()
+
+
+def test_feedback_lists_votes_per_server_and_exports_one_server_as_json(cli, tmp_path: Path):
+    seed_feedback(tmp_path / "data")
+    code, out, _ = cli("feedback", "--json", "--guild", "1")
+    assert code == 0
+    [server] = json.loads(out)["guilds"]
+    assert server["guild_id"] == 1
+    [entry] = server["feedback"]
+    assert (entry["vote"], entry["reason"], entry["details"]) == (-1, "unsupported", "[1] says nothing about a denial")
+    assert entry["question"] == "Who denied the request?" and entry["citations"][0]["doc_id"].startswith("china")
+    assert entry["created_at"].endswith("+00:00")
+    code, out, _ = cli("feedback")
+    assert code == 0
+    assert "server 1: 1 vote, 0 👍, 1 👎" in out and "server 2: 1 vote, 1 👍, 0 👎" in out
+    assert "👎 A citation does not support it — “[1] says nothing about a denial”" in out
+    assert "cited: [1] china-open-to-supplying-arms-to-russia" in out
+
+
+def test_feedback_without_a_bot_store_says_so_and_creates_nothing(cli, tmp_path: Path):
+    code, out, _ = cli("feedback")
+    assert code == 0 and out.strip() == "No feedback recorded yet."
+    assert json.loads(cli("feedback", "--json")[1]) == {"guilds": []}
+    assert not (tmp_path / "data" / "bot.sqlite").exists()

@@ -11,7 +11,7 @@ from simcord.backend.models.message import AllowedMentions
 from simcord.results import InteractionResult
 
 from bot.client import guild_scope
-from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
+from bot.exts.ask.views import DETAILS_ID, REASON_ID, SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
 from bot.rendering import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -293,7 +293,7 @@ async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(wo
     assert sources.ephemeral and sources.response.embeds
     voted = await a["member"].click(result.response, custom_id=VOTE_UP_ID)
     assert "recorded" in voted.response.content
-    assert env.bot.services.store.votes(a["guild"].id) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
+    assert votes(env, a) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
 
 
 async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
@@ -320,6 +320,11 @@ async def test_sources_button_shows_full_passages_ephemerally(world):
     assert len(embeds) >= 2 and all(len(e.description) > 200 for e in embeds)
 
 
+def votes(env, guild: dict) -> list[tuple[int, int, int, str]]:
+    """(message, user, vote, question) of every vote stored for this guild."""
+    return [(f.message_id, f.user_id, f.vote, f.question) for f in env.bot.services.store.feedback(guild["guild"].id)]
+
+
 async def test_thumbs_up_is_stored_per_guild(world):
     env, _, guilds = world
     a = guilds["A"]
@@ -327,11 +332,38 @@ async def test_thumbs_up_is_stored_per_guild(world):
     message = a["channel"].last_message
     result = await a["member"].click(message, custom_id=VOTE_UP_ID)
     assert result.ephemeral and "recorded" in result.response.content
-    store = env.bot.services.store
-    assert store.votes(a["guild"].id) == [(message.id, a["member"].id, 1, "Who denied the request?")]
-    assert store.votes(guilds["B"]["guild"].id) == []
+    assert votes(env, a) == [(message.id, a["member"].id, 1, "Who denied the request?")]
+    assert votes(env, guilds["B"]) == []
     await a["member"].click(message, custom_id=VOTE_DOWN_ID)
-    assert [v[2] for v in store.votes(a["guild"].id)] == [-1]
+    assert [vote for _, _, vote, _ in votes(env, a)] == [-1]
+
+
+async def test_thumbs_down_asks_why_and_keeps_the_reason_with_the_answer_and_citations(world):
+    env, _, guilds = world
+    a, b = guilds["A"], guilds["B"]
+    answer = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    message = a["channel"].last_message
+    shown = await a["member"].click(message, custom_id=VOTE_DOWN_ID)
+    assert shown.modal is not None and shown.modal["title"] == "What was wrong with this answer?"
+    store = env.bot.services.store
+    [before_reason] = store.feedback(a["guild"].id)
+    assert before_reason.vote == -1 and before_reason.reason == "", "the 👎 counts even if the form is closed"
+    submitted = await a["member"].submit_modal(shown, {REASON_ID: ["unsupported"], DETAILS_ID: "  [2] is about\nsomething else "})
+    assert submitted.ephemeral and submitted.response.content == "Thanks, feedback recorded."
+    [kept] = store.feedback(a["guild"].id)
+    assert (kept.vote, kept.reason, kept.details) == (-1, "unsupported", "[2] is about something else")
+    assert kept.question == "Who denied the request?" and "Liu Pengyu" in kept.answer
+    assert [c["quote"] for c in kept.citations] == quotes(answer.response.embeds)
+    assert store.feedback(b["guild"].id) == []
+
+    other = await a["admin"].click(message, custom_id=VOTE_DOWN_ID)
+    await a["admin"].submit_modal(other, {})
+    assert sorted((f.user_id, f.reason) for f in store.feedback(a["guild"].id)) == sorted(
+        [(a["member"].id, "unsupported"), (a["admin"].id, "")]
+    ), "both parts of the form are optional"
+    await a["member"].click(message, custom_id=VOTE_UP_ID)
+    changed = [f for f in store.feedback(a["guild"].id) if f.user_id == a["member"].id]
+    assert [(f.vote, f.reason, f.details) for f in changed] == [(1, "", "")], "a changed vote drops the old reason"
 
 
 @pytest.mark.parametrize("bot_overrides", [{"ask_cooldown_seconds": 60.0}])

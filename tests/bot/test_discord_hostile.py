@@ -262,7 +262,7 @@ async def test_guild_b_cannot_reach_guild_a_through_any_door(world):
     for vote in (VOTE_UP_ID, VOTE_DOWN_ID):
         voted = await click_as(env, b["member"], b["guild"], b["channel"], answer_in_a, vote)
         assert voted.ephemeral and "can't find that answer" in voted.response.content
-    assert services.store.votes(a["guild"].id) == [] and services.store.votes(b["guild"].id) == []
+    assert services.store.feedback(a["guild"].id) == [] and services.store.feedback(b["guild"].id) == []
 
     await reply_across_guilds(env, b["member"], b["channel"], answer_in_a, "and who replaces him?")
     assert b["channel"].last_message.author.id == b["member"].id, "a reply to another guild's answer is no follow-up"

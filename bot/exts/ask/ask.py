@@ -242,7 +242,11 @@ class Ask(commands.Cog):
             payload = {"passages": [], "backend": final.backend}
         else:
             posted = await self._post_answer(final, responder)
-            payload = {"passages": passages_payload(final.passages), "backend": final.backend}
+            payload = {
+                "passages": passages_payload(final.passages),
+                "backend": final.backend,
+                "citations": [citation.to_json() for citation in final.citations],
+            }
         for message in posted:
             self.services.store.save_answer(
                 message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload
