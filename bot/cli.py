@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="index location (default: $CITEBOT_DATA_DIR or ./data)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add or update documents (files or folders)")
-    ingest.add_argument("paths", nargs="*", type=Path, help="default: the corpus folder")
+    ingest = commands.add_parser("ingest", help="add or update documents (files, folders or web article URLs)")
+    ingest.add_argument("paths", nargs="*", help="files, folders, http(s) URLs; default: the corpus folder")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         service = AnswerService.from_settings(settings)
         if args.command == "ingest":
-            report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
+            report = _ingest(service, args.paths, _progress(err, wants_json))
             _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
             return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
         if args.command == "remove":
@@ -156,6 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"error: the document store is unreachable: {exc}")
         return EXIT_STORE_UNAVAILABLE
     return EXIT_USAGE
+
+
+def _ingest(service: Any, arguments: Sequence[str], progress: Any) -> Any:
+    """Files and folders as one ingest run (the corpus folder when nothing is named), then each URL
+    fetched and ingested, all in one report."""
+    from retrieval.models import IngestReport
+
+    urls = [argument for argument in arguments if argument.lower().startswith(("http://", "https://"))]
+    paths = [Path(argument) for argument in arguments if argument not in urls]
+    report = service.ingest(paths, progress=progress) if paths or not urls else IngestReport()
+    for url in urls:
+        report.absorb(service.ingest_url(url))
+    return report
 
 
 def _feedback(settings: Settings, guild_id: int | None, wants_json: bool) -> int:

@@ -189,6 +189,8 @@ def passage_messages(passages: Sequence[dict]) -> list[list[discord.Embed]]:
 
 def _source_line(info: SourceInfo, guild_scope: str, link: bool) -> str:
     parts = [f"**{info.doc_id}**", document_label(info.title, info.url, info.published, 80, link)]
+    if info.author:
+        parts.append(f"by {plain(short_title(info.author, 40))}")
     parts.append(plural(info.chunks, "chunk"))
     if info.scope == guild_scope:
         parts.append("*uploaded here*")

@@ -97,7 +97,8 @@ def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:
         console.print("No documents yet: `citebot ingest` adds the corpus.")
         return
     for info in sources:
-        details = " · ".join(part for part in (escape(known_date(info.published)), plural(info.chunks, "chunk")) if part)
+        author = f"by {escape(info.author)}" if info.author else ""
+        details = " · ".join(part for part in (escape(known_date(info.published)), author, plural(info.chunks, "chunk")) if part)
         console.print(f"[bold]{escape(info.doc_id)}[/bold]  {escape(info.title)}  [dim]{details}[/dim]", highlight=False)
 
 

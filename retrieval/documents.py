@@ -45,15 +45,16 @@ class SourceDocument:
     source: str = ""
     url: str = ""
     path: str = ""
+    author: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
-        """Hash of everything that ends up in the index: text and metadata, but not the file path."""
-        payload = json.dumps(
-            [self.doc_id, self.title, self.text, self.published, self.source, self.url],
-            ensure_ascii=False,
-        )
+        """Hash of everything that ends up in the index: text and metadata, but not the file path.
+        The author joins the hashed fields only when there is one, so documents without an author
+        keep the hash they had before authors were stored (and are not embedded again)."""
+        fields = [self.doc_id, self.title, self.text, self.published, self.source, self.url]
+        payload = json.dumps(fields + [self.author] if self.author else fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -127,6 +128,7 @@ class ArticleReader:
             source=metadata.pop("source", ""),
             url=metadata.pop("url", ""),
             path=source_path,
+            author=metadata.pop("author", ""),
             extra=metadata,
         )
 
@@ -182,6 +184,7 @@ def _read_html(raw: str) -> tuple[str, dict[str, str]]:
         "published": _as_text(extracted.date),
         "source": _as_text(extracted.sitename),
         "url": _as_text(extracted.url),
+        "author": _as_text(extracted.author),
     }
     return extracted.text, {k: v for k, v in metadata.items() if v}
 
@@ -214,6 +217,9 @@ def _read_pdf(data: bytes, max_chars: int) -> tuple[str, dict[str, str]]:
     title = _as_text(info.title) if info is not None else ""
     if title and not _PLACEHOLDER_PDF_TITLE.fullmatch(title):
         metadata["title"] = title
+    author = _as_text(info.author) if info is not None else ""
+    if author:
+        metadata["author"] = author
     return text, metadata
 
 

@@ -38,6 +38,7 @@ from retrieval.ranking import SentenceRanker
 from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore, DocumentRecord, record_key
+from retrieval.web import FetchError, FetchLimits, WebFetcher, url_document_id
 
 SHARED_SCOPE = "shared"
 """Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
@@ -100,8 +101,15 @@ def clean_question(question: str, max_chars: int) -> str:
 class AnswerService:
     """Ingest, remove, list, ask and summarise over the corpus, scope-aware throughout."""
 
-    def __init__(self, settings: RetrievalSettings, store: CorpusStore, embed_model: BaseEmbedding) -> None:
+    def __init__(
+        self, settings: RetrievalSettings, store: CorpusStore, embed_model: BaseEmbedding,
+        fetcher: WebFetcher | None = None,
+    ) -> None:
         self.settings = settings
+        self._fetcher = fetcher or WebFetcher(
+            FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
+                        settings.fetch_allow_loopback)
+        )
         self._store = store
         self._embed_model = embed_model
         self._bm25_dir = settings.data_dir / "bm25"
@@ -158,6 +166,20 @@ class AnswerService:
             self._refresh()
         return report
 
+    def ingest_url(self, url: str, scope: str = SHARED_SCOPE, overrides: dict[str, str] | None = None) -> IngestReport:
+        """Fetch a web article (see `retrieval.web` for what is refused) and ingest it with its URL, so
+        citations link to it; its id comes from the URL, so fetching it again updates it. A URL that
+        cannot be fetched or read is reported in `errors`, nothing else changes."""
+        report = IngestReport()
+        try:
+            page = self._fetcher.fetch(url)
+        except FetchError as exc:
+            report.errors.append({"path": url, "error": str(exc)})
+            return report
+        doc_id = url_document_id(page.url)
+        fields = {"id": doc_id, **(overrides or {}), "url": page.url}
+        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields)
+
     def remove(self, doc_id: str, scope: str = SHARED_SCOPE) -> bool:
         """Delete a document and its chunks from Chroma and BM25; False if it did not exist."""
         with self._write_lock:
@@ -183,6 +205,7 @@ class AnswerService:
                 scope=r.scope,
                 url=r.url,
                 source=r.source,
+                author=r.author,
             )
             for r in self._store.documents(scopes)
         ]

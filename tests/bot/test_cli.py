@@ -186,3 +186,28 @@ def test_feedback_without_a_bot_store_says_so_and_creates_nothing(cli, tmp_path:
     assert code == 0 and out.strip() == "No feedback recorded yet."
     assert json.loads(cli("feedback", "--json")[1]) == {"guilds": []}
     assert not (tmp_path / "data" / "bot.sqlite").exists()
+
+
+def test_ingest_fetches_web_articles_by_url(cli, monkeypatch: pytest.MonkeyPatch):
+    from tests.loopback import LoopbackServer
+    from tests.retrieval.test_web import ARTICLE
+
+    server = LoopbackServer(lambda method, path, body: (200, {"Content-Type": "text/html"}, ARTICLE))
+    monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "true")
+    try:
+        code, out, _ = cli("ingest", "--json", f"{server.url}/valdora", "http://169.254.169.254/latest/meta-data/")
+        report = json.loads(out)
+        assert code == 0 and (report["added"], report["chunks"] > 0) == (1, True), "only the URLs, not the corpus"
+        assert report["errors"] == [{"path": "http://169.254.169.254/latest/meta-data/",
+                                     "error": "refused: 169.254.169.254 is a cloud metadata address; "
+                                              "only public web addresses are fetched"}]
+        [source] = json.loads(cli("sources", "--json")[1])
+        assert (source["title"], source["url"], source["author"]) == (
+            "Valdora harbour master resigns", f"{server.url}/valdora", "Giulia Neri")
+        code, out, _ = cli("ask", "--json", "Who resigned as harbour master of Valdora?")
+        assert json.loads(out)["citations"][0]["url"] == f"{server.url}/valdora"
+    finally:
+        server.close()
+    monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "false")
+    code, _, _ = cli("ingest", f"{server.url}/valdora")
+    assert code == 1, "every URL failed (loopback is refused by default)"

@@ -3,6 +3,7 @@ gateway events and REST calls with Discord's payload shapes, no network, no toke
 
 import json
 import re
+import socket
 
 import discord
 import pytest
@@ -13,6 +14,7 @@ from simcord.results import InteractionResult
 from bot.client import guild_scope
 from bot.exts.ask.views import DETAILS_ID, REASON_ID, SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
 from bot.rendering import (
+    inline,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
@@ -20,9 +22,12 @@ from bot.rendering import (
 )
 from retrieval.documents import ArticleReader
 from retrieval.extractive import NOT_COVERED
+from retrieval.web import url_document_id
 from tests.conftest import CORPUS
+from tests.loopback import LoopbackServer
 from tests.retrieval.test_documents import HTML, make_pdf
 from tests.retrieval.test_service_hostile import index_state
+from tests.retrieval.test_web import ARTICLE
 
 pytestmark = pytest.mark.slow
 
@@ -625,6 +630,70 @@ async def test_citations_name_each_document_once_with_a_short_linked_title(world
     assert [c["value"] for c in choices] == ["valdora-harbour-master-resignation-after-the-storm-of-february-coverage"]
     assert choices[0]["name"].endswith("(valdora-harbour-master-resignation-after-the-storm-of-february-coverage)")
     assert len(choices[0]["name"]) <= 100
+
+
+@pytest.fixture
+def article_site():
+    """A web server on 127.0.0.1 serving one article, the only web the URL upload tests reach."""
+    server = LoopbackServer(lambda method, path, body: (
+        (200, {"Content-Type": "text/html; charset=utf-8"}, ARTICLE) if path == "/valdora"
+        else (404, {"Content-Type": "text/plain"}, b"not here")
+    ))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("bot_overrides", [{"fetch_allow_loopback": True}])
+async def test_upload_url_fetches_a_web_article_that_citations_link_to(world, article_site):
+    env, _, guilds = world
+    a = guilds["A"]
+    url = f"{article_site.url}/valdora"
+    doc_id = url_document_id(url)
+    result = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert result.ephemeral and result.response.content == f"✅ Added `{doc_id}`: 1 chunk indexed. Ask about it with /ask."
+    shown = [e.json.get("content") or "" for e in env.http_requests if isinstance(e.json, dict)]
+    assert f"⏳ Fetching and indexing {inline(url)}…" in shown, "progress shown while fetching"
+    [info] = env.bot.services.answers.sources([guild_scope(a["guild"].id)])
+    assert (info.title, info.url, info.published, info.author) == ("Valdora harbour master resigns", url, "2024-02-09",
+                                                                   "Giulia Neri")
+    answer = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    header = answer.response.embeds[0].fields[0].value.split("\n")[0]
+    assert header == f"[Valdora harbour master resigns]({url}) · 2024-02-09"
+    again = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert "unchanged" in again.response.content
+    await assert_harbour_invisible_to(guilds["B"])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a cloud metadata address"),
+        ("http://127.0.0.1:9/valdora", "refused: 127.0.0.1 is a loopback address"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "refused: fd00:ec2::254 is a cloud metadata address"),
+        ("file:///etc/passwd", "only http:// and https:// URLs are fetched, not file:"),
+        ("not a url at all", "only http:// and https:// URLs are fetched"),
+    ],
+    ids=["metadata", "loopback", "metadata-v6", "file", "garbage"],
+)
+async def test_upload_url_refuses_what_a_server_must_not_fetch(world, url: str, message: str, monkeypatch):
+    env, _, guilds = world
+    a = guilds["A"]
+    before = index_state(env.bot.services.answers)
+
+    def no_connection(address, *args, **kwargs):
+        raise AssertionError(f"a connection to {address} was attempted")
+
+    monkeypatch.setattr(socket, "create_connection", no_connection)
+    result = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert result.ephemeral and result.response.content.startswith(f"❌ {inline(url)} was not added: {message}")
+    assert index_state(env.bot.services.answers) == before
+
+
+async def test_upload_needs_a_file_or_a_url(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["admin"].slash(a["channel"], "upload")
+    assert result.ephemeral and result.response.content == "❌ Attach a file, or give the `url:` of a web article to fetch."
 
 
 async def test_remove_with_confirmation(world):

@@ -67,7 +67,7 @@ class TestServerRestart:
         sources = await a["member"].slash(a["channel"], "sources")
         assert sources.response.content == STORE_UNAVAILABLE
         refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-        assert refused.response.content == f"❌ harbour.txt was not added. {STORE_UNAVAILABLE}"
+        assert refused.response.content == f"❌ `harbour.txt` was not added. {STORE_UNAVAILABLE}"
 
         restartable_chroma_server.start()
         again = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
@@ -84,7 +84,7 @@ class TestServerRestart:
 
         monkeypatch.setattr(store, "write_versions", die_before_the_write)
         cut_off = await upload(a["admin"], a["channel"], "wind.txt", b"The council approved the Kestrel wind farm.")
-        assert cut_off.response.content == f"❌ wind.txt was not added. {STORE_UNAVAILABLE}"
+        assert cut_off.response.content == f"❌ `wind.txt` was not added. {STORE_UNAVAILABLE}"
         monkeypatch.undo()
         restartable_chroma_server.start()
         assert [s.doc_id for s in env.bot.services.answers.sources([guild_scope(a["guild"].id)])] == ["harbour"]

@@ -97,11 +97,11 @@ def test_a_url_that_cannot_be_a_link_leaves_the_title_plain():
 
 def test_sources_lines_use_plurals_and_known_dates():
     sources = [SourceInfo("one", "One chunk", "", 1, "guild-1"), SourceInfo("two", "Two", "2024-01-02", 2, "shared",
-                                                                            url="https://x.example/two")]
+                                                                            url="https://x.example/two", author="G. Neri")]
     embed = sources_page(sources, 0, "guild-1")
     assert embed.description.split("\n") == [
         "**one** · One chunk · 1 chunk · *uploaded here*",
-        "**two** · [Two](https://x.example/two) · 2024-01-02 · 2 chunks",
+        "**two** · [Two](https://x.example/two) · 2024-01-02 · by G. Neri · 2 chunks",
     ]
     assert embed.footer.text == "page 1 of 1 · 2 documents"
     assert "undated" not in embed.description
