@@ -170,7 +170,7 @@ class Ask(commands.Cog):
 
     async def _conversation(
         self, message: discord.Message, question: str, parent: StoredAnswer | None, in_answer_thread: bool
-    ) -> "Conversation":
+    ) -> Conversation:
         """Where a message question is answered and what was said before it: in an answer thread,
         the thread (its memory is the answers posted there); for a reply to an answer, the chain of
         replies; otherwise a new thread named after the question when the bot may open one, else a
