@@ -9,6 +9,7 @@ abstention. This module removes that markup and keeps the person's words; `clean
 """
 
 import re
+import unicodedata
 
 # ECMA-48 escape sequences: CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL` or `ESC ] ... ESC \`), and the
 # two-character escapes (`ESC c`, `ESC =` ...). The 8-bit CSI (U+009B) is the same as `ESC [`.
@@ -31,20 +32,28 @@ _LINK = re.compile(r"\[([^\]\n]*)\]\(\s*<?[^)\s]*>?\s*\)")
 _FENCE = re.compile(r"```[\w+-]*\n?")
 _MARKERS = re.compile(r"\*+|~~|\|\||`+|(?<!\w)_+|_+(?!\w)")
 # Line prefixes: block quotes, headings, list bullets and Discord's small text (`-# `).
-_LINE_PREFIX = re.compile(r"^[ \t]*(?:>>>|>|#{1,3}|-#)[ \t]+", re.MULTILINE)
+_LINE_PREFIX = re.compile(r"^[^\S\n]*(?:>>>|>|#{1,3}|-#)\s+", re.MULTILINE)
 
 
 def strip_chat_markup(text: str) -> str:
-    """`text` without mentions, custom emoji, Markdown markers and terminal escape sequences.
+    """`text` without terminal escape sequences, control characters (each becomes a space; line
+    breaks stay, they mark Markdown's line prefixes), mentions, custom emoji and Markdown markers.
 
     Only markup is removed: the words around it stay as they were, and whitespace is left for the
-    caller to normalise.
+    caller to normalise. Removing one piece of markup can reveal another (`` `<`@1> `` is a mention
+    once the backticks are gone), so the removal repeats until nothing changes; every pass that
+    changes the text shortens it, so this ends.
     """
     text = _ESCAPE_SEQUENCE.sub(" ", text)
-    text = _ESCAPE_REMNANT.sub(" ", text)
-    text = _DISCORD_TOKEN.sub(" ", text)
-    text = _EVERYONE.sub(" ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _FENCE.sub(" ", text)
-    text = _LINE_PREFIX.sub("", text)
-    return _MARKERS.sub("", text)
+    text = "".join(" " if ch != "\n" and unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    previous = None
+    while text != previous:
+        previous = text
+        text = _ESCAPE_REMNANT.sub(" ", text)
+        text = _DISCORD_TOKEN.sub(" ", text)
+        text = _EVERYONE.sub(" ", text)
+        text = _LINK.sub(r"\1", text)
+        text = _FENCE.sub(" ", text)
+        text = _LINE_PREFIX.sub("", text)
+        text = _MARKERS.sub("", text)
+    return text

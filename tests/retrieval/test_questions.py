@@ -1,5 +1,7 @@
 """Chat and terminal markup is taken out of questions; the person's words stay."""
 
+import re
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -50,3 +52,25 @@ def test_markup_alone_is_an_empty_question(typed: str):
 def test_plain_words_come_back_unchanged(words: list[str]):
     text = " ".join(words)
     assert strip_chat_markup(text) == text
+
+
+MARKUP = st.lists(
+    st.one_of(
+        st.sampled_from(["<@1>", "<@!2>", "<@&3>", "<#4>", "<:e:5>", "@everyone", "@here", "**", "*", "_", "~~", "||",
+                         "`", "```", "> ", "# ", "-# ", "[x](https://e.example)", "\x1b[31m", "[0m", "\n", "\x1f",
+                         "<", "@", ">", "[", "]", "(", ")", "#", "Who", " denied ", "the", " request?"]),
+        st.characters(),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(typed=MARKUP)
+def test_cleaning_a_cleaned_question_changes_nothing(typed: str):
+    try:
+        cleaned = clean_question(typed, 1000)
+    except QuestionError:
+        return
+    assert clean_question(cleaned, 1000) == cleaned
+    assert not re.search(r"<@[!&]?\d+>|<#\d+>|(?<!\w)@(everyone|here)\b|\x1b", cleaned)
