@@ -1,8 +1,6 @@
 """The real discord.py bot from `create_bot`, driven end to end through SimCord's emulated Discord:
 gateway events and REST calls with Discord's payload shapes, no network, no token."""
 
-import json
-import re
 import socket
 
 import discord
@@ -287,13 +285,13 @@ async def test_a_reply_chain_from_another_guild_is_not_followed(world):
 async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(world):
     env, _, guilds = world
     a = guilds["A"]
-    before = a["channel"].last_message
     since = len(env.http_requests)
     result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?", private=True)
     deferral = [e.json for e in env.http_requests[since:] if e.path.endswith("/callback")][0]
     assert deferral["type"] == 5 and deferral["data"]["flags"] & 64, "deferred ephemerally"
     assert result.ephemeral and "Liu Pengyu" in result.response.embeds[0].description
-    assert a["channel"].last_message == before, "nothing was posted for the channel"
+    assert a["channel"].history(viewer=a["admin"]) == [], "the rest of the channel sees nothing"
+    assert [m.id for m in a["channel"].history(viewer=a["member"])] == [result.response.id]
     sources = await a["member"].click(result.response, custom_id=SOURCES_ID)
     assert sources.ephemeral and sources.response.embeds
     voted = await a["member"].click(result.response, custom_id=VOTE_UP_ID)
