@@ -112,7 +112,9 @@ class Question:
 
     @property
     def key(self) -> int:
-        """What the bot's messages for this question carry: the interaction id or the replied-to message."""
+        """What the bot's messages for this question carry: the interaction id, or the id of the asking
+        message (which they reply to, or which names the thread they are posted in: a thread opened
+        from a message has that message's id)."""
         return self.interaction.id if self.interaction is not None else self.message_id
 
 
@@ -155,7 +157,7 @@ class LoadWorld:
         if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or not payload.get("author", {}).get("bot"):
             return
         key = (payload.get("interaction_metadata") or {}).get("id") or (
-            payload.get("message_reference") or {}).get("message_id")
+            payload.get("message_reference") or {}).get("message_id") or payload.get("channel_id")
         question = self.by_key.get(int(key)) if key is not None else None
         if question is None:
             return
@@ -187,19 +189,21 @@ class LoadWorld:
         self.env._mark_mutation()
 
     def answers(self) -> dict[int, list[discord.Message]]:
-        """The bot's messages per question key, from both channels' history after the run."""
+        """The bot's answers per question key, from both channels' history (and the threads opened
+        for mentions) after the run; the system messages announcing those threads are not answers."""
         found: dict[int, list[discord.Message]] = {q.key: [] for q in self.questions}
         for guild in self.guilds.values():
-            for message in guild["channel"].history():
-                if message.author.id != self.env.bot.user.id:
-                    continue
-                if message.interaction_metadata is not None:
-                    key = message.interaction_metadata.id
-                elif message.reference is not None:
-                    key = message.reference.message_id
-                else:
-                    key = None
-                found.setdefault(key, []).append(message)
+            for channel in (guild["channel"], *guild["channel"].threads):
+                for message in channel.history():
+                    if message.author.id != self.env.bot.user.id or message.type == discord.MessageType.thread_created:
+                        continue
+                    if message.interaction_metadata is not None:
+                        key = message.interaction_metadata.id
+                    elif message.reference is not None:
+                        key = message.reference.message_id
+                    else:
+                        key = channel.id if channel.is_thread else None
+                    found.setdefault(key, []).append(message)
         return found
 
 

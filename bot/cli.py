@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.settings import Settings
+from bot.wording import plural
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -37,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="index location (default: $CITEBOT_DATA_DIR or ./data)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add or update documents (files or folders)")
-    ingest.add_argument("paths", nargs="*", type=Path, help="default: the corpus folder")
+    ingest = commands.add_parser("ingest", help="add or update documents (files, folders or web article URLs)")
+    ingest.add_argument("paths", nargs="*", help="files, folders, http(s) URLs; default: the corpus folder")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     local_llm.add_argument("--env-file", type=Path, default=Path(".env"), help="the .env file to update")
     local_llm.add_argument("--dir", type=Path, help="where to put the GGUF file (default: inside the virtualenv)")
 
+    feedback = commands.add_parser("feedback", help="the 👍/👎 votes on the bot's answers and the reasons, per server")
+    feedback.add_argument("--guild", type=int, help="one server (guild id) only")
+    feedback.add_argument("--json", action="store_true")
+
     commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     commands.add_parser("chat", help="a terminal session: questions, /summary, /sources, as in Discord")
     sync = commands.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN)")
@@ -87,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "local-llm":
         return _local_llm(args)
     settings = Settings(**overrides)
+    if args.command == "feedback":
+        return _feedback(settings, args.guild, args.json)
     _quiet_model_loading()
     if args.command in ("run", "sync") and settings.discord_token is None:
         print("error: DISCORD_TOKEN is not set (in the environment or .env); "
@@ -105,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         service = AnswerService.from_settings(settings)
         if args.command == "ingest":
-            report = service.ingest(args.paths or None, progress=_progress(err, wants_json))
+            report = _ingest(service, args.paths, _progress(err, wants_json))
             _print_json(report.to_json()) if wants_json else terminal.render_report(out, report)
             return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
         if args.command == "remove":
@@ -178,6 +185,42 @@ def _local_llm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(service: Any, arguments: Sequence[str], progress: Any) -> Any:
+    """Files and folders as one ingest run (the corpus folder when nothing is named), then each URL
+    fetched and ingested, all in one report."""
+    from retrieval.models import IngestReport
+
+    urls = [argument for argument in arguments if argument.lower().startswith(("http://", "https://"))]
+    paths = [Path(argument) for argument in arguments if argument not in urls]
+    report = service.ingest(paths, progress=progress) if paths or not urls else IngestReport()
+    for url in urls:
+        report.absorb(service.ingest_url(url))
+    return report
+
+
+def _feedback(settings: Settings, guild_id: int | None, wants_json: bool) -> int:
+    """The bot's feedback store, read without loading the retrieval layer: grouped per server, one
+    server with --guild. A data dir where the bot never ran has no store, which means no feedback."""
+    from bot import terminal
+    from bot.storage import BotStore
+
+    path = settings.data_dir / "bot.sqlite"
+    entries = []
+    if path.exists():
+        store = BotStore(path)
+        entries = store.feedback(guild_id)
+        store.close()
+    guilds = sorted({entry.guild_id for entry in entries})
+    if wants_json:
+        _print_json({"guilds": [
+            {"guild_id": guild, "feedback": [entry.to_json() for entry in entries if entry.guild_id == guild]}
+            for guild in guilds
+        ]})
+    else:
+        terminal.render_feedback(Console(highlight=False, soft_wrap=True), entries)
+    return 0
+
+
 def _evaluate(args: argparse.Namespace, service: Any, out: Console, wants_json: bool) -> int:
     from retrieval.evaluation import EvalFileError, Evaluator, load_questions
 
@@ -209,7 +252,7 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
         if args.command == "sync":
             synced = asyncio.run(_sync(bot, token, args.guild))
             where = f"to server {args.guild}" if args.guild else "globally (may take up to an hour to appear)"
-            err.print(f"synced {len(synced)} commands {where}: {', '.join('/' + c.name for c in synced)}")
+            err.print(f"synced {plural(len(synced), 'command')} {where}: {', '.join('/' + c.name for c in synced)}")
         else:
             discord.utils.setup_logging()
             asyncio.run(bot.start(token))
@@ -217,8 +260,8 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
         err.print("error: Discord rejected DISCORD_TOKEN; copy the bot token from the Developer Portal (Bot → Reset Token)")
         return 1
     except discord.PrivilegedIntentsRequired:
-        err.print("error: ASK_CHANNEL_IDS needs the Message Content intent; enable it in the Developer Portal "
-                  "(Bot → Privileged Gateway Intents) or unset ASK_CHANNEL_IDS")
+        err.print("error: ASK_CHANNEL_IDS and MESSAGE_CONTENT_INTENT need the Message Content intent; enable it in "
+                  "the Developer Portal (Bot → Privileged Gateway Intents) or unset them")
         return 1
     except (aiohttp.ClientError, OSError) as exc:
         err.print(f"error: cannot reach Discord: {' '.join(str(exc).split()) or type(exc).__name__}")
@@ -243,7 +286,7 @@ def _ensure_corpus(service: Any, err: Console, quiet: bool) -> None:
                   "add documents with `citebot ingest PATH`")
     elif report is not None and not quiet:
         err.print(
-            f"index was empty: ingested {report.added} documents ({report.chunks} chunks) "
+            f"index was empty: ingested {plural(report.added, 'document')} ({plural(report.chunks, 'chunk')}) "
             f"from {service.settings.corpus_dir}"
         )
 

@@ -79,9 +79,11 @@ async def sync_commands(bot: commands.Bot, guild_id: int | None) -> list[discord
 
 
 def intents_for(settings: Settings) -> discord.Intents:
-    """Mentions and replies work without privileged intents; ASK_CHANNEL_IDS needs message content."""
+    """Mentions and pinging replies work without privileged intents. ASK_CHANNEL_IDS needs the
+    Message Content intent, and MESSAGE_CONTENT_INTENT asks for it so that thread follow-ups without
+    a mention and replies without the ping can be read."""
     intents = discord.Intents.default()
-    intents.message_content = bool(settings.ask_channel_ids)
+    intents.message_content = settings.message_content_intent or bool(settings.ask_channel_ids)
     return intents
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.wording import SHORT_TITLE_CHARS, known_date, plural, short_title
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
 
 CONTENT_LIMIT = 2000
@@ -24,6 +25,16 @@ AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME_LIMIT = 100
 SOURCES_PER_PAGE = 10
 COLOUR = discord.Colour.blurple()
+ABSTENTION_COLOUR = discord.Colour.light_grey()
+# Titles an abstention offers as hints of where else to look.
+CLOSEST_DOCUMENTS = 3
+_MARKDOWN_CHARACTER = re.compile(r"([\\`*_~|>\[\]()#<])")
+# Longest document URL worth a link: a longer one would crowd the quote out of its 1,024-character field.
+MAX_LINK_URL = 300
+_LINKABLE_URL = re.compile(r"https?://[^\s<>\[\]]+")
+# Where a passage (a chunk) stops mid-sentence its text is shown with "…" at that end.
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
+_LEADING_PUNCTUATION = re.compile(r"[\s.,;:…]*")
 
 
 def trim(text: str, limit: int) -> str:
@@ -38,11 +49,9 @@ def inline(text: str, limit: int = 100) -> str:
     text = trim(" ".join(text.split()), limit)
     if "`" not in text:
         return f"`{text}`"
-    escaped = discord.utils.escape_markdown(text, ignore_links=False)
-    # escape_markdown leaves a backtick or a spoiler bar alone when it sees no partner, or when it
-    # sits before or inside [..](..) ("`[||[x](https://…)" kept its "||").
-    escaped = re.sub(r"(?<!\\)([`|])", r"\\\1", escaped)
-    return escaped.replace("@", "@\u200b")
+    # Every Markdown character is escaped, not only those escape_markdown judges active: it leaves a
+    # backtick without a partner, and a spoiler or a backtick inside what looks like a link, alone.
+    return _MARKDOWN_CHARACTER.sub(r"\\\1", text).replace("@", "@\u200b")
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -71,9 +80,43 @@ def pack(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
     return messages
 
 
-def _citation_field(citation: Citation) -> tuple[str, str]:
-    name = trim(f"[{citation.n}] {citation.title} · {citation.published or 'undated'}", FIELD_NAME_LIMIT)
-    return name, trim(f"“{' '.join(citation.quote.split())}”", FIELD_VALUE_LIMIT)
+def plain(text: str) -> str:
+    """Text from a document (a title) shown as it is: Markdown characters escaped, on one line."""
+    return discord.utils.escape_markdown(" ".join(text.split()), ignore_links=False).replace("[", "\\[").replace("]", "\\]")
+
+
+def link_target(url: str) -> str:
+    """`url` as a Markdown link target, or "" when it cannot be one (not http(s), too long, spaces)."""
+    url = url.strip().replace("(", "%28").replace(")", "%29")
+    return url if len(url) <= MAX_LINK_URL and _LINKABLE_URL.fullmatch(url) else ""
+
+
+def document_label(title: str, url: str, published: str, limit: int, link: bool = True) -> str:
+    """The short title (a link when the document has a URL) and the date when it is known."""
+    shown = plain(short_title(title, limit))
+    target = link_target(url) if link else ""
+    label = f"[{shown}]({target})" if target else shown
+    date = known_date(published)
+    return f"{label} · {date}" if date else label
+
+
+def _citation_fields(citations: Sequence[Citation]) -> list[tuple[str, str]]:
+    """One field per citation. The first citation of a document names it (short title, linked when
+    the document has a URL, and its date when known); later ones of that document point back to it.
+    Field names cannot hold links, so the title goes in the value, above the quote."""
+    first_of_document: dict[tuple[str, str], int] = {}
+    fields = []
+    for citation in citations:
+        quote = f"“{' '.join(citation.quote.split())}”"
+        document = (citation.scope, citation.doc_id)
+        if document in first_of_document:
+            name, header = f"[{citation.n}] · same article as [{first_of_document[document]}]", ""
+        else:
+            first_of_document[document] = citation.n
+            name = f"[{citation.n}]"
+            header = document_label(citation.title, citation.url, citation.published, SHORT_TITLE_CHARS) + "\n"
+        fields.append((name, header + trim(quote, FIELD_VALUE_LIMIT - len(header))))
+    return fields
 
 
 def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: str = "") -> list[discord.Embed]:
@@ -84,8 +127,7 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
     if title:
         embeds[0].title = trim(title, TITLE_LIMIT)
     current = embeds[-1]
-    for citation in citations:
-        name, value = _citation_field(citation)
+    for name, value in _citation_fields(citations):
         if len(current.fields) == FIELDS_PER_EMBED or len(current) + len(name) + len(value) > EMBED_TOTAL_LIMIT - FOOTER_LIMIT:
             current = discord.Embed(colour=COLOUR)
             embeds.append(current)
@@ -99,34 +141,73 @@ def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
     return pack(_cited_embeds(answer.answer, answer.citations, footer))
 
 
+def abstention_message(answer: CitedAnswer) -> discord.Embed:
+    """An abstention shown as what it is: the plain statement that the articles do not answer, and
+    at most the titles of the closest documents as hints. No passages, no Sources, no votes: the
+    retrieved passages did not answer, so quoting them would only look like an answer."""
+    titles = list(dict.fromkeys(passage.title for passage in answer.passages))[:CLOSEST_DOCUMENTS]
+    description = answer.answer
+    if titles:
+        description += "\n\nClosest documents: " + ", ".join(f"*{plain(short_title(t))}*" for t in titles)
+    embed = discord.Embed(description=trim(description, DESCRIPTION_LIMIT), colour=ABSTENTION_COLOUR)
+    return embed.set_footer(text=f"{answer.backend} · {answer.timings_ms.get('total', 0) / 1000:.1f} s")
+
+
 def summary_messages(summary: DocumentSummary) -> list[list[discord.Embed]]:
     footer = f"summary · {summary.provenance}"
     return pack(_cited_embeds(summary.summary, summary.citations, footer, title=summary.subject))
 
 
+def passage_excerpt(text: str) -> tuple[str, int]:
+    """A passage as a reader sees it: a chunk can begin with the end of the sentence before it
+    (". He said") and stop mid-sentence; the leftover punctuation is dropped and a cut end is marked
+    with "…". Returns the text to show and how many characters were dropped at its start."""
+    dropped = _LEADING_PUNCTUATION.match(text).end()
+    body = text[dropped:].rstrip()
+    opening = "…" if dropped or (body[:1].islower()) else ""
+    closing = "" if _SENTENCE_END.search(body) else "…"
+    return f"{opening}{body}{closing}", dropped
+
+
 def passage_messages(passages: Sequence[dict]) -> list[list[discord.Embed]]:
-    """The full retrieved passages behind an answer (the Sources button), as stored with it."""
-    embeds = [
-        discord.Embed(
-            title=trim(f"{rank}. {passage['title']}", TITLE_LIMIT),
-            description=trim(passage["text"], DESCRIPTION_LIMIT),
+    """The full retrieved passages behind an answer (the Sources button), as stored with it; the
+    title links to the document when it has a URL."""
+    embeds = []
+    for rank, passage in enumerate(passages, start=1):
+        shown, dropped = passage_excerpt(passage["text"])
+        embed = discord.Embed(
+            title=trim(f"{rank}. {short_title(passage['title'], 120)}", TITLE_LIMIT),
+            url=link_target(passage.get("url", "")) or None,
+            description=trim(shown, DESCRIPTION_LIMIT),
             colour=COLOUR,
-        ).set_footer(text=f"{passage['doc_id']} · characters {passage['start']}–{passage['end']}")
-        for rank, passage in enumerate(passages, start=1)
-    ]
+        )
+        date = known_date(passage.get("published", ""))
+        footer = f"{passage['doc_id']}{' · ' + date if date else ''} · characters {passage['start'] + dropped}–{passage['end']}"
+        embeds.append(embed.set_footer(text=trim(footer, FOOTER_LIMIT)))
     return pack(embeds) if embeds else [[discord.Embed(description="No passages were retrieved.")]]
 
 
+def _source_line(info: SourceInfo, guild_scope: str, link: bool) -> str:
+    parts = [f"**{info.doc_id}**", document_label(info.title, info.url, info.published, 80, link)]
+    if info.author:
+        parts.append(f"by {plain(short_title(info.author, 40))}")
+    parts.append(plural(info.chunks, "chunk"))
+    if info.scope == guild_scope:
+        parts.append("*uploaded here*")
+    return " · ".join(parts)
+
+
 def sources_page(sources: Sequence[SourceInfo], page: int, guild_scope: str) -> discord.Embed:
+    """One page of the documents list; titles link to their documents unless the links would not
+    fit the description (then the page lists them without links rather than cut one in half)."""
     pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
-    lines = [
-        f"**{info.doc_id}** · {info.title} · {info.published or 'undated'} · {info.chunks} chunks"
-        + (" · *uploaded here*" if info.scope == guild_scope else "")
-        for info in sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
-    ]
-    body = "\n".join(trim(line, 400) for line in lines) or "No documents yet."
+    shown = sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    body = "\n".join(_source_line(info, guild_scope, link=True) for info in shown)
+    if len(body) > DESCRIPTION_LIMIT:
+        body = "\n".join(_source_line(info, guild_scope, link=False) for info in shown)
+    body = body or "No documents yet."
     embed = discord.Embed(title="Documents", description=trim(body, DESCRIPTION_LIMIT), colour=COLOUR)
-    return embed.set_footer(text=f"page {page + 1} of {pages} · {len(sources)} documents")
+    return embed.set_footer(text=f"page {page + 1} of {pages} · {plural(len(sources), 'document')}")
 
 
 def streaming_content(text: str) -> str:
@@ -137,4 +218,6 @@ def streaming_content(text: str) -> str:
 
 
 def passages_payload(passages: Sequence[Passage]) -> list[dict]:
-    return [p.to_json() for p in passages]
+    """What the Sources button shows later: each passage as the CLI prints it, plus its document's
+    URL and date (the title links to it)."""
+    return [{**p.to_json(), "url": p.url, "published": p.published} for p in passages]

@@ -13,6 +13,10 @@ class Settings(RetrievalSettings):
 
     discord_token: SecretStr | None = None
     ask_channel_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    answer_in_threads: bool = Field(True, description="answer message questions in a new thread where the bot may open one")
+    message_content_intent: bool = Field(
+        False, description="request the privileged intent: thread follow-ups without a mention, replies without the ping"
+    )
     admin_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     max_upload_bytes: int = Field(2_000_000, ge=1)
     ask_cooldown_seconds: float = Field(10.0, ge=0)

@@ -1,12 +1,17 @@
 """What the bot remembers, in SQLite under the data directory: each answer it posted (for the
-Sources button and for reply follow-ups) and the 👍/👎 feedback on it. Every row carries its guild,
-and every read is filtered by the guild asking, so nothing crosses between servers."""
+Sources button and for follow-ups), the threads it opened for answers, the one-time notices it gave,
+and the 👍/👎 feedback on its answers (with the reason given for a 👎). Every row carries its guild,
+and every read is filtered by the guild asking, so nothing crosses between servers.
 
+A database written by an older citebot is brought up to date when it is opened: tables that are new
+are created, and columns that are new are added to existing tables (old rows get their defaults)."""
+
+import datetime as dt
 import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +34,39 @@ CREATE TABLE IF NOT EXISTS feedback (
     question TEXT NOT NULL,
     answer TEXT NOT NULL,
     created_at REAL NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    details TEXT NOT NULL DEFAULT '',
+    citations TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (message_id, user_id)
 );
+CREATE TABLE IF NOT EXISTS threads (
+    thread_id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notices (
+    guild_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    notice TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (guild_id, user_id, notice)
+);
+CREATE INDEX IF NOT EXISTS answers_by_channel ON answers (guild_id, channel_id, created_at);
 """
+# Columns added after a table was first released: (table, column, definition). A database created
+# before them gets them by ALTER TABLE when it is opened.
+_ADDED_COLUMNS = (
+    ("feedback", "reason", "TEXT NOT NULL DEFAULT ''"),
+    ("feedback", "details", "TEXT NOT NULL DEFAULT ''"),
+    ("feedback", "citations", "TEXT NOT NULL DEFAULT '[]'"),
+)
+# Why a 👎: what the feedback modal offers, by the value stored.
+FEEDBACK_REASONS = {
+    "wrong": "Wrong",
+    "unsupported": "A citation does not support it",
+    "incomplete": "Incomplete",
+    "other": "Other",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +80,26 @@ class StoredAnswer:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """One user's vote on one answer, with what was asked and answered (and cited) at the time."""
+
+    guild_id: int
+    message_id: int
+    user_id: int
+    vote: int
+    reason: str
+    details: str
+    question: str
+    answer: str
+    citations: list[dict[str, Any]]
+    created_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON `citebot feedback --json` prints: the fields, with the time in ISO 8601 (UTC)."""
+        return {**asdict(self), "created_at": dt.datetime.fromtimestamp(self.created_at, dt.UTC).isoformat()}
+
+
 class BotStore:
     """Answers and feedback; one connection guarded by a lock (calls are sub-millisecond)."""
 
@@ -54,7 +109,14 @@ class BotStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
         self._lock = threading.Lock()
+
+    def _add_missing_columns(self) -> None:
+        for table, column, definition in _ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def save_answer(
         self, message_id: int, guild_id: int, channel_id: int, parent_id: int | None,
@@ -78,6 +140,37 @@ class BotStore:
             return None
         return StoredAnswer(*row[:6], payload=json.loads(row[6]))
 
+    def latest_answer(self, guild_id: int, channel_id: int) -> StoredAnswer | None:
+        """The answer posted last in a channel (a thread) of `guild_id`: where its conversation ends."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT message_id FROM answers WHERE guild_id = ? AND channel_id = ? "
+                "ORDER BY created_at DESC, message_id DESC LIMIT 1",
+                (guild_id, channel_id),
+            ).fetchone()
+        return None if row is None else self.answer(guild_id, row[0])
+
+    def save_thread(self, guild_id: int, thread_id: int) -> None:
+        """Remember a thread the bot opened for an answer: every message in it is a follow-up."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, guild_id, time.time()))
+
+    def is_answer_thread(self, guild_id: int, thread_id: int) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM threads WHERE thread_id = ? AND guild_id = ?", (thread_id, guild_id)
+            ).fetchone()
+        return row is not None
+
+    def first_notice(self, guild_id: int, user_id: int, notice: str) -> bool:
+        """True the first time `notice` is given to this user in this guild, False ever after: how the
+        bot says something once instead of on every message."""
+        with self._lock:
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO notices VALUES (?, ?, ?, ?)", (guild_id, user_id, notice, time.time())
+            ).rowcount
+        return inserted == 1
+
     def conversation(self, guild_id: int, message_id: int, max_turns: int) -> list[tuple[str, str]]:
         """(question, answer) turns ending with `message_id`, oldest first, within one guild."""
         turns: list[tuple[str, str]] = []
@@ -91,25 +184,54 @@ class BotStore:
         return list(reversed(turns))
 
     def record_vote(self, guild_id: int, message_id: int, user_id: int, vote: int) -> bool:
-        """Store (or change) a user's vote on an answer of this guild; False if there is no such answer."""
+        """Store (or change) a user's vote on an answer of this guild, with the question, the answer
+        and its citations; a changed vote drops the reason given for the old one. False if there is no
+        such answer."""
         stored = self.answer(guild_id, message_id)
         if stored is None:
             return False
+        citations = json.dumps(stored.payload.get("citations", []), ensure_ascii=False)
         with self._lock:
             self._db.execute(
-                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, user_id) "
-                "DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
-                (guild_id, message_id, user_id, vote, stored.question, stored.answer, time.time()),
+                "INSERT INTO feedback (guild_id, message_id, user_id, vote, question, answer, created_at, citations) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, user_id) DO UPDATE SET "
+                "vote = excluded.vote, created_at = excluded.created_at, reason = '', details = ''",
+                (guild_id, message_id, user_id, vote, stored.question, stored.answer, time.time(), citations),
             )
         return True
 
-    def votes(self, guild_id: int) -> list[tuple[int, int, int, str]]:
-        """(message_id, user_id, vote, question) of one guild, for reports and tests."""
+    def record_reason(self, guild_id: int, message_id: int, user_id: int, reason: str, details: str) -> bool:
+        """Why the user voted 👎 on this guild's answer (a key of FEEDBACK_REASONS, or "") and what
+        they added; False when they have no 👎 on it."""
+        if reason and reason not in FEEDBACK_REASONS:
+            raise ValueError(f"unknown feedback reason {reason!r}")
         with self._lock:
-            return self._db.execute(
-                "SELECT message_id, user_id, vote, question FROM feedback WHERE guild_id = ? ORDER BY created_at",
-                (guild_id,),
-            ).fetchall()
+            updated = self._db.execute(
+                "UPDATE feedback SET reason = ?, details = ? "
+                "WHERE guild_id = ? AND message_id = ? AND user_id = ? AND vote = -1",
+                (reason, details, guild_id, message_id, user_id),
+            ).rowcount
+        return updated == 1
+
+    def feedback(self, guild_id: int | None = None) -> list[Feedback]:
+        """The votes of one guild (or of every guild, for the operator's export), oldest first."""
+        query = (
+            "SELECT guild_id, message_id, user_id, vote, reason, details, question, answer, citations, created_at "
+            "FROM feedback"
+        )
+        arguments: tuple[int, ...] = ()
+        if guild_id is not None:
+            query += " WHERE guild_id = ?"
+            arguments = (guild_id,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY guild_id, created_at, message_id, user_id", arguments).fetchall()
+        return [
+            Feedback(
+                guild_id=row[0], message_id=row[1], user_id=row[2], vote=row[3], reason=row[4], details=row[5],
+                question=row[6], answer=row[7], citations=json.loads(row[8]), created_at=row[9],
+            )
+            for row in rows
+        ]
 
     def close(self) -> None:
         with self._lock:

@@ -6,12 +6,15 @@ stdout is not a terminal.
 """
 
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
+from bot.storage import FEEDBACK_REASONS, Feedback
+from bot.wording import known_date, plural, short_title
 from retrieval.evaluation import METRICS, EvalReport
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
@@ -29,9 +32,19 @@ HELP = (
 
 
 def render_citations(console: Console, citations: Sequence[Citation]) -> None:
+    """Each citation's quote under a header naming its document once: the short title, the date
+    when known and the id; later citations of the same document point back to the first."""
+    first_of_document: dict[tuple[str, str], int] = {}
     for citation in citations:
-        date = citation.published or "undated"
-        console.print(f"[bold][{citation.n}][/bold] {escape(citation.title)} ({escape(date)}) [dim]{citation.doc_id}[/dim]")
+        document = (citation.scope, citation.doc_id)
+        if document in first_of_document:
+            header = f"[dim]same article as [{first_of_document[document]}][/dim]"
+        else:
+            first_of_document[document] = citation.n
+            date = known_date(citation.published)
+            header = escape(short_title(citation.title)) + (f" ({escape(date)})" if date else "")
+            header += f" [dim]{escape(citation.doc_id)}[/dim]"
+        console.print(f"[bold][{citation.n}][/bold] {header}", highlight=False)
         console.print(f"    “{escape(citation.quote)}”", highlight=False)
 
 
@@ -82,20 +95,40 @@ def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:
         console.print("No documents yet: `citebot ingest` adds the corpus.")
         return
     for info in sources:
-        date = info.published or "undated"
-        console.print(
-            f"[bold]{info.doc_id}[/bold]  {escape(info.title)}  [dim]{escape(date)} · {info.chunks} chunks[/dim]",
-            highlight=False,
-        )
+        author = f"by {escape(info.author)}" if info.author else ""
+        details = " · ".join(part for part in (escape(known_date(info.published)), author, plural(info.chunks, "chunk")) if part)
+        console.print(f"[bold]{escape(info.doc_id)}[/bold]  {escape(info.title)}  [dim]{details}[/dim]", highlight=False)
 
 
 def render_report(console: Console, report: IngestReport) -> None:
     console.print(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"removed {report.removed}; {report.chunks} chunks written"
+        f"removed {report.removed}; {plural(report.chunks, 'chunk')} written"
     )
     for error in report.errors:
         console.print(f"[red]error[/red] {escape(error['path'])}: {escape(error['error'])}", highlight=False)
+
+
+def render_feedback(console: Console, entries: Sequence[Feedback]) -> None:
+    """Votes grouped by server, oldest first: the vote, the reason and details of a 👎, the question,
+    the start of the answer and what it cited."""
+    if not entries:
+        console.print("No feedback recorded yet.")
+        return
+    for guild_id in sorted({entry.guild_id for entry in entries}):
+        mine = [entry for entry in entries if entry.guild_id == guild_id]
+        down = sum(entry.vote < 0 for entry in mine)
+        console.print(f"[bold]server {guild_id}[/bold]: {plural(len(mine), 'vote')}, {len(mine) - down} 👍, {down} 👎")
+        for entry in mine:
+            when = dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
+            verdict = "👍" if entry.vote > 0 else "👎 " + (FEEDBACK_REASONS.get(entry.reason, "no reason given"))
+            details = f" — “{escape(entry.details)}”" if entry.details else ""
+            console.print(f"  {when}  {verdict}{details}  [dim]user {entry.user_id}, message {entry.message_id}[/dim]")
+            console.print(f"    Q: {escape(entry.question)}")
+            console.print(f"    A: {escape(short_title(entry.answer, 200))}")
+            if entry.citations:
+                cited = ", ".join(f"[{c['n']}] {c['doc_id']}" for c in entry.citations)
+                console.print(f"    cited: {escape(cited)}")
 
 
 def render_eval(console: Console, report: EvalReport) -> None:
@@ -104,7 +137,7 @@ def render_eval(console: Console, report: EvalReport) -> None:
     def cell(value: float | None) -> str:
         return "–" if value is None else f"{value:.2f}"
 
-    table = Table(title=f"citebot eval · {len(report.results)} questions")
+    table = Table(title=f"citebot eval · {plural(len(report.results), 'question')}")
     for column in ("id", "recall@k", "MRR", "correct", "valid", "coverage", "precision", "abstention", "backend"):
         table.add_column(column)
     for r in report.results:

@@ -20,6 +20,14 @@ import yaml
 from retrieval.cleaning import clean_article_text
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+# A first line reads like a headline when it is this short and does not end as a sentence does.
+HEADLINE_MAX_CHARS = 120
+HEADLINE_MAX_WORDS = 16
+# What a user can do about a PDF the parser rejects; the parser's own message ("invalid xref table",
+# "Stream has ended unexpectedly") means nothing to them.
+# Titles PDF writers fill in when the author gave none: no better than no title.
+_PLACEHOLDER_PDF_TITLE = re.compile(r"untitled( document)?|document ?\d*|microsoft (word|powerpoint) - .*", re.IGNORECASE)
+CORRUPT_PDF = "corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again and upload the new copy"
 
 
 class DocumentError(Exception):
@@ -37,15 +45,16 @@ class SourceDocument:
     source: str = ""
     url: str = ""
     path: str = ""
+    author: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
-        """Hash of everything that ends up in the index: text and metadata, but not the file path."""
-        payload = json.dumps(
-            [self.doc_id, self.title, self.text, self.published, self.source, self.url],
-            ensure_ascii=False,
-        )
+        """Hash of everything that ends up in the index: text and metadata, but not the file path.
+        The author joins the hashed fields only when there is one, so documents without an author
+        keep the hash they had before authors were stored (and are not embedded again)."""
+        fields = [self.doc_id, self.title, self.text, self.published, self.source, self.url]
+        payload = json.dumps(fields + [self.author] if self.author else fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -109,7 +118,7 @@ class ArticleReader:
             raise DocumentError("no text left after extraction")
         self._check_chars(len(text))
         stem = Path(filename).stem
-        title = metadata.pop("title", "") or _first_line_title(text) or stem
+        title = metadata.pop("title", "") or _headline(text) or stem
         doc_id = slugify(metadata.pop("id", "") or stem)
         return SourceDocument(
             doc_id=doc_id,
@@ -119,6 +128,7 @@ class ArticleReader:
             source=metadata.pop("source", ""),
             url=metadata.pop("url", ""),
             path=source_path,
+            author=metadata.pop("author", ""),
             extra=metadata,
         )
 
@@ -174,6 +184,7 @@ def _read_html(raw: str) -> tuple[str, dict[str, str]]:
         "published": _as_text(extracted.date),
         "source": _as_text(extracted.sitename),
         "url": _as_text(extracted.url),
+        "author": _as_text(extracted.author),
     }
     return extracted.text, {k: v for k, v in metadata.items() if v}
 
@@ -198,16 +209,25 @@ def _read_pdf(data: bytes, max_chars: int) -> tuple[str, dict[str, str]]:
     except DocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"corrupt or unreadable PDF: {exc}") from exc
+        raise DocumentError(CORRUPT_PDF) from exc
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
         raise DocumentError("the PDF has no extractable text (scanned images?)")
     metadata: dict[str, str] = {}
-    if info is not None and info.title:
-        metadata["title"] = _as_text(info.title)
+    title = _as_text(info.title) if info is not None else ""
+    if title and not _PLACEHOLDER_PDF_TITLE.fullmatch(title):
+        metadata["title"] = title
+    author = _as_text(info.author) if info is not None else ""
+    if author:
+        metadata["author"] = author
     return text, metadata
 
 
-def _first_line_title(text: str) -> str:
+def _headline(text: str) -> str:
+    """The first line, when it reads like a headline: short and without a final period. A document
+    without a title that starts with a paragraph would otherwise be titled by its whole first
+    sentence; the caller then falls back to the file name."""
     first = text.lstrip().split("\n", 1)[0].strip().lstrip("#").strip()
-    return first if 0 < len(first) <= 200 else ""
+    if not first or len(first) > HEADLINE_MAX_CHARS or len(first.split()) > HEADLINE_MAX_WORDS:
+        return ""
+    return "" if first.endswith((".", ",", ";", ":")) else first

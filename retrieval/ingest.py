@@ -181,6 +181,7 @@ class Ingestor:
             source=document.source,
             url=document.url,
             path=document.path,
+            author=document.author,
             text=document.text,
         )
         replaces_live = current is not None and current.live

@@ -216,6 +216,7 @@ class SourceInfo:
     scope: str
     url: str = ""
     source: str = ""
+    author: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -232,6 +233,16 @@ class IngestReport:
     chunks: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+
+    def absorb(self, other: "IngestReport") -> None:
+        """Add what another run did to this report (one report for files and URLs ingested together)."""
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.chunks += other.chunks
+        self.errors.extend(other.errors)
+        self.doc_ids.extend(other.doc_ids)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,11 @@
 Sentences never cross a line break (headlines and subheadings have no final period, and must not
 swallow the paragraph below them); within a paragraph, NLTK's trained English Punkt model (shipped in
 llama-index's bundled NLTK data) finds the boundaries, so abbreviations like "U.S." don't split.
+
+Punkt leaves two kinds of pieces that read badly as quotes, and both are repaired here: a piece that
+starts with the punctuation of the sentence before it (". . . He said", ":Kevin McCarthy ...") starts
+at its first word instead, and a piece that starts with a lowercase word ("he asks." after
+`possible?”`, "is causing 13%" after "BQ.1.1.") is the rest of the sentence before it and joins it.
 """
 
 import re
@@ -14,6 +19,10 @@ import llama_index.core
 import nltk
 
 _NLTK_DATA = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
+
+
+# Punctuation and space a quote must not start with (what Punkt leaves of the sentence before).
+_LEADING = re.compile(r"[\s.,;:…]*")
 
 
 @dataclass(frozen=True)
@@ -36,11 +45,23 @@ def sentence_spans(text: str) -> list[SentenceSpan]:
     tokenizer = _punkt()
     spans: list[SentenceSpan] = []
     for line in re.finditer(r"[^\n]+", text):
+        on_this_line = 0
         for start, end in tokenizer.span_tokenize(line.group()):
             piece = line.group()[start:end]
-            stripped = piece.strip()
+            lead = _LEADING.match(piece).end()
+            stripped = piece[lead:].rstrip()
             if not any(ch.isalnum() for ch in stripped):
                 continue
-            offset = line.start() + start + (len(piece) - len(piece.lstrip()))
+            offset = line.start() + start + lead
+            if on_this_line and _continues(stripped):
+                spans[-1] = SentenceSpan(spans[-1].start, offset + len(stripped))
+                continue
             spans.append(SentenceSpan(offset, offset + len(stripped)))
+            on_this_line += 1
     return spans
+
+
+def _continues(piece: str) -> bool:
+    """A piece starting with a lowercase word belongs to the sentence before it; a brand written
+    lowercase-then-capital ("iPhone", "eBay") starts a sentence of its own."""
+    return piece[0].islower() and not (len(piece) > 1 and piece[1].isupper())

@@ -43,10 +43,12 @@ from retrieval.models import (
     Passage,
     SourceInfo,
 )
+from retrieval.questions import strip_chat_markup
 from retrieval.ranking import Candidate, SentenceRanker
 from retrieval.retriever import HybridRetriever
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore, DocumentRecord, record_key
+from retrieval.web import FetchError, FetchLimits, WebFetcher, url_document_id
 
 SHARED_SCOPE = "shared"
 """Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
@@ -106,8 +108,10 @@ def _summary(subject: str, draft: Draft, started: float) -> DocumentSummary:
 
 
 def clean_question(question: str, max_chars: int) -> str:
-    """Strip control characters and surrounding space; reject what cannot be a question."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    """Strip chat markup (mentions, emoji, Markdown, terminal escapes), control characters and
+    surrounding space; reject what cannot be a question."""
+    text = strip_chat_markup(question)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("The question is empty: ask something about the articles.")
@@ -121,8 +125,15 @@ def clean_question(question: str, max_chars: int) -> str:
 class AnswerService:
     """Ingest, remove, list, ask and summarise over the corpus, scope-aware throughout."""
 
-    def __init__(self, settings: RetrievalSettings, store: CorpusStore, embed_model: BaseEmbedding) -> None:
+    def __init__(
+        self, settings: RetrievalSettings, store: CorpusStore, embed_model: BaseEmbedding,
+        fetcher: WebFetcher | None = None,
+    ) -> None:
         self.settings = settings
+        self._fetcher = fetcher or WebFetcher(
+            FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
+                        settings.fetch_allow_loopback)
+        )
         self._store = store
         self._embed_model = embed_model
         self._bm25_dir = settings.data_dir / "bm25"
@@ -180,6 +191,20 @@ class AnswerService:
             self._refresh()
         return report
 
+    def ingest_url(self, url: str, scope: str = SHARED_SCOPE, overrides: dict[str, str] | None = None) -> IngestReport:
+        """Fetch a web article (see `retrieval.web` for what is refused) and ingest it with its URL, so
+        citations link to it; its id comes from the URL, so fetching it again updates it. A URL that
+        cannot be fetched or read is reported in `errors`, nothing else changes."""
+        report = IngestReport()
+        try:
+            page = self._fetcher.fetch(url)
+        except FetchError as exc:
+            report.errors.append({"path": url, "error": str(exc)})
+            return report
+        doc_id = url_document_id(page.url)
+        fields = {"id": doc_id, **(overrides or {}), "url": page.url}
+        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields)
+
     def remove(self, doc_id: str, scope: str = SHARED_SCOPE) -> bool:
         """Delete a document and its chunks from Chroma and BM25; False if it did not exist."""
         with self._write_lock:
@@ -205,6 +230,7 @@ class AnswerService:
                 scope=r.scope,
                 url=r.url,
                 source=r.source,
+                author=r.author,
             )
             for r in self._store.documents(scopes)
         ]

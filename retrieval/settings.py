@@ -50,6 +50,12 @@ class RetrievalSettings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     max_document_bytes: int = Field(5_000_000, ge=1)
     max_document_chars: int = Field(2_000_000, ge=1, description="extracted text; bounds PDF expansion")
+    fetch_max_bytes: int = Field(5_000_000, ge=1, description="largest web page fetched for a URL, after decompression")
+    fetch_timeout: float = Field(15.0, gt=0, description="seconds for a whole URL fetch, redirects included")
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_allow_loopback: bool = Field(
+        False, description="fetch URLs on 127.0.0.1/::1 (tests' local servers); never on a real deployment"
+    )
 
     chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
     chroma_port: int = Field(8000, ge=1, le=65535)

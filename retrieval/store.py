@@ -63,6 +63,7 @@ class DocumentRecord:
     source: str = ""
     url: str = ""
     path: str = ""
+    author: str = ""
     chunks: int = 0
     ingested_at: float = 0.0
     pending_hash: str = ""
@@ -87,6 +88,7 @@ class DocumentRecord:
             "source": self.source,
             "url": self.url,
             "path": self.path,
+            "author": self.author,
             "chunks": self.chunks,
             "ingested_at": self.ingested_at,
             "pending_hash": self.pending_hash,

@@ -1,13 +1,16 @@
 """A scripted HTTP server on 127.0.0.1 for tests of clients facing a remote API (OpenAI-style LLM
-servers, Discord's REST API): it answers each request with whatever `respond` returns."""
+servers, Discord's REST API) or the web (the URL fetcher): it answers each request with whatever
+`respond` returns."""
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-Reply = tuple[int, dict[str, str], bytes]
-"""(status, headers, body) of one response."""
+Reply = tuple[int, dict[str, str], bytes | Iterable[bytes]]
+"""(status, headers, body) of one response. A body given as pieces (an iterable) is sent piece by
+piece without a Content-Length, the end of the body marked by closing the connection, as HTTP/1.0
+servers and streaming ones do; the iterable may sleep between pieces to play a slow server."""
 
 
 class LoopbackServer:
@@ -30,9 +33,19 @@ class LoopbackServer:
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
+                if isinstance(payload, bytes):
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    for piece in payload:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client stopped reading, as a client with a size or time limit does
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -53,6 +53,21 @@ def test_ask_json_follows_the_contract(cli):
     assert "Liu Pengyu" in names and "Peskov" in names
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["@everyone @here <@123> Who denied the request?", "\x1b[31mWho denied the request?\x1b[0m",
+     "[1;31mWho denied the request?[0m"],
+    ids=["mentions", "escape-sequences", "escape-remnants"],
+)
+def test_questions_with_chat_or_terminal_markup_are_answered_as_the_plain_question(cli, typed: str):
+    code, out, _ = cli("ask", "--json", typed)
+    payload = json.loads(out)
+    assert code == 0 and payload["question"] == "Who denied the request?"
+    assert payload["abstained"] is False
+    names = " ".join(c["quote"] for c in payload["citations"])
+    assert "Liu Pengyu" in names and "Peskov" in names
+
+
 def test_first_ask_on_an_empty_index_ingests_the_corpus(cli):
     code, out, err = cli("ask", "How long did the meeting in Rome last?")
     assert code == 0
@@ -133,3 +148,68 @@ def test_eval_json(cli):
                                      "citation_precision", "abstention_correct"}
     code, _, err = cli("eval", "missing.jsonl")
     assert code == 2 and "missing.jsonl" in err
+
+
+def seed_feedback(data_dir: Path) -> None:
+    """Two servers' votes as the bot stores them: one 👎 with a reason in server 1, a 👍 in server 2."""
+    from bot.storage import BotStore
+
+    store = BotStore(data_dir / "bot.sqlite")
+    citations = [{"n": 1, "doc_id": "china-open-to-supplying-arms-to-russia", "quote": "Liu Pengyu said"}]
+    store.save_answer(10, 1, 5, None, "Who denied the request?", "Liu Pengyu denied it [1].",
+                      {"passages": [], "backend": "extractive", "citations": citations})
+    store.save_answer(20, 2, 6, None, "How long did the meeting last?", "Eight hours [1].",
+                      {"passages": [], "backend": "extractive", "citations": []})
+    store.record_vote(1, 10, 7, -1)
+    store.record_reason(1, 10, 7, "unsupported", "[1] says nothing about a denial")
+    store.record_vote(2, 20, 8, 1)
+    store.close()
+
+
+def test_feedback_lists_votes_per_server_and_exports_one_server_as_json(cli, tmp_path: Path):
+    seed_feedback(tmp_path / "data")
+    code, out, _ = cli("feedback", "--json", "--guild", "1")
+    assert code == 0
+    [server] = json.loads(out)["guilds"]
+    assert server["guild_id"] == 1
+    [entry] = server["feedback"]
+    assert (entry["vote"], entry["reason"], entry["details"]) == (-1, "unsupported", "[1] says nothing about a denial")
+    assert entry["question"] == "Who denied the request?" and entry["citations"][0]["doc_id"].startswith("china")
+    assert entry["created_at"].endswith("+00:00")
+    code, out, _ = cli("feedback")
+    assert code == 0
+    assert "server 1: 1 vote, 0 👍, 1 👎" in out and "server 2: 1 vote, 1 👍, 0 👎" in out
+    assert "👎 A citation does not support it — “[1] says nothing about a denial”" in out
+    assert "cited: [1] china-open-to-supplying-arms-to-russia" in out
+
+
+def test_feedback_without_a_bot_store_says_so_and_creates_nothing(cli, tmp_path: Path):
+    code, out, _ = cli("feedback")
+    assert code == 0 and out.strip() == "No feedback recorded yet."
+    assert json.loads(cli("feedback", "--json")[1]) == {"guilds": []}
+    assert not (tmp_path / "data" / "bot.sqlite").exists()
+
+
+def test_ingest_fetches_web_articles_by_url(cli, monkeypatch: pytest.MonkeyPatch):
+    from tests.loopback import LoopbackServer
+    from tests.retrieval.test_web import ARTICLE
+
+    server = LoopbackServer(lambda method, path, body: (200, {"Content-Type": "text/html"}, ARTICLE))
+    monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "true")
+    try:
+        code, out, _ = cli("ingest", "--json", f"{server.url}/valdora", "http://169.254.169.254/latest/meta-data/")
+        report = json.loads(out)
+        assert code == 0 and (report["added"], report["chunks"] > 0) == (1, True), "only the URLs, not the corpus"
+        assert report["errors"] == [{"path": "http://169.254.169.254/latest/meta-data/",
+                                     "error": "refused: 169.254.169.254 is a cloud metadata address; "
+                                              "only public web addresses are fetched"}]
+        [source] = json.loads(cli("sources", "--json")[1])
+        assert (source["title"], source["url"], source["author"]) == (
+            "Valdora harbour master resigns", f"{server.url}/valdora", "Giulia Neri")
+        code, out, _ = cli("ask", "--json", "Who resigned as harbour master of Valdora?")
+        assert json.loads(out)["citations"][0]["url"] == f"{server.url}/valdora"
+    finally:
+        server.close()
+    monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "false")
+    code, _, _ = cli("ingest", f"{server.url}/valdora")
+    assert code == 1, "every URL failed (loopback is refused by default)"

@@ -1,26 +1,31 @@
 """The real discord.py bot from `create_bot`, driven end to end through SimCord's emulated Discord:
 gateway events and REST calls with Discord's payload shapes, no network, no token."""
 
-import json
-import re
+import socket
 
 import discord
 import pytest
 from simcord import interactions as simcord_interactions
+from simcord.backend.models.message import AllowedMentions
 from simcord.results import InteractionResult
 
 from bot.client import guild_scope
-from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
+from bot.exts.ask.views import DETAILS_ID, REASON_ID, SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
 from bot.rendering import (
+    inline,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
     FIELD_VALUE_LIMIT,
 )
 from retrieval.documents import ArticleReader
+from retrieval.extractive import NOT_COVERED
+from retrieval.web import url_document_id
 from tests.conftest import CORPUS
+from tests.loopback import LoopbackServer
 from tests.retrieval.test_documents import HTML, make_pdf
 from tests.retrieval.test_service_hostile import index_state
+from tests.retrieval.test_web import ARTICLE
 
 pytestmark = pytest.mark.slow
 
@@ -53,13 +58,16 @@ def corpus_text(doc_id: str) -> str:
 
 
 def quotes(embeds: list[discord.Embed]) -> list[str]:
-    return [field.value.strip("“”") for embed in embeds for field in embed.fields]
+    """The quoted passages of an answer's citation fields (a document's first field has its title
+    on a line above the quote)."""
+    return [field.value.rsplit("\n", 1)[-1].strip("“”") for embed in embeds for field in embed.fields]
 
 
-def callback_types(env) -> list[int]:
+def callback_types(env, since: int = 0) -> list[int]:
+    """The types of the interaction responses the bot sent after request number `since`."""
     return [
         entry.json["type"]
-        for entry in env.http_requests
+        for entry in env.http_requests[since:]
         if entry.method == "POST" and entry.path.endswith("/callback") and isinstance(entry.json, dict)
     ]
 
@@ -70,6 +78,35 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
     for embed in embeds:
         assert len(embed.description or "") <= DESCRIPTION_LIMIT
         assert all(len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
+
+
+def answer_to(channel, asked: discord.Message) -> discord.Message | None:
+    """The bot's last message about `asked`: in the thread opened from it, or a reply to it."""
+    opened = [thread for thread in channel.threads if thread.id == asked.id]
+    if opened:
+        return opened[0].last_message
+    last = channel.last_message
+    replied = last.reference is not None and last.reference.message_id == asked.id
+    return last if replied and last.author.id != asked.author.id else None
+
+
+async def ask_by_mention(env, actor, channel, question: str) -> discord.Message:
+    """Mention the bot with `question`; the bot's answer, wherever it went (thread or reply)."""
+    asked = await actor.send(channel, f"<@{env.bot.user.id}> {question}")
+    answer = answer_to(channel, asked)
+    assert answer is not None and answer.author.id == env.bot.user.id, "the bot answered"
+    return answer
+
+
+async def reply_without_ping(env, actor, channel, target: discord.Message, content: str) -> None:
+    """A reply with the client's @ mention switched off (`allowed_mentions.replied_user` false): what
+    Discord's client sends when the asker clicks "@ ON" off before replying."""
+    env.backend.create_message(
+        channel.id, actor.id, content,
+        reference={"channel_id": str(target.channel.id), "message_id": str(target.id)},
+        allowed_mentions=AllowedMentions(replied_user=False),
+    )
+    await env.settle()
 
 
 async def upload(actor, channel, filename: str, data: bytes, **options) -> InteractionResult:
@@ -97,21 +134,71 @@ async def test_ask_defers_then_answers_with_verbatim_quotes(world):
     assert {c.custom_id for row in message.components for c in row.children} == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}
 
 
-async def test_a_mention_is_answered_in_a_reply(world):
+async def test_a_mention_is_answered_in_a_thread_named_after_the_question(world):
     env, _, guilds = world
     a = guilds["A"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the **meeting** in Rome last?")
+    [thread] = a["channel"].threads
+    assert thread.id == asked.id and thread.name == "How long did the meeting in Rome last?"
+    answer = thread.last_message
+    assert answer.author.id == env.bot.user.id and "eight hours" in answer.embeds[0].description
+    assert env.bot.services.store.answer(a["guild"].id, answer.id).channel_id == thread.id
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
+async def test_with_threads_off_a_mention_is_answered_in_a_reply(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
     reply = a["channel"].last_message
-    assert reply.author.id == env.bot.user.id
-    assert reply.reference is not None
+    assert a["channel"].threads == []
+    assert reply.author.id == env.bot.user.id and reply.reference.message_id == asked.id
     assert "eight hours" in reply.embeds[0].description
 
 
+async def test_where_the_bot_may_not_open_threads_it_replies(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    quiet = a["guild"].create_text_channel(
+        "no-threads", overwrites={env.bot.user: discord.PermissionOverwrite(create_public_threads=False)}
+    )
+    asked = await a["member"].send(quiet, f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
+    assert quiet.threads == []
+    reply = answer_to(quiet, asked)
+    assert reply.reference.message_id == asked.id and "eight hours" in reply.embeds[0].description
+
+
+async def test_mentions_and_markup_are_taken_out_of_the_question(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    answer = await ask_by_mention(env, a["member"], a["channel"], "@everyone @here <@123> **Who** denied the request?")
+    assert "Liu Pengyu" in answer.embeds[0].description and "Peskov" in answer.embeds[0].description
+    assert env.bot.services.store.answer(a["guild"].id, answer.id).question == "Who denied the request?"
+    result = await a["member"].slash(a["channel"], "ask", question="<:ship:123> `Who denied the request?` <#42>")
+    assert "Liu Pengyu" in result.response.embeds[0].description
+
+
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_a_question_in_an_ask_channel_is_answered_in_its_own_thread(world, bot_service):
+    env, _, guilds = world
+    a = guilds["A"]
+    questions = a["guild"].create_text_channel("questions")
+    bot_service.settings.ask_channel_ids.append(questions.id)
+    asked = await a["member"].send(questions, "How long did the meeting in Rome last?")
+    [thread] = questions.threads
+    assert thread.id == asked.id and thread.name == "How long did the meeting in Rome last?"
+    assert "eight hours" in thread.last_message.embeds[0].description
+    assert a["channel"].threads == [], "other channels are not ask channels"
+
+
+# Follow-ups: replies and threads --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
 async def test_a_reply_to_an_answer_is_a_follow_up(world):
     env, _, guilds = world
     a = guilds["A"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    first = a["channel"].last_message
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
     follow_up = a["channel"].last_message
     assert follow_up.id != first.id and follow_up.author.id == env.bot.user.id
@@ -120,13 +207,110 @@ async def test_a_reply_to_an_answer_is_a_follow_up(world):
     assert stored.parent_id == first.id
 
 
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False}])
+async def test_a_reply_without_the_ping_is_explained_once_without_message_content(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    assert not env.bot.intents.message_content
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
+    notice = a["channel"].last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
+    assert notice.embeds == [] and not notice.mentions
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did Peskov say?")
+    assert a["channel"].last_message.author.id == a["member"].id, "said once, not to every reply"
+    await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
+    follow_up = a["channel"].last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    other = await ask_by_mention(env, a["admin"], a["channel"], "How long did the meeting in Rome last?")
+    await reply_without_ping(env, a["admin"], a["channel"], other, "and where?")
+    assert a["channel"].last_message.content.startswith("I can't read"), "each user is told once"
+
+
+@pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False, "message_content_intent": True}])
+async def test_with_message_content_a_reply_without_the_ping_is_a_follow_up(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    assert env.bot.intents.message_content
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
+    follow_up = a["channel"].last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    assert env.bot.services.store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+
+
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_with_message_content_every_message_in_an_answer_thread_is_a_follow_up(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    [thread] = a["channel"].threads
+    await a["admin"].send(thread, "and what did the Kremlin spokesman say?")
+    follow_up = thread.last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    store = env.bot.services.store
+    assert store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+    assert store.conversation(a["guild"].id, follow_up.id, 3) == [
+        ("Who denied the request?", store.answer(a["guild"].id, first.id).answer),
+        ("and what did the Kremlin spokesman say?", store.answer(a["guild"].id, follow_up.id).answer),
+    ]
+    assert len(a["channel"].threads) == 1, "a follow-up opens no new thread"
+
+
+async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    [thread] = a["channel"].threads
+    await a["member"].send(thread, "and what did the Kremlin spokesman say?")
+    notice = thread.last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
+    await a["member"].send(thread, "and what about Peskov?")
+    assert thread.last_message.author.id == a["member"].id, "said once"
+    await a["member"].send(thread, f"<@{env.bot.user.id}> and what did the Kremlin spokesman say?")
+    follow_up = thread.last_message
+    assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
+    assert env.bot.services.store.answer(a["guild"].id, follow_up.id).parent_id == first.id
+    assert len(a["channel"].threads) == 1
+
+
 async def test_a_reply_chain_from_another_guild_is_not_followed(world):
     env, _, guilds = world
     a, b = guilds["A"], guilds["B"]
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    answer_in_a = a["channel"].last_message
+    answer_in_a = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     assert env.bot.services.store.conversation(b["guild"].id, answer_in_a.id, 3) == []
     assert env.bot.services.store.answer(b["guild"].id, answer_in_a.id) is None
+
+
+async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    since = len(env.http_requests)
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?", private=True)
+    deferral = [e.json for e in env.http_requests[since:] if e.path.endswith("/callback")][0]
+    assert deferral["type"] == 5 and deferral["data"]["flags"] & 64, "deferred ephemerally"
+    assert result.ephemeral and "Liu Pengyu" in result.response.embeds[0].description
+    assert a["channel"].history(viewer=a["admin"]) == [], "the rest of the channel sees nothing"
+    assert [m.id for m in a["channel"].history(viewer=a["member"])] == [result.response.id]
+    sources = await a["member"].click(result.response, custom_id=SOURCES_ID)
+    assert sources.ephemeral and sources.response.embeds
+    voted = await a["member"].click(result.response, custom_id=VOTE_UP_ID)
+    assert "recorded" in voted.response.content
+    assert votes(env, a) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
+
+
+async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="What is the boiling point of mercury?")
+    [embed] = result.response.embeds
+    assert embed.description.startswith(NOT_COVERED)
+    assert embed.fields == [], "no passages quoted"
+    hints = embed.description.split("Closest documents: ", 1)[1].split(", ")
+    assert 1 <= len(hints) <= 3 and all(h.startswith("*") and h.endswith("*") for h in hints)
+    assert a["channel"].last_message.components == [], "no Sources and no votes"
+    reply = await ask_by_mention(env, a["member"], a["channel"], "What is the boiling point of mercury?")
+    assert reply.embeds[0].description.startswith(NOT_COVERED) and reply.components == []
 
 
 async def test_sources_button_shows_full_passages_ephemerally(world):
@@ -139,6 +323,11 @@ async def test_sources_button_shows_full_passages_ephemerally(world):
     assert len(embeds) >= 2 and all(len(e.description) > 200 for e in embeds)
 
 
+def votes(env, guild: dict) -> list[tuple[int, int, int, str]]:
+    """(message, user, vote, question) of every vote stored for this guild."""
+    return [(f.message_id, f.user_id, f.vote, f.question) for f in env.bot.services.store.feedback(guild["guild"].id)]
+
+
 async def test_thumbs_up_is_stored_per_guild(world):
     env, _, guilds = world
     a = guilds["A"]
@@ -146,11 +335,38 @@ async def test_thumbs_up_is_stored_per_guild(world):
     message = a["channel"].last_message
     result = await a["member"].click(message, custom_id=VOTE_UP_ID)
     assert result.ephemeral and "recorded" in result.response.content
-    store = env.bot.services.store
-    assert store.votes(a["guild"].id) == [(message.id, a["member"].id, 1, "Who denied the request?")]
-    assert store.votes(guilds["B"]["guild"].id) == []
+    assert votes(env, a) == [(message.id, a["member"].id, 1, "Who denied the request?")]
+    assert votes(env, guilds["B"]) == []
     await a["member"].click(message, custom_id=VOTE_DOWN_ID)
-    assert [v[2] for v in store.votes(a["guild"].id)] == [-1]
+    assert [vote for _, _, vote, _ in votes(env, a)] == [-1]
+
+
+async def test_thumbs_down_asks_why_and_keeps_the_reason_with_the_answer_and_citations(world):
+    env, _, guilds = world
+    a, b = guilds["A"], guilds["B"]
+    answer = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
+    message = a["channel"].last_message
+    shown = await a["member"].click(message, custom_id=VOTE_DOWN_ID)
+    assert shown.modal is not None and shown.modal["title"] == "What was wrong with this answer?"
+    store = env.bot.services.store
+    [before_reason] = store.feedback(a["guild"].id)
+    assert before_reason.vote == -1 and before_reason.reason == "", "the 👎 counts even if the form is closed"
+    submitted = await a["member"].submit_modal(shown, {REASON_ID: ["unsupported"], DETAILS_ID: "  [2] is about\nsomething else "})
+    assert submitted.ephemeral and submitted.response.content == "Thanks, feedback recorded."
+    [kept] = store.feedback(a["guild"].id)
+    assert (kept.vote, kept.reason, kept.details) == (-1, "unsupported", "[2] is about something else")
+    assert kept.question == "Who denied the request?" and "Liu Pengyu" in kept.answer
+    assert [c["quote"] for c in kept.citations] == quotes(answer.response.embeds)
+    assert store.feedback(b["guild"].id) == []
+
+    other = await a["admin"].click(message, custom_id=VOTE_DOWN_ID)
+    await a["admin"].submit_modal(other, {})
+    assert sorted((f.user_id, f.reason) for f in store.feedback(a["guild"].id)) == sorted(
+        [(a["member"].id, "unsupported"), (a["admin"].id, "")]
+    ), "both parts of the form are optional"
+    await a["member"].click(message, custom_id=VOTE_UP_ID)
+    changed = [f for f in store.feedback(a["guild"].id) if f.user_id == a["member"].id]
+    assert [(f.vote, f.reason, f.details) for f in changed] == [(1, "", "")], "a changed vote drops the old reason"
 
 
 @pytest.mark.parametrize("bot_overrides", [{"ask_cooldown_seconds": 60.0}])
@@ -195,6 +411,44 @@ async def test_twenty_concurrent_asks_are_all_answered_and_queued_ones_told(worl
     notices = [e for e in env.http_requests if e.method == "PATCH" and isinstance(e.json, dict)
                and "in the queue" in (e.json.get("content") or "")]
     assert len(notices) >= 10, "users beyond the concurrency limit are told they are queued"
+
+
+# Errors are private ------------------------------------------------------------------------------
+
+
+async def test_a_summary_of_an_unknown_document_is_refused_before_anything_is_public(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    since = len(env.http_requests)
+    result = await a["member"].slash(a["channel"], "summary", document="no-such-document")
+    assert result.ephemeral and result.response.content.startswith("No document `no-such-document`")
+    assert result.followups == []
+    assert callback_types(env, since) == [4], "answered at once, ephemerally: no public 'thinking…' first"
+    too_long = await a["member"].slash(a["channel"], "summary", topic="harbour " * 200)
+    assert too_long.ephemeral and "the limit is 1,000" in too_long.response.content
+
+
+async def test_a_mistake_in_a_message_question_is_told_by_dm_not_in_the_channel(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> " + "Who denied the request? " * 60)
+    assert a["channel"].last_message.id == asked.id, "nothing was posted in the channel"
+    told = a["member"].user.dm_channel.last_message
+    assert told.author.id == env.bot.user.id
+    assert "the limit is 1,000" in told.content and str(asked.id) in told.content
+
+
+async def test_with_dms_closed_the_mistake_is_a_reply_that_deletes_itself(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    env.inject_error("POST", "/channels/*/messages", status=403, code=50007,
+                     message="Cannot send messages to this user", times=1)
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> " + "Who denied the request? " * 60)
+    reply = a["channel"].last_message
+    assert reply.author.id == env.bot.user.id and reply.reference.message_id == asked.id
+    assert "the limit is 1,000" in reply.content
+    await env.advance_time(31)
+    assert a["channel"].last_message.id == asked.id, "the reply deleted itself"
 
 
 # Summaries and sources -----------------------------------------------------------------------------
@@ -301,7 +555,8 @@ async def test_admin_role_ids_grant_admin(world, bot_service):
     [
         ("big.txt", b"word " * 201, "1,005 bytes; the upload limit is 1,000 bytes"),
         ("sheet.xlsx", b"PK\x03\x04", "unsupported file type"),
-        ("broken.pdf", b"%PDF-1.4 not really", "corrupt or unreadable PDF"),
+        ("broken.pdf", b"%PDF-1.4 not really",
+         "was not added: corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again"),
         ("../../escape.md", b"Escaping text that should stay inside.", "✅ Added `escape`"),
     ],
     ids=["oversized", "unsupported", "corrupt", "path-traversal-name"],
@@ -329,6 +584,116 @@ async def test_exactly_the_upload_limit_is_accepted(world):
     assert index_state(env.bot.services.answers) == before
 
 
+async def test_upload_reports_counts_in_words_and_titles_untitled_files_sensibly(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    one = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
+    assert one.response.content == "✅ Added `harbour`: 1 chunk indexed. Ask about it with /ask."
+    await upload(a["admin"], a["channel"], "pier-notes.txt",
+                 b"The northern pier of Valdora will reopen in May, the council said on Monday.\nRepairs continue.")
+    await upload(a["admin"], a["channel"], "ferry.md", b"# Ferry resumes service\n\nThe ferry to the islands resumed on Sunday.")
+    titles = {s.doc_id: s.title for s in env.bot.services.answers.sources([guild_scope(a["guild"].id)])}
+    assert titles == {"harbour": "Harbour master resigns", "pier-notes": "pier-notes", "ferry": "Ferry resumes service"}
+    listing = await a["member"].slash(a["channel"], "sources")
+    assert "**ferry** · Ferry resumes service · 1 chunk · *uploaded here*" in listing.response.embeds[0].description
+    assert "undated" not in listing.response.embeds[0].description
+
+
+LONG_TITLED = b"""---
+title: The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry landing
+id: valdora-harbour-master-resignation-after-the-storm-of-february-coverage
+url: https://news.example/valdora/harbour-master
+---
+The harbour master of Valdora, Ottavio Brambilla, resigned on Friday after the storm damaged the northern pier.
+Brambilla said the storm had damaged the northern pier beyond repair.
+"""
+
+
+async def test_citations_name_each_document_once_with_a_short_linked_title(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    await upload(a["admin"], a["channel"], "long.md", LONG_TITLED)
+    answer = await a["member"].slash(a["channel"], "ask", question="What did the storm damage in Valdora?")
+    fields = [f for embed in answer.response.embeds for f in embed.fields]
+    assert [f.name for f in fields] == ["[1]", "[2] · same article as [1]"]
+    header, quote = fields[0].value.split("\n")
+    assert quote.startswith("“The harbour master of Valdora, Ottavio Brambilla, resigned")
+    assert fields[1].value == "“Brambilla said the storm had damaged the northern pier beyond repair.”"
+    assert header.startswith("[The harbour master of Valdora resigns after the storm") and header.endswith(
+        "…](https://news.example/valdora/harbour-master)"
+    )
+    assert all("undated" not in f.name + f.value for f in fields)
+    assert sum("The harbour master of Valdora resigns" in f.name + f.value for f in fields) == 1
+    choices = await a["member"].autocomplete(a["channel"], "summary", "document", "valdora")
+    assert [c["value"] for c in choices] == ["valdora-harbour-master-resignation-after-the-storm-of-february-coverage"]
+    assert choices[0]["name"].endswith("(valdora-harbour-master-resignation-after-the-storm-of-february-coverage)")
+    assert len(choices[0]["name"]) <= 100
+
+
+@pytest.fixture
+def article_site():
+    """A web server on 127.0.0.1 serving one article, the only web the URL upload tests reach."""
+    server = LoopbackServer(lambda method, path, body: (
+        (200, {"Content-Type": "text/html; charset=utf-8"}, ARTICLE) if path == "/valdora"
+        else (404, {"Content-Type": "text/plain"}, b"not here")
+    ))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("bot_overrides", [{"fetch_allow_loopback": True}])
+async def test_upload_url_fetches_a_web_article_that_citations_link_to(world, article_site):
+    env, _, guilds = world
+    a = guilds["A"]
+    url = f"{article_site.url}/valdora"
+    doc_id = url_document_id(url)
+    result = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert result.ephemeral and result.response.content == f"✅ Added `{doc_id}`: 1 chunk indexed. Ask about it with /ask."
+    shown = [e.json.get("content") or "" for e in env.http_requests if isinstance(e.json, dict)]
+    assert f"⏳ Fetching and indexing {inline(url)}…" in shown, "progress shown while fetching"
+    [info] = env.bot.services.answers.sources([guild_scope(a["guild"].id)])
+    assert (info.title, info.url, info.published, info.author) == ("Valdora harbour master resigns", url, "2024-02-09",
+                                                                   "Giulia Neri")
+    answer = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    header = answer.response.embeds[0].fields[0].value.split("\n")[0]
+    assert header == f"[Valdora harbour master resigns]({url}) · 2024-02-09"
+    again = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert "unchanged" in again.response.content
+    await assert_harbour_invisible_to(guilds["B"])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a cloud metadata address"),
+        ("http://127.0.0.1:9/valdora", "refused: 127.0.0.1 is a loopback address"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "refused: fd00:ec2::254 is a cloud metadata address"),
+        ("file:///etc/passwd", "only http:// and https:// URLs are fetched, not file:"),
+        ("not a url at all", "only http:// and https:// URLs are fetched"),
+    ],
+    ids=["metadata", "loopback", "metadata-v6", "file", "garbage"],
+)
+async def test_upload_url_refuses_what_a_server_must_not_fetch(world, url: str, message: str, monkeypatch):
+    env, _, guilds = world
+    a = guilds["A"]
+    before = index_state(env.bot.services.answers)
+
+    def no_connection(address, *args, **kwargs):
+        raise AssertionError(f"a connection to {address} was attempted")
+
+    monkeypatch.setattr(socket, "create_connection", no_connection)
+    result = await a["admin"].slash(a["channel"], "upload", url=url)
+    assert result.ephemeral and result.response.content.startswith(f"❌ {inline(url)} was not added: {message}")
+    assert index_state(env.bot.services.answers) == before
+
+
+async def test_upload_needs_a_file_or_a_url(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["admin"].slash(a["channel"], "upload")
+    assert result.ephemeral and result.response.content == "❌ Attach a file, or give the `url:` of a web article to fetch."
+
+
 async def test_remove_with_confirmation(world):
     env, _, guilds = world
     a = guilds["A"]
@@ -338,7 +703,7 @@ async def test_remove_with_confirmation(world):
     prompt = await a["admin"].slash(a["channel"], "remove", document="harbour")
     assert prompt.ephemeral and "Remove `harbour`" in prompt.response.content
     done = await a["admin"].click(prompt.response, label="Remove")
-    assert "Removed `harbour`" in done.response.content if done.response else True
+    assert "Removed `harbour`" in done.response.content
     assert env.bot.services.answers.sources([guild_scope(a["guild"].id)]) == []
     shared = await a["admin"].slash(a["channel"], "remove", document="china-open-to-supplying-arms-to-russia")
     assert "has no uploaded document" in shared.response.content
@@ -383,8 +748,7 @@ async def test_everyone_in_a_passage_pings_nobody(world):
     a = guilds["A"]
     await upload(a["admin"], a["channel"], "alert.txt",
                  b"@everyone The harbour of Valdora closes at noon, the coast guard announced. <@&123> <@456>")
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> When does the harbour of Valdora close?")
-    reply = a["channel"].last_message
+    reply = await ask_by_mention(env, a["member"], a["channel"], "When does the harbour of Valdora close?")
     assert any("@everyone" in q for q in quotes(reply.embeds))
     assert not reply.mention_everyone and reply.mentions == [] and reply.role_mentions == []
     posted = [e.json for e in env.http_requests if e.method == "POST" and isinstance(e.json, dict) and "embeds" in e.json]
@@ -413,8 +777,8 @@ async def test_a_broken_index_gives_a_clear_reply_and_the_bot_keeps_serving(worl
     a = guilds["A"]
     store = env.bot.services.answers._store
     store._client.delete_collection("citebot_chunks")
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who denied the request?")
-    assert "Something went wrong" in a["channel"].last_message.content
+    broken = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
+    assert "Something went wrong" in broken.content
     result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
     assert "Something went wrong" in result.response.content
     env.errors.clear()

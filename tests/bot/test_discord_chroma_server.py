@@ -10,6 +10,7 @@ from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
 from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
     HARBOUR,
+    ask_by_mention,
     assert_harbour_invisible_to,
     quotes,
     upload,
@@ -61,12 +62,12 @@ class TestServerRestart:
         restartable_chroma_server.kill()
         down = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
         assert down.response.content == STORE_UNAVAILABLE and not down.response.embeds
-        await a["member"].send(a["channel"], f"<@{env.bot.user.id}> How long did the meeting in Rome last?")
-        assert a["channel"].last_message.content == STORE_UNAVAILABLE
+        unreachable = await ask_by_mention(env, a["member"], a["channel"], "How long did the meeting in Rome last?")
+        assert unreachable.content == STORE_UNAVAILABLE
         sources = await a["member"].slash(a["channel"], "sources")
         assert sources.response.content == STORE_UNAVAILABLE
         refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-        assert refused.response.content == f"❌ harbour.txt was not added. {STORE_UNAVAILABLE}"
+        assert refused.response.content == f"❌ `harbour.txt` was not added. {STORE_UNAVAILABLE}"
 
         restartable_chroma_server.start()
         again = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
@@ -83,7 +84,7 @@ class TestServerRestart:
 
         monkeypatch.setattr(store, "write_versions", die_before_the_write)
         cut_off = await upload(a["admin"], a["channel"], "wind.txt", b"The council approved the Kestrel wind farm.")
-        assert cut_off.response.content == f"❌ wind.txt was not added. {STORE_UNAVAILABLE}"
+        assert cut_off.response.content == f"❌ `wind.txt` was not added. {STORE_UNAVAILABLE}"
         monkeypatch.undo()
         restartable_chroma_server.start()
         assert [s.doc_id for s in env.bot.services.answers.sources([guild_scope(a["guild"].id)])] == ["harbour"]

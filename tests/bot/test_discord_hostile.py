@@ -16,7 +16,14 @@ from simcord.results import InteractionResult
 
 from bot.client import guild_scope
 from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
-from tests.bot.test_discord import HARBOUR, quotes, upload, world  # noqa: F401 (world is a fixture)
+from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
+    HARBOUR,
+    answer_to,
+    ask_by_mention,
+    quotes,
+    upload,
+    world,
+)
 from tests.retrieval.test_documents import NESTED_HTML, make_pdf, text_bomb_pdf
 from tests.retrieval.test_service_hostile import (
     INJECTED_QUESTION,
@@ -113,16 +120,20 @@ async def test_hostile_mention_questions_never_ping(world, question: str):
     env, _, guilds = world
     a = guilds["A"]
     since = len(env.http_requests)
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> {question}")
-    reply = a["channel"].last_message
-    assert reply.author.id == env.bot.user.id and reply.reference is not None
+    asked = await a["member"].send(a["channel"], f"<@{env.bot.user.id}> {question}")
     bodies = bot_payloads(env, since)
     assert_nothing_pings(bodies)
     assert not any(echoed in shown_text(bodies) for echoed in ("@everyone", "<@&1234>", "```", "system prompt"))
+    if len(question) > 1000:
+        assert a["channel"].last_message.id == asked.id, "a user's mistake is not posted in the channel"
+        assert "the limit is 1,000" in a["member"].user.dm_channel.last_message.content
+        return
+    answer = answer_to(a["channel"], asked)
+    assert answer is not None and answer.author.id == env.bot.user.id
     if question == "":
-        assert reply.content.startswith("Ask me something")
-    elif len(question) > 1000:
-        assert "the limit is 1,000" in reply.content
+        assert answer.content.startswith("Ask me something") and a["channel"].threads == []
+    else:
+        assert answer.embeds, "answered (in the thread opened for the question)"
 
 
 async def test_hostile_summary_requests_never_ping_or_break_the_message(world):
@@ -206,14 +217,15 @@ async def click_as(env, member, guild, channel, message, custom_id: str) -> Inte
     return InteractionResult(env, record)
 
 
-async def reply_across_guilds(env, member, channel, target, content: str):
+async def reply_across_guilds(env, member, channel, target, content: str) -> int:
     """A reply in `channel` whose reference names a message of another guild (Discord's client would
-    not send it; a modified client or a replayed gateway event could)."""
+    not send it; a modified client or a replayed gateway event could); returns its id."""
     message = env.backend.prepare_message(channel.id, member.id, content)
     message.reference = {"type": 0, "channel_id": str(target.channel.id), "message_id": str(target.id),
                          "guild_id": str(target.guild.id), "fail_if_not_exists": False}
     env.backend.commit_message(message)
     await env.settle()
+    return message.id
 
 
 async def test_guild_b_cannot_reach_guild_a_through_any_door(world):
@@ -222,8 +234,7 @@ async def test_guild_b_cannot_reach_guild_a_through_any_door(world):
     services = env.bot.services
     scope_a = guild_scope(a["guild"].id)
     await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-    await a["member"].send(a["channel"], f"<@{env.bot.user.id}> Who resigned as harbour master of Valdora?")
-    answer_in_a = a["channel"].last_message
+    answer_in_a = await ask_by_mention(env, a["member"], a["channel"], "Who resigned as harbour master of Valdora?")
     assert any("Ottavio Brambilla" in q for q in quotes(answer_in_a.embeds))
     since = len(env.http_requests)
 
@@ -251,13 +262,14 @@ async def test_guild_b_cannot_reach_guild_a_through_any_door(world):
     for vote in (VOTE_UP_ID, VOTE_DOWN_ID):
         voted = await click_as(env, b["member"], b["guild"], b["channel"], answer_in_a, vote)
         assert voted.ephemeral and "can't find that answer" in voted.response.content
-    assert services.store.votes(a["guild"].id) == [] and services.store.votes(b["guild"].id) == []
+    assert services.store.feedback(a["guild"].id) == [] and services.store.feedback(b["guild"].id) == []
 
     await reply_across_guilds(env, b["member"], b["channel"], answer_in_a, "and who replaces him?")
     assert b["channel"].last_message.author.id == b["member"].id, "a reply to another guild's answer is no follow-up"
-    await reply_across_guilds(env, b["member"], b["channel"], answer_in_a,
-                              f"<@{env.bot.user.id}> and who will replace him next week?")
-    follow_up = b["channel"].last_message
+    asked_id = await reply_across_guilds(env, b["member"], b["channel"], answer_in_a,
+                                         f"<@{env.bot.user.id}> and who will replace him next week?")
+    [thread] = [t for t in b["channel"].threads if t.id == asked_id]
+    follow_up = thread.last_message
     assert follow_up.author.id == env.bot.user.id
     stored = services.store.answer(b["guild"].id, follow_up.id)
     assert stored.parent_id is None, "no conversation was carried over from guild A"

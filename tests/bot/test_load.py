@@ -4,6 +4,7 @@ and everyone who waited for a slot told so. Throughput and latency are measured 
 import asyncio
 from contextlib import AsyncExitStack
 
+import discord
 import pytest
 
 from bench.load import HARBOUR_MASTERS, HARBOUR_QUESTION, LoadWorld, LoopLagMonitor
@@ -60,7 +61,8 @@ async def test_fifty_concurrent_questions_are_all_answered_once_in_their_guild(s
         messages = answers[question.key]
         assert len(messages) == 1, f"{question.kind} {question.text!r}: {len(messages)} answers"
         answer = messages[0]
-        assert answer.channel.id == question.channel_id and answer.guild.id == question.guild_id
+        asked_in = answer.channel.parent_id if isinstance(answer.channel, discord.Thread) else answer.channel.id
+        assert asked_in == question.channel_id and answer.guild.id == question.guild_id
         assert not answer.content and answer.embeds, "the queue notice was replaced by the answer"
         assert answer.embeds[0].fields, f"{question.text!r} was answered with citations"
         assert answer.embeds[-1].footer.text.startswith("extractive")

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from hypothesis import given, settings, strategies as st
 
 from bot.rendering import inline
@@ -29,6 +31,107 @@ def test_a_backtick_inside_a_link_is_escaped_too():
     assert inline("[x](https://evil.example)`[x](https://evil.example)").count("\\`") == 1
 
 
+def test_a_spoiler_inside_what_looks_like_a_link_is_escaped():
+    assert inline("`[||[x](https://evil.example)") == "\\`\\[\\|\\|\\[x\\]\\(https://evil.example\\)"
+
+
 def test_plain_names_are_shown_in_a_code_span():
     assert inline("harbour.txt") == "`harbour.txt`"
     assert inline("a  b\nc") == "`a b c`"
+
+
+# Citations, sources and passages ----------------------------------------------------------------
+
+from bot.autocomplete import choice_name, document_choices  # noqa: E402
+from bot.rendering import (  # noqa: E402
+    CHOICE_NAME_LIMIT,
+    answer_messages,
+    passage_excerpt,
+    passage_messages,
+    sources_page,
+)
+from bot.wording import plural, short_title  # noqa: E402
+from retrieval.models import Citation, CitedAnswer, SourceInfo  # noqa: E402
+
+LONG_TITLE = "The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry"
+
+
+def cited(citations: list[Citation]) -> CitedAnswer:
+    return CitedAnswer(question="q", answer="An answer [1] [2] [3].", abstained=False, backend="extractive",
+                       citations=citations, passages=[], timings_ms={"total": 12.0})
+
+
+def test_counts_take_the_singular_for_one():
+    assert plural(1, "chunk") == "1 chunk"
+    assert plural(0, "chunk") == "0 chunks"
+    assert plural(1200, "document") == "1,200 documents"
+
+
+def test_a_document_is_named_once_with_a_short_linked_title_and_its_date_only_when_known():
+    citations = [
+        Citation(1, "harbour", LONG_TITLE, "The harbour master resigned.", 0, 28, "2024-02-03T09:00:00",
+                 "https://news.example/harbour", "shared"),
+        Citation(2, "ferry", "Ferry [update]", "The ferry resumed.", 0, 18, "", "", "shared"),
+        Citation(3, "harbour", LONG_TITLE, "The pier was damaged.", 30, 51, "2024-02-03T09:00:00",
+                 "https://news.example/harbour", "shared"),
+    ]
+    fields = answer_messages(cited(citations))[0][0].fields
+    assert [f.name for f in fields] == ["[1]", "[2]", "[3] · same article as [1]"]
+    header, quote = fields[0].value.split("\n")
+    assert header == f"[{short_title(LONG_TITLE)}](https://news.example/harbour) · 2024-02-03"
+    assert len(short_title(LONG_TITLE)) <= 60 and short_title(LONG_TITLE).endswith("…")
+    assert quote == "“The harbour master resigned.”"
+    assert fields[1].value == "Ferry \\[update\\]\n“The ferry resumed.”"
+    assert fields[2].value == "“The pier was damaged.”"
+    shown = " ".join(f.name + f.value for f in fields)
+    assert "undated" not in shown and shown.count("Valdora") == 1
+
+
+def test_a_url_that_cannot_be_a_link_leaves_the_title_plain():
+    for url in ("javascript:alert(1)", "https://x.example/a b", "https://x.example/" + "a" * 400):
+        citation = Citation(1, "d", "Title", "Quote here.", 0, 11, "", url, "shared")
+        assert answer_messages(cited([citation]))[0][0].fields[0].value.startswith("Title\n")
+    parens = Citation(1, "d", "Title", "Quote here.", 0, 11, "", "https://x.example/a_(b)", "shared")
+    assert "(https://x.example/a_%28b%29)" in answer_messages(cited([parens]))[0][0].fields[0].value
+
+
+def test_sources_lines_use_plurals_and_known_dates():
+    sources = [SourceInfo("one", "One chunk", "", 1, "guild-1"), SourceInfo("two", "Two", "2024-01-02", 2, "shared",
+                                                                            url="https://x.example/two", author="G. Neri")]
+    embed = sources_page(sources, 0, "guild-1")
+    assert embed.description.split("\n") == [
+        "**one** · One chunk · 1 chunk · *uploaded here*",
+        "**two** · [Two](https://x.example/two) · 2024-01-02 · by G. Neri · 2 chunks",
+    ]
+    assert embed.footer.text == "page 1 of 1 · 2 documents"
+    assert "undated" not in embed.description
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "dropped"),
+    [
+        (". He said the pier would reopen.", "…He said the pier would reopen.", 2),
+        ("the pier would reopen on Monday, and", "…the pier would reopen on Monday, and…", 0),
+        ("The pier reopened.", "The pier reopened.", 0),
+    ],
+)
+def test_passages_start_at_a_word_and_mark_where_they_are_cut(text: str, shown: str, dropped: int):
+    assert passage_excerpt(text) == (shown, dropped)
+
+
+def test_passage_embeds_link_their_document_and_give_the_shown_offsets():
+    passage = {"doc_id": "harbour", "title": "Harbour", "text": ": The pier reopened.", "score": 0.1, "start": 10,
+               "end": 30, "url": "https://news.example/harbour", "published": "2024-02-03"}
+    embed = passage_messages([passage])[0][0]
+    assert embed.url == "https://news.example/harbour"
+    assert embed.description == "…The pier reopened."
+    assert embed.footer.text == "harbour · 2024-02-03 · characters 12–30"
+
+
+def test_autocomplete_shortens_the_title_and_keeps_the_id_whole():
+    doc_id = "a-very-long-document-id-that-someone-chose-for-the-harbour-report-of-2024-final"
+    info = SourceInfo(doc_id, LONG_TITLE * 2, "", 3, "shared")
+    name = choice_name(info)
+    assert len(name) <= CHOICE_NAME_LIMIT and name.endswith(f"({doc_id})") and "…" in name
+    assert [c.value for c in document_choices([info], "harbour")] == [doc_id]
+    assert choice_name(SourceInfo("short", "Short title", "", 1, "shared")) == "Short title (short)"

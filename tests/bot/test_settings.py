@@ -42,3 +42,5 @@ def test_shards_auto_builds_an_auto_sharded_bot(tmp_path: Path, service):
     assert not single.intents.message_content
     with_channels = create_bot(Settings(_env_file=None, data_dir=tmp_path / "c", ask_channel_ids="1,2"), service)
     assert with_channels.intents.message_content
+    asked_for = create_bot(Settings(_env_file=None, data_dir=tmp_path / "d", message_content_intent=True), service)
+    assert asked_for.intents.message_content

@@ -55,6 +55,38 @@ def test_plain_text_takes_its_first_line_as_title():
     assert doc.published == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "filename", "title"),
+    [
+        ("# Storm closes the harbour\n\nThe harbour closed on Friday.", "notes.md", "Storm closes the harbour"),
+        ("Is the ferry running again?\nThe ferry resumed on Sunday.", "ferry.txt", "Is the ferry running again?"),
+        ("The harbour master of Valdora resigned on Friday after the storm damaged the pier.\nMore text.",
+         "harbour.txt", "harbour"),
+        ("The harbour reopened\nThe harbour reopened on Saturday after " + "three days of gales and rain " * 5,
+         "reopen.txt", "The harbour reopened"),
+        (" ".join(["Word"] * 20) + "\nBody.", "long-line.txt", "long-line"),
+    ],
+    ids=["markdown-heading", "question-headline", "first-sentence", "short-first-line", "long-first-line"],
+)
+def test_untitled_documents_take_a_headline_like_first_line_else_the_file_name(text: str, filename: str, title: str):
+    assert reader.read_bytes(text.encode(), filename).title == title
+
+
+def test_untitled_pdf_takes_its_first_line_when_it_is_a_headline():
+    doc = reader.read_bytes(make_pdf(["Wind farm approved", "The council approved it on Friday."]), "wind.pdf")
+    assert doc.title == "Wind farm approved"
+    sentence_first = reader.read_bytes(make_pdf(["The council approved the wind farm on Friday."]), "council.pdf")
+    assert sentence_first.title == "council"
+
+
+def test_a_corrupt_pdf_is_described_in_plain_words():
+    with pytest.raises(DocumentError) as info:
+        reader.read_bytes(b"%PDF-1.7\n1 0 obj garbage without structure", "broken.pdf")
+    assert str(info.value) == (
+        "corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again and upload the new copy"
+    )
+
+
 def test_html_main_text_and_metadata_with_trafilatura():
     doc = reader.read_bytes(HTML.encode(), "harbour.html")
     assert doc.title == "Harbour reopens after storm"

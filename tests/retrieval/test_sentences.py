@@ -13,6 +13,25 @@ def test_spans_are_verbatim_and_do_not_cross_lines():
     ]
 
 
+def test_spans_start_at_a_word_not_at_leftover_punctuation():
+    text = "He blocked a shot. . . . He (Tobin) speaks Spanish.\n:Kevin McCarthy was once rejected.\n, and then more."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "He blocked a shot.",
+        "He (Tobin) speaks Spanish.",
+        "Kevin McCarthy was once rejected.",
+        "and then more.",
+    ]
+
+
+def test_a_lowercase_piece_joins_the_sentence_it_continues():
+    text = "“How was this possible?” he asks. BQ.1.1. is causing 13% of new infections. iPhone sales rose."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "“How was this possible?” he asks.",
+        "BQ.1.1. is causing 13% of new infections.",
+        "iPhone sales rose.",
+    ]
+
+
 def test_punctuation_only_lines_are_not_sentences():
     assert [s for s in sentence_spans("...\n—\nReal words.") if s.start == 0] == []
 
@@ -39,4 +58,5 @@ def test_spans_of_any_text_are_ordered_stripped_single_line_and_in_range(text: s
         piece = text[span.start : span.end]
         assert piece == piece.strip() and "\n" not in piece
         assert any(ch.isalnum() for ch in piece)
+        assert piece[0] not in ".,;:…", "a quote starts at a word, not at leftover punctuation"
         previous_end = span.end

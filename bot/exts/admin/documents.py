@@ -1,4 +1,5 @@
-"""Admin commands: `/upload` a document into this guild's corpus, `/remove` one of its uploads.
+"""Admin commands: `/upload` a document (a file, or a web article by URL) into this guild's corpus,
+`/remove` one of its uploads.
 
 Admin means the Manage Server permission or a role in ADMIN_ROLE_IDS, checked here in code:
 `default_permissions` only decides who sees the command by default, and server owners can change it.
@@ -16,9 +17,11 @@ from bot.client import BotServices, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.autocomplete import document_choices
 from bot.rendering import inline
+from bot.wording import plural
 from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
 from retrieval.models import IngestReport
 from retrieval.store import StoreUnavailable
+from retrieval.web import FetchError, check_url
 
 
 
@@ -42,7 +45,7 @@ def describe_report(report: IngestReport, name: str) -> str:
     if report.unchanged:
         return f"✅ `{doc_id}` is unchanged: this content is already indexed."
     verb = "Updated" if report.updated else "Added"
-    return f"✅ {verb} `{doc_id}`: {report.chunks} chunks indexed. Ask about it with /ask."
+    return f"✅ {verb} `{doc_id}`: {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
 
 
 class ConfirmRemoval(discord.ui.View):
@@ -74,14 +77,29 @@ class Documents(commands.Cog):
     def __init__(self, services: BotServices) -> None:
         self.services = services
 
-    @app_commands.command(name="upload", description="Add a document (.txt .md .html .pdf) to this server's corpus.")
-    @app_commands.describe(file="The document", title="Title to show (default: from the file)", url="Where it was published")
+    @app_commands.command(
+        name="upload", description="Add a document (.txt .md .html .pdf) or a web article (url:) to this server's corpus."
+    )
+    @app_commands.describe(
+        file="The document",
+        url="A web article to fetch; with a file, where the file was published",
+        title="Title to show (default: from the document)",
+    )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @is_corpus_admin()
     async def upload(
-        self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None, url: str | None = None
+        self, interaction: discord.Interaction, file: discord.Attachment | None = None, url: str | None = None,
+        title: str | None = None,
     ) -> None:
+        if file is None and not url:
+            await interaction.response.send_message(
+                "❌ Attach a file, or give the `url:` of a web article to fetch.", ephemeral=True
+            )
+            return
+        if file is None:
+            await self._upload_url(interaction, url, title)
+            return
         name = upload_name(file.filename)
         suffix = PurePath(name).suffix.lower()
         limit = self.services.settings.max_upload_bytes
@@ -92,22 +110,41 @@ class Documents(commands.Cog):
             return
         if file.size > limit:
             await interaction.response.send_message(
-                f"❌ {inline(name)} is {file.size:,} bytes; the upload limit is {limit:,} bytes.", ephemeral=True
+                f"❌ {inline(name)} is {plural(file.size, 'byte')}; the upload limit is {plural(limit, 'byte')}.", ephemeral=True
             )
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         progress = await interaction.followup.send(f"⏳ Reading {inline(name)}…", ephemeral=True, wait=True)
         data = await file.read()
-        await progress.edit(content=f"⏳ Indexing {inline(name)} ({len(data):,} bytes)…")
+        await progress.edit(content=f"⏳ Indexing {inline(name)} ({plural(len(data), 'byte')})…")
         try:
             report = await asyncio.to_thread(
                 self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
                 {"title": title or "", "url": url or ""},
             )
         except StoreUnavailable as exc:
-            await progress.edit(content=f"❌ {name} was not added. {describe(exc)}")
+            await progress.edit(content=f"❌ {inline(name)} was not added. {describe(exc)}")
             return
         await progress.edit(content=describe_report(report, name))
+
+    async def _upload_url(self, interaction: discord.Interaction, url: str, title: str | None) -> None:
+        """Fetch a web article into this guild's corpus. What is wrong with the URL itself is said at
+        once; what the fetch finds (a refused address, a page too large) comes back in the report."""
+        try:
+            check_url(url)
+        except FetchError as exc:
+            await interaction.response.send_message(f"❌ {inline(url)} was not added: {exc}.", ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        progress = await interaction.followup.send(f"⏳ Fetching and indexing {inline(url)}…", ephemeral=True, wait=True)
+        try:
+            report = await asyncio.to_thread(
+                self.services.answers.ingest_url, url, guild_scope(interaction.guild_id), {"title": title or ""}
+            )
+        except StoreUnavailable as exc:
+            await progress.edit(content=f"❌ {inline(url)} was not added. {describe(exc)}")
+            return
+        await progress.edit(content=describe_report(report, url))
 
     @app_commands.command(name="remove", description="Remove a document this server uploaded.")
     @app_commands.describe(document="The uploaded document to remove")

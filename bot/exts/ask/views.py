@@ -1,4 +1,5 @@
-"""The buttons under every answer: Sources (the full passages, only to whoever clicks) and 👍 / 👎.
+"""The buttons under every answer: Sources (the full passages, only to whoever clicks), 👍, and 👎,
+which opens a short form asking why.
 
 The custom ids are fixed, so the view is persistent: buttons keep working after a restart. The
 answer is found by the clicked message's id *and* the guild it was clicked in.
@@ -7,11 +8,53 @@ answer is found by the clicked message's id *and* the guild it was clicked in.
 import discord
 
 from bot.rendering import passage_messages
-from bot.storage import BotStore
+from bot.storage import FEEDBACK_REASONS, BotStore, StoredAnswer
 
 SOURCES_ID = "citebot:sources"
 VOTE_UP_ID = "citebot:vote:up"
 VOTE_DOWN_ID = "citebot:vote:down"
+REASON_ID = "citebot:feedback:reason"
+DETAILS_ID = "citebot:feedback:details"
+DETAILS_MAX_CHARS = 300
+THANKS = "Thanks, feedback recorded."
+
+
+class FeedbackForm(discord.ui.Modal, title="What was wrong with this answer?"):
+    """Opened by 👎, whose vote is already stored: the reason and the details are optional, so
+    closing the form loses nothing but the reason."""
+
+    def __init__(self, store: BotStore, answer: StoredAnswer) -> None:
+        super().__init__(timeout=600)
+        self._store = store
+        self._answer = answer
+        self.reason = discord.ui.Select(
+            custom_id=REASON_ID,
+            placeholder="Pick a reason (optional)",
+            options=[discord.SelectOption(label=label, value=value) for value, label in FEEDBACK_REASONS.items()],
+            min_values=0,
+            max_values=1,
+            required=False,
+        )
+        self.details = discord.ui.TextInput(
+            custom_id=DETAILS_ID,
+            style=discord.TextStyle.paragraph,
+            placeholder="What should it have said? (optional)",
+            max_length=DETAILS_MAX_CHARS,
+            required=False,
+        )
+        self.add_item(discord.ui.Label(text="Reason", component=self.reason))
+        self.add_item(discord.ui.Label(text="Details", component=self.details))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        reason = self.reason.values[0] if self.reason.values else ""
+        details = " ".join(self.details.value.split())
+        if not self._store.record_reason(
+            self._answer.guild_id, self._answer.message_id, interaction.user.id, reason, details
+        ):
+            await interaction.response.send_message("Your 👎 on that answer is gone, so the reason was not kept.",
+                                                    ephemeral=True)
+            return
+        await interaction.response.send_message(THANKS, ephemeral=True)
 
 
 class AnswerView(discord.ui.View):
@@ -19,7 +62,7 @@ class AnswerView(discord.ui.View):
         super().__init__(timeout=None)
         self._store = store
 
-    def _stored(self, interaction: discord.Interaction):
+    def _stored(self, interaction: discord.Interaction) -> StoredAnswer | None:
         if interaction.message is None or interaction.guild_id is None:
             return None
         return self._store.answer(interaction.guild_id, interaction.message.id)
@@ -37,15 +80,19 @@ class AnswerView(discord.ui.View):
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary, custom_id=VOTE_UP_ID)
     async def vote_up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, 1)
+        if await self._vote(interaction, 1) is not None:
+            await interaction.response.send_message(THANKS, ephemeral=True)
 
     @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary, custom_id=VOTE_DOWN_ID)
     async def vote_down(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, -1)
+        voted = await self._vote(interaction, -1)
+        if voted is not None:
+            await interaction.response.send_modal(FeedbackForm(self._store, voted))
 
-    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
+    async def _vote(self, interaction: discord.Interaction, vote: int) -> StoredAnswer | None:
+        """Record the vote; the answer voted on, or None (and the user told) when it is unknown here."""
         stored = self._stored(interaction)
         if stored is None or not self._store.record_vote(stored.guild_id, stored.message_id, interaction.user.id, vote):
             await interaction.response.send_message("I can't find that answer any more.", ephemeral=True)
-            return
-        await interaction.response.send_message("Thanks, feedback recorded.", ephemeral=True)
+            return None
+        return stored

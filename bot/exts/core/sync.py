@@ -7,6 +7,7 @@ the same from a terminal.
 from discord.ext import commands
 
 from bot.client import sync_commands
+from bot.wording import plural
 
 
 class Sync(commands.Cog):
@@ -19,7 +20,7 @@ class Sync(commands.Cog):
         guild_id = None if scope == "global" or ctx.guild is None else ctx.guild.id
         synced = await sync_commands(self.bot, guild_id)
         where = "globally (may take up to an hour to appear)" if guild_id is None else "to this server"
-        await ctx.reply(f"Synced {len(synced)} commands {where}.", mention_author=False)
+        await ctx.reply(f"Synced {plural(len(synced), 'command')} {where}.", mention_author=False)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -1,4 +1,9 @@
-"""`/summary document:` (autocomplete) or `/summary topic:`: a cited summary."""
+"""`/summary document:` (autocomplete) or `/summary topic:`: a cited summary.
+
+The summary itself is posted for the channel to read, so the command defers publicly; whatever the
+user got wrong (an unknown document, an empty or overlong topic) is checked first and answered
+ephemerally, before the public "thinking…" message exists.
+"""
 
 import asyncio
 
@@ -9,6 +14,7 @@ from discord.ext import commands
 from bot.client import BotServices, visible_scopes
 from bot.autocomplete import document_choices
 from bot.rendering import summary_messages
+from retrieval.service import DocumentNotFound, clean_question
 
 
 class Summary(commands.Cog):
@@ -21,9 +27,15 @@ class Summary(commands.Cog):
         if bool(document) == bool(topic):
             await interaction.response.send_message("Give either a document or a topic (one of them).", ephemeral=True)
             return
-        await interaction.response.defer(thinking=True)
         scopes = visible_scopes(interaction.guild_id)
         answers = self.services.answers
+        if document:
+            visible = {info.doc_id for info in await asyncio.to_thread(answers.sources, scopes)}
+            if document not in visible:
+                raise DocumentNotFound(document)
+        else:
+            clean_question(topic, self.services.settings.max_question_chars)
+        await interaction.response.defer(thinking=True)
         async with self.services.gate.slot():
             if document:
                 result = await asyncio.to_thread(answers.summarize_document, document, scopes)

@@ -1,0 +1,29 @@
+"""Small wording rules shared by the Discord rendering and the terminal: counts with the right
+plural, titles short enough to scan, and dates shown only when a document has one."""
+
+import re
+
+SHORT_TITLE_CHARS = 60
+_ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
+
+
+def plural(count: int, noun: str, plural_noun: str = "") -> str:
+    """`1 chunk`, `2 chunks`, `1,200 documents`: the count with the noun in the form it takes."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def short_title(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
+    """`title` on one line, cut at a word boundary to at most `limit` characters (with "…")."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title.rfind(" ", limit // 2, limit)
+    return title[: cut if cut > 0 else limit - 1].rstrip(" ,;:-–—") + "…"
+
+
+def known_date(published: str) -> str:
+    """The publication date to show: the day of an ISO timestamp, the text as it is otherwise, and
+    "" when the document has none (an answer never says "undated")."""
+    published = published.strip()
+    match = _ISO_DATETIME.match(published)
+    return match.group(1) if match else published
