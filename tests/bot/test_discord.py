@@ -299,6 +299,22 @@ async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(wo
     assert votes(env, a) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
 
 
+async def test_sources_and_votes_work_on_an_answer_in_a_dm(world):
+    """An answer asked in a DM is stored under guild 0; the buttons looked it up only in a guild
+    and told the asker they no longer had its sources."""
+    env, _, _ = world
+    user = env.create_user("dm-asker")
+    result = await user.slash("ask", question="Who denied the request?")
+    assert "Liu Pengyu" in result.response.embeds[0].description
+    sources = await user.click(result.response, custom_id=SOURCES_ID)
+    assert sources.ephemeral and sources.response.embeds, sources.response.content
+    voted = await user.click(result.response, custom_id=VOTE_UP_ID)
+    assert "recorded" in voted.response.content
+    assert [(f.message_id, f.user_id, f.vote) for f in env.bot.services.store.feedback(0)] == [
+        (result.response.id, user.id, 1)
+    ]
+
+
 async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
     env, _, guilds = world
     a = guilds["A"]

@@ -63,9 +63,10 @@ class AnswerView(discord.ui.View):
         self._store = store
 
     def _stored(self, interaction: discord.Interaction) -> StoredAnswer | None:
-        if interaction.message is None or interaction.guild_id is None:
+        """The answer the clicked message shows; answers in DMs are stored under guild 0."""
+        if interaction.message is None:
             return None
-        return self._store.answer(interaction.guild_id, interaction.message.id)
+        return self._store.answer(interaction.guild_id or 0, interaction.message.id)
 
     @discord.ui.button(label="Sources", style=discord.ButtonStyle.secondary, custom_id=SOURCES_ID)
     async def sources(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
