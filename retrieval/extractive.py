@@ -26,7 +26,9 @@ NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summar
 def without_markers(text: str) -> str:
     """`text` on one line with its `[n]` markers removed, and no space left before punctuation."""
     text = " ".join(MARKER.sub(" ", text).split())
-    return re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    # "… on Monday 14 March, [1]." leaves a comma before the full stop.
+    return re.sub(r"[,;:]+([.!?])", r"\1", text)
 
 
 def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:

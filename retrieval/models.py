@@ -68,7 +68,7 @@ class ClaimCheck:
 
     text: str
     markers: list[int]
-    outcome: Literal["kept", "reattributed", "unsupported", "uncited"]
+    outcome: Literal["kept", "reattributed", "unsupported", "uncited", "restated"]
     score: float
 
     def to_json(self) -> dict[str, Any]:
@@ -86,11 +86,12 @@ class CheckReport:
     unsupported: int
     invalid_markers: int
     reattributed: int = 0
+    restated: int = 0
     checks: list[ClaimCheck] = field(default_factory=list)
 
     @property
     def dropped(self) -> int:
-        return self.uncited + self.unsupported
+        return self.uncited + self.unsupported + self.restated
 
     def to_json(self) -> dict[str, Any]:
         counts = {k: v for k, v in asdict(self).items() if k != "checks"}

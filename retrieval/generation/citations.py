@@ -27,9 +27,9 @@ from typing import Literal
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.bm25 import BM25Index, analyse_many
+from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.extractive import MARKER, cite, without_markers
-from retrieval.generation.entities import names_and_numbers, span_mentions
+from retrieval.generation.entities import NAME_RUN, names_and_numbers, span_mentions
 from retrieval.generation.excerpts import Excerpt, follows
 from retrieval.models import CheckReport, Citation, ClaimCheck
 from retrieval.ranking import Candidate, SentenceRanker, support_score
@@ -77,7 +77,7 @@ class Verdict:
     """What the check decided about one claim, and the best support score it found for it."""
 
     claim: Claim
-    outcome: Literal["kept", "reattributed", "unsupported", "uncited"]
+    outcome: Literal["kept", "reattributed", "unsupported", "uncited", "restated"]
     score: float
     spans: tuple[Span, ...]
     invalid_markers: int
@@ -153,16 +153,29 @@ class CitationChecker:
         embeddings = self._ranker.embed(sentences)
         analysed = analyse_many([claim] + [s.text for s in sentences])
         claim_terms = set(analysed[0])
-        required_names = names_and_numbers(claim if required is None else required, source.text)
+        required_names = names_and_numbers(claim if required is None else required, source.record.text)
         best = Support(0.0, None)
         for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
             if not span_mentions(span.text, required_names):
                 continue
-            score = support_score(float(vector @ claim_embedding), claim_terms, terms, bm25)
+            if len(span.sentences) == 2 and not _continues(span, claim):
+                continue
+            semantic = float(vector @ claim_embedding)
+            if len(span.sentences) == 1:
+                semantic = max([semantic, *self._clause_similarities(span.sentences[0], claim_embedding)])
+            score = support_score(semantic, claim_terms, terms, bm25)
             margin = _PAIR_MARGIN if len(span.sentences) == 2 and best.span is not None else 0.0
             if score > best.score + margin:
                 best = Support(score, span)
         return best
+
+    def _clause_similarities(self, sentence: Candidate, claim_embedding: np.ndarray) -> list[float]:
+        """Similarity of the claim to each run of clauses of a long sentence: a news sentence often
+        packs several facts, and a claim restating one of them is diluted against the whole."""
+        windows = _clause_windows(sentence)
+        if not windows:
+            return []
+        return [float(v @ claim_embedding) for v in self._ranker.embed(windows)]
 
     def check(self, answer: str, sources: Sequence[Excerpt], bm25: BM25Index, question: str = "") -> CheckedAnswer:
         """`question`, when given, is read before a claim too short to stand alone ("Liu Pengyu."
@@ -172,7 +185,12 @@ class CitationChecker:
             [_unit(v) for v in self._embed_model.get_text_embedding_batch([_in_context(c.text, question) for c in claims])]
             if claims else []
         )
-        verdicts = [self._judge(claim, sources, bm25, embedding, question) for claim, embedding in zip(claims, embeddings)]
+        asked = _asked_terms(question)
+        verdicts = [
+            Verdict(claim, "restated", 0.0, (), 0) if asked is not None and set(analyse(claim.text)) <= asked
+            else self._judge(claim, sources, bm25, embedding, question)
+            for claim, embedding in zip(claims, embeddings)
+        ]
         kept: list[tuple[str, list[Span]]] = []
         seen_claims: set[str] = set()
         for verdict in verdicts:
@@ -184,7 +202,7 @@ class CitationChecker:
         report = CheckReport(
             claims=len(claims), kept=len(kept), uncited=outcomes.count("uncited"),
             unsupported=outcomes.count("unsupported"), invalid_markers=sum(v.invalid_markers for v in verdicts),
-            reattributed=outcomes.count("reattributed"),
+            reattributed=outcomes.count("reattributed"), restated=outcomes.count("restated"),
             checks=[ClaimCheck(v.claim.text, v.claim.markers, v.outcome, v.score) for v in verdicts],
         )
         return CheckedAnswer(text, citations, report)
@@ -203,7 +221,8 @@ class CitationChecker:
             return Verdict(claim, "kept", best, spans, invalid)
         if not valid:
             # Only a claim that names a source is moved to another one: an uncited sentence may be
-            # copied from anywhere, a planted "Source: …" line included.
+            # copied from anywhere, a planted "Source: …" line included, and a marker out of range
+            # is often copied too, from a planted "[9]".
             return Verdict(claim, "uncited", 0.0, (), invalid)
         others = [self.support(text, source, bm25, embedding, required=claim.text)
                   for n, source in enumerate(sources, start=1) if n not in valid]
@@ -214,13 +233,65 @@ class CitationChecker:
 
 
 _FRAGMENT_WORDS = 5
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE)
+
+
+def _asked_terms(question: str) -> set[str] | None:
+    """The words of a question that asks for something (who, what, how many …), or None.
+
+    A claim made only of these words restates the question and answers nothing ("The NFL player
+    Damar Hamlin suffered an on-field medical emergency this week" for "… Which team is he on?"),
+    however well the sources support it. A yes/no question is answered by restating it, so it has
+    no such words."""
+    return set(analyse(question)) if question and _WH_WORD.search(question) else None
+
+
+# "Who met …?", "Who is …?": the answer takes the place of "who"; not "Who did Sullivan meet?".
+_SUBJECT_WHO = re.compile(r"^\s*who\s+(?!(?:did|does|do)\b)(?P<rest>.+?)\s*\?*\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def _in_context(claim: str, question: str) -> str:
-    """A claim too short to be a statement on its own, read as the answer to `question`."""
-    if question and len(claim.split()) < _FRAGMENT_WORDS:
-        return f"{question} {claim}"
-    return claim
+    """A claim too short to be a statement on its own, read as the answer to `question`: as the
+    statement it makes when the question asks for a subject ("Ned Price" answering "Who spoke at
+    the press conference?" is "Ned Price spoke at the press conference."), else after the question."""
+    if not question or len(claim.split()) >= _FRAGMENT_WORDS:
+        return claim
+    subject = _SUBJECT_WHO.match(question)
+    if subject:
+        return f"{claim.rstrip('.!? ')} {subject.group('rest')}."
+    return f"{question} {claim}"
+
+
+def _continues(pair: Span, claim: str) -> bool:
+    """Whether the second sentence of a two-sentence span continues the first for this claim: it
+    introduces nobody the claim does not name. A second sentence about someone else is how two
+    people's words get merged into one claim ("Zhao Lijian denied …" from a sentence naming Zhao and
+    the next one, quoting Liu Pengyu's denial). Someone is a run of capitalised words after the
+    sentence's first word ("Liu Pengyu", "State Department"); the claim must name one of its words."""
+    second = pair.sentences[1].text
+    for run in NAME_RUN.finditer(second, 1):
+        if not any(span_mentions(claim, {word.lower()}) for word in run.group().split()):
+            return False
+    return True
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:–—]\s+|\s+[–—]\s+")
+_CLAUSE_MIN_WORDS = 5
+
+
+def _clause_windows(sentence: Candidate) -> list[Candidate]:
+    """Runs of one to three consecutive clauses of `sentence` (cut at commas, semicolons, colons
+    and dashes), each of at least five words, other than the whole sentence."""
+    text = sentence.text
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    windows: list[Candidate] = []
+    for first in range(len(cuts) - 1):
+        for last in range(first + 1, min(first + 4, len(cuts))):
+            start, end = cuts[first], cuts[last]
+            if (start, end) == (0, len(text)) or len(text[start:end].split()) < _CLAUSE_MIN_WORDS:
+                continue
+            windows.append(Candidate(sentence.record, sentence.start + start, sentence.start + end, sentence.passage_rank))
+    return windows
 
 
 def _spans(sentences: Sequence[Candidate], embeddings: np.ndarray, terms: Sequence[Sequence[str]]):

@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 
 _CAPITALISED = re.compile(r"(?<![\w’'-])[A-Z][\w’'.-]*[\w]|(?<![\w’'-])[A-Z](?![\w])")
+NAME_RUN = re.compile(r"(?<![\w’'-])[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+")
+"""Consecutive capitalised words: a full name ("Liu Pengyu"), a body ("State Department")."""
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w’'.-]+")
 _NUMBER_WORDS = {
@@ -48,20 +50,33 @@ def names_and_numbers(claim: str, context: str) -> set[str]:
 
     A capitalised word that opens the claim is a name only when `context` (the source text) never
     writes it in lower case and it is no stopword: "According" and "The" open sentences; "Peskov"
-    and an invented "Macron" are names either way.
+    and an invented "Macron" are names either way. A full name the context writes as such ("Jake
+    Sullivan") requires only its last word: news gives a full name once, then the surname.
     """
     lowered_context = {_strip(w) for w in _WORD.findall(context) if not w[0].isupper()}
+    first_names = _first_names(claim, context)
     required: set[str] = set()
     for match in _CAPITALISED.finditer(claim):
         token = _strip(match.group())
         opens = not claim[: match.start()].strip(" \"“‘'([")
-        if not token or token == "i" or token in _NUMBER_WORDS:
+        if not token or token == "i" or token in _NUMBER_WORDS or match.start() in first_names:
             continue
         if opens and (token in _stopwords() or token in lowered_context):
             continue
         required.add(token)
     required |= _numbers(claim)
     return required
+
+
+def _first_names(claim: str, context: str) -> set[int]:
+    """Offsets in `claim` of the words before the last of a run of capitalised words that `context`
+    contains as written ("Jake" in "Jake Sullivan", when the source says "Jake Sullivan")."""
+    offsets: set[int] = set()
+    for run in NAME_RUN.finditer(claim):
+        if run.group() in context:
+            words = list(re.finditer(r"\S+", run.group()))
+            offsets |= {run.start() + word.start() for word in words[:-1]}
+    return offsets
 
 
 def _numbers(text: str) -> set[str]:

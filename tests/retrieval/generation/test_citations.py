@@ -15,19 +15,23 @@ pytestmark = pytest.mark.slow
 LIU = "Liu Pengyu, has denied said request"
 PESKOV = "Dmitry Peskov, had denied"
 ROME = "lasted more than eight hours"
+ZHAO = "who accused the Americans of conducting"
+CNN = "Sullivan said Sunday on CNN"
+FT_DATE = "Today, Monday 14 March"
+PRICE = "the State Department spokesman, Ned Price"
 
 
 @pytest.fixture
 def check(shared_service: AnswerService):
     """check(answer, phrases locating passages [1], [2], …) -> CheckedAnswer."""
 
-    def run(answer: str, phrases: list[str], extra: list[Passage] = ()):
+    def run(answer: str, phrases: list[str], extra: list[Passage] = (), question: str = ""):
         passages = [passage_containing(shared_service, p) for p in phrases] + list(extra)
         records = shared_service._store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
         for passage in extra:
             records.setdefault(f"{passage.scope}/{passage.doc_id}", injected_record(passage))
         sources = whole_passages(shared_service._ranker, passages, records)
-        return shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25)
+        return shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25, question)
 
     return run
 
@@ -102,6 +106,39 @@ def test_out_of_range_markers_are_removed(check):
     assert checked.text == "The meeting in Rome lasted more than eight hours. [1]"
 
 
+def test_a_second_sentence_about_someone_else_does_not_complete_a_claim(check):
+    """Zhao Lijian's sentence is followed by Liu Pengyu's denial; together they name everything the
+    claim names, but the denial is Liu's."""
+    checked = check(
+        "Zhao Lijian, the spokesman for the Chinese Foreign Ministry, denied that he had heard anything "
+        "about the request from the Russians [1].",
+        [ZHAO],
+    )
+    assert checked.citations == [] and checked.report.unsupported == 1
+
+
+def test_a_full_name_is_found_by_the_surname_the_sentence_uses(check):
+    """The article names Jake Sullivan in full once; the sentence quoting his warning says "Sullivan"."""
+    checked = check("Jake Sullivan warned on CNN that there will absolutely be consequences if Russia is helped "
+                    "in its efforts to evade large-scale sanctions [1].", [CNN])
+    assert checked.report.kept == 1 and "Sullivan said Sunday on CNN" in checked.citations[0].quote
+    invented = check("Joe Sullivan warned on CNN that there will absolutely be consequences if Russia is helped "
+                     "in its efforts to evade large-scale sanctions [1].", [CNN])
+    assert invented.citations == [], "a first name the article never gives is still required"
+
+
+def test_a_fact_inside_a_long_sentence_is_supported(check):
+    checked = check("The Financial Times published the story on Monday 14 March [1].", [FT_DATE])
+    assert checked.report.kept == 1 and checked.citations[0].quote.startswith("Today, Monday 14 March")
+
+
+def test_a_bare_name_answering_who_is_read_as_the_statement_it_makes(check):
+    checked = check("Ned Price [1]", [PRICE], question="Who spoke for the State Department at the press conference?")
+    assert checked.report.kept == 1 and "Ned Price" in checked.citations[0].quote
+    wrong = check("Jake Sullivan [1]", [PRICE], question="Who spoke for the State Department at the press conference?")
+    assert wrong.citations == []
+
+
 def test_uncited_claims_are_dropped(check):
     checked = check(
         "Russia will win the war.\n\nThe meeting in Rome lasted more than eight hours [1].", [ROME]
@@ -114,6 +151,20 @@ def test_an_unsupported_claim_under_a_paragraph_marker_is_dropped(check):
     checked = check("Russia will win the war. The meeting in Rome lasted more than eight hours [1].", [ROME])
     assert checked.report.unsupported == 1 and checked.report.kept == 1
     assert "win the war" not in checked.text
+
+
+def test_a_claim_that_only_restates_the_question_is_dropped(check):
+    question = "Which Kremlin spokesman denied the request?"
+    checked = check("The Kremlin spokesman denied the request [1]. Dmitry Peskov denied it [1].", [PESKOV],
+                    question=question)
+    assert checked.report.restated == 1 and checked.report.kept == 1
+    assert checked.text.startswith("Dmitry Peskov denied it.")
+
+
+def test_restating_a_yes_no_question_answers_it(check):
+    checked = check("Dmitry Peskov denied that Russia asked China for help [1].", [PESKOV],
+                    question="Did Dmitry Peskov deny that Russia asked China for help?")
+    assert checked.report.restated == 0 and checked.report.kept == 1
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before():
