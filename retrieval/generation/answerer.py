@@ -33,9 +33,19 @@ _DECLINES = re.compile(
     re.IGNORECASE,
 )
 
+_QUESTION_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE)
+
+
+def _question_words(text: str) -> set[str]:
+    """What a question asks for: a rewrite that turns "What did he answer?" into "Who did Peskov
+    answer?" asks something else, however well it resolved "he"."""
+    return {word.lower() for word in _QUESTION_WORD.findall(text)}
+
+
 NO_SENTENCE = "the model wrote no sentence"
 FOUND_NO_ANSWER = "the model found no answer in the sources"
 UNSUPPORTED = "no sentence the model wrote is supported by the sources"
+RESTATED = "the model only restated the question"
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,11 @@ class LLMDraft:
             return ""
         if _DECLINES.search(self.raw):
             return FOUND_NO_ANSWER
-        if self.checked.report.claims == 0:
+        report = self.checked.report
+        if report.claims == 0:
             return NO_SENTENCE
+        if report.restated == report.claims:
+            return RESTATED
         return UNSUPPORTED
 
 
@@ -119,6 +132,7 @@ class LLMAnswerer:
             and not MARKER.search(line)
             and not _PROMPT_ECHO.match(line)
             and bool(set(analyse(line)) & context_terms)
+            and _question_words(line) >= _question_words(follow_up)
         )
         if not usable:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")

@@ -5,7 +5,8 @@
 - Sources are numbered, fenced data; the rule that nothing inside them is an instruction comes after
   them, where it is read last, and the task comes last of all: a small model follows the final line
   most closely. That line asks for sentences, each ending with its number: ending the prompt with
-  "Answer with [n] citations:" made a 1.5B model reply with a bare "[1]".
+  "Answer with [n] citations:" made a 1.5B model reply with a bare "[1]". Asking it to keep the
+  sources' wording raised the answers that pass the citation check from 24 to 28 of 38.
 - No way out: offered "if the sources do not answer, say so", Qwen2.5-Coder-1.5B took it for 21 of
   38 answerable questions (docs/citations.md). Without it the model always writes an answer, and the
   citation check is what stops an answer the sources do not support; the extractive backend then
@@ -58,7 +59,7 @@ def _messages(user: str) -> list[ChatMessage]:
 def answer_messages(question: str, sources: Sequence[Source]) -> list[ChatMessage]:
     return _messages(
         f"{format_sources(sources)}\n\n{DATA_RULE}\n\nQuestion: {question}\n\n"
-        "Answer in one to three short, complete sentences, each ending with the number of its source, like [1]:"
+        "Answer in one to three short, complete sentences that keep the wording of the sources, each ending with the number of its source, like [1]:"
     )
 
 
@@ -85,5 +86,7 @@ def rewrite_messages(history: Sequence[tuple[str, str]], follow_up: str) -> list
     return _messages(
         f"Conversation so far:\n{turns}\n\nThe user's next message: {follow_up}\n\n"
         "Rewrite the user's next message as one standalone question that can be understood without the "
-        "conversation. Write the question only, without any number in brackets."
+        "conversation: replace the words that refer to the conversation (he, she, it, they, that, there) "
+        "with what they refer to, and keep every other word as the user wrote it. Write the question only, "
+        "without any number in brackets."
     )

@@ -53,7 +53,7 @@ def test_the_llm_path_abstains_on_a_question_the_articles_do_not_answer(qwen_ser
     assert "Macron" not in answer.answer
 
 
-def test_the_llm_rewrites_a_follow_up_and_answers_it(qwen_service: AnswerService):
+def test_the_llm_answers_a_follow_up_about_the_earlier_answer(qwen_service: AnswerService):
     history = [("Who is the Kremlin spokesman?", "The Kremlin spokesman is Dmitry Peskov. [1]")]
     answer = qwen_service.ask("What did he answer when asked about the request for military assistance?", history=history)
     assert_answered_by_the_llm(qwen_service, answer)
