@@ -80,4 +80,4 @@ class RetrievalSettings(BaseSettings):
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_timeout: float = Field(60.0, gt=0, description="seconds for one whole LLM request")
     llm_max_retries: int = Field(2, ge=0, le=10, description="retries on HTTP 429 and 5xx only")
-    citation_min_support: float = Field(0.70, ge=0.0, le=1.0, description="measured: docs/citations.md")
+    citation_min_support: float = Field(0.65, ge=0.0, le=1.0, description="measured: docs/citations.md")
