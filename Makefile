@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.crash_trials
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llm_backends
+	$(BIN)/python -m bench.checker_calibration
 	$(BIN)/python -m bench.generation_check
 	$(BIN)/python -m bench.plots
 
