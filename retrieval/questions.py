@@ -57,3 +57,11 @@ def strip_chat_markup(text: str) -> str:
         text = _LINE_PREFIX.sub("", text)
         text = _MARKERS.sub("", text)
     return text
+
+
+_QUESTION_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE)
+
+
+def question_words(text: str) -> set[str]:
+    """What a question asks for (who, what, how …), lower-cased; empty for a yes/no question."""
+    return {word.lower() for word in _QUESTION_WORD.findall(text)}

@@ -19,6 +19,7 @@ from retrieval.generation.backends import ChatBackend, LLMError
 from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
 from retrieval.models import LLMUsage, Passage
+from retrieval.questions import question_words
 from retrieval.settings import RetrievalSettings
 from retrieval.store import DocumentRecord
 
@@ -32,15 +33,6 @@ _DECLINES = re.compile(
     r"(answer|mention|say|state|provide|contain|specify|include|give)",
     re.IGNORECASE,
 )
-
-_QUESTION_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE)
-
-
-def _question_words(text: str) -> set[str]:
-    """What a question asks for: a rewrite that turns "What did he answer?" into "Who did Peskov
-    answer?" asks something else, however well it resolved "he"."""
-    return {word.lower() for word in _QUESTION_WORD.findall(text)}
-
 
 NO_SENTENCE = "the model wrote no sentence"
 FOUND_NO_ANSWER = "the model found no answer in the sources"
@@ -132,7 +124,8 @@ class LLMAnswerer:
             and not MARKER.search(line)
             and not _PROMPT_ECHO.match(line)
             and bool(set(analyse(line)) & context_terms)
-            and _question_words(line) >= _question_words(follow_up)
+            # "What did he answer?" rewritten as "Who did Peskov answer?" asks something else.
+            and question_words(line) >= question_words(follow_up)
         )
         if not usable:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")

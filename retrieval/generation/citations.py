@@ -32,6 +32,7 @@ from retrieval.extractive import MARKER, cite, without_markers
 from retrieval.generation.entities import NAME_RUN, names_and_numbers, span_mentions
 from retrieval.generation.excerpts import Excerpt, follows
 from retrieval.models import CheckReport, Citation, ClaimCheck
+from retrieval.questions import question_words
 from retrieval.ranking import Candidate, SentenceRanker, support_score
 from retrieval.sentences import sentence_spans
 
@@ -233,7 +234,6 @@ class CitationChecker:
 
 
 _FRAGMENT_WORDS = 5
-_WH_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.IGNORECASE)
 
 
 def _asked_terms(question: str) -> set[str] | None:
@@ -243,7 +243,7 @@ def _asked_terms(question: str) -> set[str] | None:
     Damar Hamlin suffered an on-field medical emergency this week" for "… Which team is he on?"),
     however well the sources support it. A yes/no question is answered by restating it, so it has
     no such words."""
-    return set(analyse(question)) if question and _WH_WORD.search(question) else None
+    return set(analyse(question)) if question_words(question) else None
 
 
 # "Who met …?", "Who is …?": the answer takes the place of "who"; not "Who did Sullivan meet?".
