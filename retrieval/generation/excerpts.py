@@ -1,9 +1,9 @@
 """What the model reads: the retrieved passages' best sentences, grouped by document.
 
-A small model on two CPU cores reads about 160 prompt tokens a second, so five whole chunks (about
-1,300 tokens) cost eight seconds before the first word. The sentences that score best for the
-question, each with the sentence before it (a pronoun's antecedent, the speaker of a quote), carry
-the answer in about a third of that (docs/citations.md, "Speed"). Each document's chosen sentences
+A small model on two CPU cores reads about 40 prompt tokens a second (docs/citations.md, "Where
+the time goes"), so five whole chunks (about 1,300 tokens) cost half a minute before the first
+word. The sentences that score best for the question, each with the sentence before it (a
+pronoun's antecedent, the speaker of a quote), carry the answer in about a third of that. Each document's chosen sentences
 form one numbered excerpt, in document order: fewer numbers to choose from means fewer citations
 of the wrong number, and a quote can still be any one of the sentences, cut from the stored text by
 its offsets.
