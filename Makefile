@@ -43,7 +43,10 @@ run: install
 	@if [ -n "$$DISCORD_TOKEN" ] || grep -qsE '^DISCORD_TOKEN=.+' .env; then \
 		$(BIN)/citebot run; else $(BIN)/citebot chat; fi
 
+# Lint and types first (pyproject.toml: [tool.ruff], [tool.mypy]), then the whole suite.
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Measurements (docs/benchmarks.md, docs/citations.md); each script writes JSON to bench/results/.

@@ -11,6 +11,7 @@ import argparse
 import json
 import tempfile
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from retrieval.generation.citations import CitationChecker
@@ -58,7 +59,7 @@ def accuracy(pairs: list[ScoredPair], threshold: float) -> float:
 def best_threshold(pairs: list[ScoredPair]) -> float:
     """The midpoint between adjacent scores that maximises accuracy (the widest margin on ties)."""
     scores = sorted({round(p.score, 4) for p in pairs})
-    cuts = [(a + b) / 2 for a, b in zip(scores, scores[1:])]
+    cuts = [(a + b) / 2 for a, b in pairwise(scores)]
     return max(cuts, key=lambda t: (accuracy(pairs, t), -abs(t - 0.5)))
 
 

@@ -106,7 +106,7 @@ def main() -> None:
     print(f"configured CITATION_MIN_SUPPORT {configured}: tuning {result['tuning_at_configured']}, "
           f"held out {result['held_out_at_configured']}")
     print("threshold  tuning P/R (kept)      held-out P/R (kept)")
-    for tune, held in zip(tuning_curve, held_out_curve):
+    for tune, held in zip(tuning_curve, held_out_curve, strict=True):
         print(f"{tune['threshold']:>9}  {tune['precision']!s:>5}/{tune['recall']!s:<5} ({tune['kept']:>3})    "
               f"{held['precision']!s:>5}/{held['recall']!s:<5} ({held['kept']:>3})")
 

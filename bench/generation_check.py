@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.generation_check [--repeat N]
 
-With the shipped corpus plus synthetic articles (200 by default) ingested, embedded and against a `chroma run` server on 127.0.0.1, it times
+With the shipped corpus plus synthetic articles (200 by default) ingested, embedded and against a
+`chroma run` server on 127.0.0.1, it times
 (1) the check when nothing changed (one single-record get: what every question pays), (2) the reload
 after a new generation with the same live versions (the live-hash read; BM25 kept), (3) the reload
 after another service's commit (BM25 rebuilt from Chroma's chunks) and, for scale, (4) a whole
@@ -17,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.chroma_server import ChromaServer
 from bench.questions import QUESTIONS
+from tests.support.chroma_server import ChromaServer
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "generation_check.json"

@@ -55,7 +55,8 @@ def synthetic_articles(count: int, seed: int = 7) -> list[tuple[str, str]]:
             )
         body = "\n\n".join(" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4))
         title = f"{place} {rng.choice(VERBS)} {topic}"
-        articles.append((f"article-{i:04d}.md", f"---\ntitle: {title}\npublished: 2024-03-{i % 28 + 1:02d}\n---\n{title}\n\n{body}\n"))
+        front_matter = f"---\ntitle: {title}\npublished: 2024-03-{i % 28 + 1:02d}\n---\n"
+        articles.append((f"article-{i:04d}.md", f"{front_matter}{title}\n\n{body}\n"))
     return articles
 
 

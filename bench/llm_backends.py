@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import news_dev
-from bench.llama_server import LlamaServer
 from retrieval.evaluation import Evaluator, load_questions
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.generation.backends import physical_cores
@@ -41,6 +40,7 @@ from retrieval.models import CitedAnswer
 from retrieval.service import AnswerService, build_embed_model
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
+from tests.support.llama_server import LlamaServer
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "llm_backends.json"
@@ -202,7 +202,7 @@ def main() -> None:
                 server.kill()
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     CLAIMS.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in claims), encoding="utf-8")
-    for set_name, by_backend in results["sets"].items():
+    for by_backend in results["sets"].values():
         for backend, result in by_backend.items():
             if backend != "extractive":
                 print(backend, json.dumps(result["summary"], ensure_ascii=False))

@@ -116,13 +116,13 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     all_nodes = [n for nodes in nodes_per_document for n in nodes]
     texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in all_nodes]
     vectors = _vectors(texts, embed_model, real_up_to, root.parent)
-    for node, vector in zip(all_nodes, vectors):
+    for node, vector in zip(all_nodes, vectors, strict=True):
         node.embedding = vector.tolist()
     chunked = time.perf_counter()
 
     store = CorpusStore.embedded(settings.data_dir / "chroma")
     group: list[tuple[DocumentRecord, list[TextNode]]] = []
-    for document, nodes in zip(documents, nodes_per_document):
+    for document, nodes in zip(documents, nodes_per_document, strict=True):
         group.append((
             DocumentRecord(scope=SHARED_SCOPE, doc_id=document.doc_id, title=document.title,
                            content_hash=document.content_hash, published=document.published, text=document.text),

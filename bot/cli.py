@@ -100,10 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               "`citebot chat` runs the terminal session instead", file=sys.stderr)
         return EXIT_USAGE
 
+    from bot import terminal
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError
     from retrieval.store import StoreUnavailable
-
-    from bot import terminal
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -246,6 +245,7 @@ def _discord(args: argparse.Namespace, settings: Settings, service: Any, err: Co
 
     from bot import create_bot
 
+    assert settings.discord_token is not None, "main() refuses run and sync without a token"
     bot = create_bot(settings, service)
     token = settings.discord_token.get_secret_value()
     try:

@@ -34,7 +34,7 @@ MAX_LINK_URL = 300
 _LINKABLE_URL = re.compile(r"https?://[^\s<>\[\]]+")
 # Where a passage (a chunk) stops mid-sentence its text is shown with "…" at that end.
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
-_LEADING_PUNCTUATION = re.compile(r"[\s.,;:…]*")
+_LEADING_PUNCTUATION = re.compile(r"^[\s.,;:…]+")
 
 
 def trim(text: str, limit: int) -> str:
@@ -162,7 +162,7 @@ def passage_excerpt(text: str) -> tuple[str, int]:
     """A passage as a reader sees it: a chunk can begin with the end of the sentence before it
     (". He said") and stop mid-sentence; the leftover punctuation is dropped and a cut end is marked
     with "…". Returns the text to show and how many characters were dropped at its start."""
-    dropped = _LEADING_PUNCTUATION.match(text).end()
+    dropped = len(text) - len(_LEADING_PUNCTUATION.sub("", text, count=1))
     body = text[dropped:].rstrip()
     opening = "…" if dropped or (body[:1].islower()) else ""
     closing = "" if _SENTENCE_END.search(body) else "…"

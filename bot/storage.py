@@ -138,7 +138,8 @@ class BotStore:
             ).fetchone()
         if row is None:
             return None
-        return StoredAnswer(*row[:6], payload=json.loads(row[6]))
+        message_id, guild, channel_id, parent_id, question, answer, payload = row
+        return StoredAnswer(message_id, guild, channel_id, parent_id, question, answer, json.loads(payload))
 
     def latest_answer(self, guild_id: int, channel_id: int) -> StoredAnswer | None:
         """The answer posted last in a channel (a thread) of `guild_id`: where its conversation ends."""

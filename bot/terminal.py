@@ -199,10 +199,8 @@ class TerminalSession:
             self._console.print("Usage: /summary DOC_ID or /summary TOPIC")
             return
         known = {info.doc_id for info in self._service.sources()}
-        if argument in known:
-            summary = self._service.summarize_document(argument)
-        else:
-            summary = self._service.summarize_topic(argument)
+        is_document = argument in known
+        summary = self._service.summarize_document(argument) if is_document else self._service.summarize_topic(argument)
         render_summary(self._console, summary)
         render_fallback(self._errors, summary)
 

@@ -9,9 +9,9 @@ import hashlib
 import json
 import math
 import shutil
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -103,7 +103,7 @@ class BM25Index:
         )
         return [
             (self.chunks[int(i)], float(s))
-            for i, s in zip(indices[0], scores[0])
+            for i, s in zip(indices[0], scores[0], strict=True)
             if s > 0
         ]
 

@@ -27,7 +27,9 @@ HEADLINE_MAX_WORDS = 16
 # "Stream has ended unexpectedly") means nothing to them.
 # Titles PDF writers fill in when the author gave none: no better than no title.
 _PLACEHOLDER_PDF_TITLE = re.compile(r"untitled( document)?|document ?\d*|microsoft (word|powerpoint) - .*", re.IGNORECASE)
-CORRUPT_PDF = "corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again and upload the new copy"
+CORRUPT_PDF = (
+    "corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again and upload the new copy"
+)
 
 
 class DocumentError(Exception):
@@ -173,12 +175,14 @@ def _read_text(raw: str) -> tuple[str, dict[str, str]]:
 
 def _read_html(raw: str) -> tuple[str, dict[str, str]]:
     import trafilatura
+    from trafilatura.settings import Document
 
     extracted = trafilatura.bare_extraction(
         raw, with_metadata=True, include_comments=False, include_tables=True, as_dict=False
     )
-    if extracted is None or not (extracted.text or "").strip():
+    if not isinstance(extracted, Document) or not (extracted.text or "").strip():
         raise DocumentError("no article text found in the HTML")
+    text = extracted.text or ""
     metadata = {
         "title": _as_text(extracted.title),
         "published": _as_text(extracted.date),
@@ -186,7 +190,7 @@ def _read_html(raw: str) -> tuple[str, dict[str, str]]:
         "url": _as_text(extracted.url),
         "author": _as_text(extracted.author),
     }
-    return extracted.text, {k: v for k, v in metadata.items() if v}
+    return text, {k: v for k, v in metadata.items() if v}
 
 
 def _read_pdf(data: bytes, max_chars: int) -> tuple[str, dict[str, str]]:

@@ -107,7 +107,7 @@ class ExtractiveSummarizer:
         scored = sorted(
             (
                 ScoredSentence(c, float(s), e)
-                for c, s, e in zip(candidates, similarity, embeddings)
+                for c, s, e in zip(candidates, similarity, embeddings, strict=True)
             ),
             key=lambda s: (-s.score, s.candidate.start),
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import Document, MetadataMode, NodeRelationship, TextNode
+from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeRelationship, TextNode
 
 from retrieval.documents import ArticleReader, DocumentError, SourceDocument
 from retrieval.models import IngestReport
@@ -89,13 +89,13 @@ class ChunkEmbedder:
 
     def embed(self, nodes: Sequence[TextNode]) -> None:
         texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
-        for node, embedding in zip(nodes, self._embed_model.get_text_embedding_batch(texts)):
+        for node, embedding in zip(nodes, self._embed_model.get_text_embedding_batch(texts), strict=True):
             node.embedding = embedding
 
 
-def _locate(text: str, node: TextNode) -> tuple[int, int]:
+def _locate(text: str, node: BaseNode) -> tuple[int, int]:
     """Offsets of a chunk in the document; the splitter sets them, this double-checks them."""
-    start, end = node.start_char_idx, node.end_char_idx
+    start, end = (node.start_char_idx, node.end_char_idx) if isinstance(node, TextNode) else (None, None)
     content = node.get_content(metadata_mode=MetadataMode.NONE)
     if start is None or end is None or text[start:end] != content:
         start = text.find(content)
@@ -207,7 +207,7 @@ class Ingestor:
             if not record.path:
                 continue
             path = Path(record.path)
-            if any(path.is_relative_to(folder) for folder in folders) and not path.exists():
-                if self._store.remove(scope, record.doc_id):
-                    report.removed += 1
+            gone = any(path.is_relative_to(folder) for folder in folders) and not path.exists()
+            if gone and self._store.remove(scope, record.doc_id):
+                report.removed += 1
 

@@ -15,7 +15,8 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.bm25 import BM25Index, analyse_many, stem_words as _stem_words
+from retrieval.bm25 import BM25Index, analyse_many
+from retrieval.bm25 import stem_words as _stem_words
 from retrieval.models import Passage
 from retrieval.sentences import sentence_spans
 from retrieval.store import DocumentRecord, record_key
@@ -170,9 +171,9 @@ class SentenceRanker:
                     vectors[key] = cached
         missing = list(dict.fromkeys(k for k in keys if k not in vectors))
         if missing:
-            texts = {k: c.text for k, c in zip(keys, candidates)}
+            texts = {k: c.text for k, c in zip(keys, candidates, strict=True)}
             computed = self._embed_model.get_text_embedding_batch([texts[k] for k in missing])
-            fresh = {k: _unit(np.asarray(v, dtype=np.float32)) for k, v in zip(missing, computed)}
+            fresh = {k: _unit(np.asarray(v, dtype=np.float32)) for k, v in zip(missing, computed, strict=True)}
             vectors.update(fresh)
             with self._lock:
                 self._cache.update(fresh)
@@ -199,7 +200,7 @@ class SentenceRanker:
         query_terms = set(analysed[0])
         terms = [set(t) for t in analysed[1:]]
         lexical = [lexical_recall(query_terms, t, bm25) for t in terms]
-        order = range(len(candidates))
+        order: Sequence[int] = range(len(candidates))
         if shortlist is not None:
             order = sorted(
                 (i for i in order if lexical[i] > 0),
@@ -212,7 +213,7 @@ class SentenceRanker:
         semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
         wants = _answer_type(query)
         scored = []
-        for i, candidate, sem, emb in zip(order, kept, semantic, embeddings):
+        for i, candidate, sem, emb in zip(order, kept, semantic, embeddings, strict=True):
             value = support_score(float(sem), query_terms, terms[i], bm25)
             if wants is not None and _near_query_term(candidate.text, query_terms, wants):
                 value += _ANSWER_TYPE_BONUS

@@ -22,7 +22,7 @@ _NLTK_DATA = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
 
 
 # Punctuation and space a quote must not start with (what Punkt leaves of the sentence before).
-_LEADING = re.compile(r"[\s.,;:…]*")
+_LEADING = re.compile(r"^[\s.,;:…]+")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def sentence_spans(text: str) -> list[SentenceSpan]:
         on_this_line = 0
         for start, end in tokenizer.span_tokenize(line.group()):
             piece = line.group()[start:end]
-            lead = _LEADING.match(piece).end()
+            lead = len(piece) - len(_LEADING.sub("", piece, count=1))
             stripped = piece[lead:].rstrip()
             if not any(ch.isalnum() for ch in stripped):
                 continue

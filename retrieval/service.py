@@ -12,6 +12,7 @@ and, when they differ, re-reads the live hashes and rebuilds the BM25 index if t
 """
 
 import asyncio
+import contextlib
 import threading
 import time
 import unicodedata
@@ -22,7 +23,7 @@ from pathlib import Path
 from filelock import FileLock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import QueryBundle
+from llama_index.core.schema import QueryBundle, TextNode
 
 from retrieval.bm25 import BM25Index, fingerprint
 from retrieval.documents import ArticleReader, DocumentError
@@ -259,10 +260,8 @@ class AnswerService:
         if history:
             query = f"{history[-1][0]} {question}"
             if llm is not None:
-                try:
+                with contextlib.suppress(LLMError):
                     query = await llm.rewrite_follow_up(history, question)
-                except LLMError:
-                    pass
         embedding = await asyncio.to_thread(self._embed_model.get_query_embedding, query)
         passages, records = await asyncio.to_thread(self._retrieve, query, embedding, scopes, snapshot)
         retrieved = time.perf_counter()
@@ -428,13 +427,14 @@ class AnswerService:
         )
         passages = []
         for hit in hits:
-            key = record_key(hit.node.metadata["scope"], hit.node.metadata["article_id"])
+            node = hit.node
+            key = record_key(node.metadata["scope"], node.metadata["article_id"])
             record = records.get(key)
-            if record is None or record.content_hash != snapshot.live.get(key):
+            if record is None or record.content_hash != snapshot.live.get(key) or not isinstance(node, TextNode):
                 continue
-            passages.append(
-                self._passage(record, hit.node.node_id, hit.node.start_char_idx, hit.node.end_char_idx, hit.score or 0.0)
-            )
+            start, end = node.start_char_idx, node.end_char_idx
+            if start is not None and end is not None:
+                passages.append(self._passage(record, node.node_id, start, end, hit.score or 0.0))
         return passages, records
 
     def _current_snapshot(self) -> _Snapshot:

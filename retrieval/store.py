@@ -24,20 +24,23 @@ record is how a process notices, before each read, that someone else changed the
 import functools
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import chromadb
 import httpx
+import numpy as np
+from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaClientSettings
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
     MetadataFilters,
     VectorStoreQuery,
+    VectorStoreQueryResult,
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -47,8 +50,12 @@ CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
 STATE_COLLECTION = "citebot_state"
 GENERATION_ID = "generation"
-# Document records carry no meaningful vector; Chroma requires one, so all share this placeholder.
-_PLACEHOLDER_EMBEDDING = [0.0]
+
+
+def _placeholder_embeddings(count: int) -> np.ndarray:
+    """Document records carry no meaningful vector; Chroma requires one per record, so each gets a
+    one-dimensional zero."""
+    return np.zeros((count, 1), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class DocumentRecord:
         }
 
     @classmethod
-    def from_chroma(cls, metadata: dict[str, Any], text: str | None) -> "DocumentRecord":
+    def from_chroma(cls, metadata: Mapping[str, Any], text: str | None) -> "DocumentRecord":
         fields = {name: metadata.get(name, "") for name in cls.__dataclass_fields__ if name != "text"}
         fields["chunks"] = int(metadata.get("chunks") or 0)
         fields["ingested_at"] = float(metadata.get("ingested_at") or 0.0)
@@ -166,14 +173,23 @@ _PAGE = 5000
 inside Chroma ("too many SQL variables"), found by bench/query.py."""
 
 
-def _get_all(collection: chromadb.Collection, **query: Any) -> dict[str, list]:
+ColumnName = Literal["ids", "metadatas", "documents"]
+_COLUMNS: tuple[ColumnName, ...] = ("ids", "metadatas", "documents")
+
+
+def _column(result: GetResult, name: ColumnName) -> list[Any]:
+    """One column of a Chroma `get` result, one entry per id (None where it was not included)."""
+    return list(result[name] or [None] * len(result["ids"]))
+
+
+def _get_all(collection: chromadb.Collection, **query: Any) -> dict[ColumnName, list[Any]]:
     """`collection.get(**query)` for any number of matches, read in pages of `_PAGE`."""
-    merged: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
+    merged: dict[ColumnName, list[Any]] = {name: [] for name in _COLUMNS}
     offset = 0
     while True:
         page = collection.get(limit=_PAGE, offset=offset, **query)
-        for key in merged:
-            merged[key].extend(page.get(key) or [None] * len(page["ids"]))
+        for name in _COLUMNS:
+            merged[name].extend(_column(page, name))
         if len(page["ids"]) < _PAGE:
             return merged
         offset += _PAGE
@@ -210,7 +226,7 @@ class CorpusStore:
             return cls.embedded(settings.data_dir / "chroma")
         scheme = "https" if settings.chroma_ssl else "http"
         location = f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
-        auth: dict[str, str] = {}
+        auth: dict[str, Any] = {}
         if settings.chroma_auth_token is not None:
             auth = {
                 "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
@@ -243,7 +259,7 @@ class CorpusStore:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         result = _get_all(self._documents, where=where, include=include)
         texts = result["documents"] if with_text else [None] * len(result["ids"])
-        records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts)]
+        records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts, strict=True)]
         return sorted(records, key=lambda r: (r.scope, r.doc_id))
 
     @_reaching_chroma
@@ -252,7 +268,7 @@ class CorpusStore:
         result = self._documents.get(ids=[record_key(scope, doc_id)], include=["metadatas", "documents"])
         if not result["ids"]:
             return None
-        return DocumentRecord.from_chroma(result["metadatas"][0], result["documents"][0])
+        return DocumentRecord.from_chroma(_column(result, "metadatas")[0], _column(result, "documents")[0])
 
     @_reaching_chroma
     def get_many(self, keys: Iterable[str]) -> dict[str, DocumentRecord]:
@@ -263,7 +279,9 @@ class CorpusStore:
         result = self._documents.get(ids=ids, include=["metadatas", "documents"])
         return {
             key: DocumentRecord.from_chroma(metadata, text)
-            for key, metadata, text in zip(result["ids"], result["metadatas"], result["documents"])
+            for key, metadata, text in zip(
+                result["ids"], _column(result, "metadatas"), _column(result, "documents"), strict=True
+            )
         }
 
     @_reaching_chroma
@@ -275,11 +293,11 @@ class CorpusStore:
     def generation(self) -> str:
         """The corpus generation: a token that changes with every commit and removal, by anyone."""
         result = self._state.get(ids=[GENERATION_ID], include=["metadatas"])
-        return str(result["metadatas"][0]["token"]) if result["ids"] else ""
+        return str(_column(result, "metadatas")[0]["token"]) if result["ids"] else ""
 
     def _bump_generation(self) -> None:
         self._state.upsert(
-            ids=[GENERATION_ID], embeddings=[_PLACEHOLDER_EMBEDDING], metadatas=[{"token": uuid.uuid4().hex}]
+            ids=[GENERATION_ID], embeddings=_placeholder_embeddings(1), metadatas=[{"token": uuid.uuid4().hex}]
         )
 
     def _put(self, record: DocumentRecord) -> None:
@@ -289,7 +307,7 @@ class CorpusStore:
         if records:
             self._documents.upsert(
                 ids=[r.key for r in records],
-                embeddings=[_PLACEHOLDER_EMBEDDING] * len(records),
+                embeddings=_placeholder_embeddings(len(records)),
                 metadatas=[r.metadata() for r in records],
                 documents=[r.text for r in records],
             )
@@ -328,7 +346,7 @@ class CorpusStore:
         for new, _ in versions:
             if new.key in previous:
                 self._delete_chunks(new.scope, new.doc_id, new.content_hash)
-        nodes = [node for _, document_nodes in versions for node in document_nodes]
+        nodes: list[BaseNode] = [node for _, document_nodes in versions for node in document_nodes]
         if nodes:
             self.vector_store.add(nodes)
         now = time.time()
@@ -375,7 +393,7 @@ class CorpusStore:
             where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
             include=["metadatas", "documents"],
         )
-        for metadata, text in zip(result["metadatas"], result["documents"]):
+        for metadata, text in zip(result["metadatas"], result["documents"], strict=True):
             self._clean(DocumentRecord.from_chroma(metadata, text))
         self._bump_generation()
         return len(result["ids"])
@@ -414,7 +432,7 @@ class CorpusStore:
                 start=int(m["start"]),
                 end=int(m["end"]),
             )
-            for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"])
+            for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"], strict=True)
             if live.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
         ]
         return sorted(chunks, key=lambda c: c.chunk_id)
@@ -441,14 +459,20 @@ class CorpusStore:
         wide = self.vector_store.query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH)
         )
-        hits = [
-            (node, similarity)
-            for node, similarity in zip(wide.nodes, wide.similarities or [])
-            if node.metadata.get("scope") in wanted
-        ]
-        if len(hits) >= top_k or len(wide.nodes) < top_k * _OVERFETCH:
+        hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
+        if len(hits) >= top_k or len(wide.nodes or []) < top_k * _OVERFETCH:
             return hits[:top_k]
         result = self.vector_store.query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
         )
-        return list(zip(result.nodes, result.similarities or []))
+        return _scored_nodes(result)
+
+
+def _scored_nodes(result: VectorStoreQueryResult) -> list[tuple[TextNode, float]]:
+    """The chunks of a vector query with their similarities (Chroma's store returns both, always)."""
+    nodes = result.nodes or []
+    return [
+        (node, similarity)
+        for node, similarity in zip(nodes, result.similarities or [], strict=True)
+        if isinstance(node, TextNode)
+    ]

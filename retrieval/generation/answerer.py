@@ -154,8 +154,8 @@ class LLMAnswerer:
 
     async def complete(self, messages: Sequence[ChatMessage]) -> str:
         text = ""
-        async for text in self._stream_text(messages):
-            pass
+        async for partial in self._stream_text(messages):
+            text = partial
         return text
 
     async def _stream_text(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:

@@ -11,13 +11,16 @@ import os
 import random
 import re
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from llama_index.core.llms import ChatMessage
+from llama_index.core.llms import ChatMessage, MessageRole
 
 from retrieval.settings import RetrievalSettings
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
 
 
 class LLMError(Exception):
@@ -172,7 +175,7 @@ class LlamaCppBackend:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
         stop = threading.Event()
-        payload = [{"role": m.role.value, "content": m.content or ""} for m in messages]
+        payload = [_llama_message(m) for m in messages]
 
         def emit(kind: str, value: object) -> None:
             try:
@@ -183,12 +186,13 @@ class LlamaCppBackend:
         def generate() -> None:
             with self._lock:
                 try:
-                    for chunk in self._llm.create_chat_completion(
+                    stream = self._llm.create_chat_completion(
                         messages=payload,
                         stream=True,
                         max_tokens=self._settings.llm_max_tokens,
                         temperature=self._settings.llm_temperature,
-                    ):
+                    )
+                    for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", stream):
                         if stop.is_set():
                             break
                         delta = chunk["choices"][0]["delta"].get("content")
@@ -214,6 +218,15 @@ class LlamaCppBackend:
                     raise LLMError(f"llama.cpp failed: {message[:200]}")
         finally:
             stop.set()
+
+
+def _llama_message(message: ChatMessage) -> "ChatCompletionRequestMessage":
+    content = message.content or ""
+    if message.role == MessageRole.SYSTEM:
+        return {"role": "system", "content": content}
+    if message.role == MessageRole.ASSISTANT:
+        return {"role": "assistant", "content": content}
+    return {"role": "user", "content": content}
 
 
 def physical_cores() -> int:

@@ -190,7 +190,7 @@ class CitationChecker:
         verdicts = [
             Verdict(claim, "restated", 0.0, (), 0) if asked is not None and set(analyse(claim.text)) <= asked
             else self._judge(claim, sources, bm25, embedding, question)
-            for claim, embedding in zip(claims, embeddings)
+            for claim, embedding in zip(claims, embeddings, strict=True)
         ]
         kept: list[tuple[str, list[Span]]] = []
         seen_claims: set[str] = set()
@@ -269,10 +269,9 @@ def _continues(pair: Span, claim: str) -> bool:
     the next one, quoting Liu Pengyu's denial). Someone is a run of capitalised words after the
     sentence's first word ("Liu Pengyu", "State Department"); the claim must name one of its words."""
     second = pair.sentences[1].text
-    for run in NAME_RUN.finditer(second, 1):
-        if not any(span_mentions(claim, {word.lower()}) for word in run.group().split()):
-            return False
-    return True
+    return all(
+        any(span_mentions(claim, {word.lower()}) for word in run.group().split()) for run in NAME_RUN.finditer(second, 1)
+    )
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:–—]\s+|\s+[–—]\s+")

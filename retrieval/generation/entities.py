@@ -118,7 +118,7 @@ def _word_match(name: str, words: set[str]) -> bool:
 
 def _common_prefix(a: str, b: str) -> str:
     length = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         length += 1

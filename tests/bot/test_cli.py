@@ -11,7 +11,7 @@ import pytest
 import retrieval.service
 from bot.cli import main
 from retrieval.documents import ArticleReader
-from tests.conftest import CORPUS
+from tests.support.services import CORPUS
 
 pytestmark = pytest.mark.slow
 
@@ -191,8 +191,8 @@ def test_feedback_without_a_bot_store_says_so_and_creates_nothing(cli, tmp_path:
 
 
 def test_ingest_fetches_web_articles_by_url(cli, monkeypatch: pytest.MonkeyPatch):
-    from tests.loopback import LoopbackServer
-    from tests.retrieval.test_web import ARTICLE
+    from tests.support.files import ARTICLE
+    from tests.support.loopback import LoopbackServer
 
     server = LoopbackServer(lambda method, path, body: (200, {"Content-Type": "text/html"}, ARTICLE))
     monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "true")

@@ -8,8 +8,9 @@ import pytest
 
 import retrieval.service
 from bot.cli import main
-from tests.conftest import CORPUS, free_port
-from tests.loopback import LoopbackServer, Reply, json_reply
+from tests.support.llama_server import free_port
+from tests.support.loopback import LoopbackServer, Reply, json_reply
+from tests.support.services import CORPUS
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.documents import ArticleReader
-from tests.conftest import CORPUS, LLM_API_KEY
+from tests.support.services import CORPUS, LLM_API_KEY
 
 pytestmark = pytest.mark.slow
 

@@ -12,55 +12,34 @@ from simcord.results import InteractionResult
 from bot.client import guild_scope
 from bot.exts.ask.views import DETAILS_ID, REASON_ID, SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
 from bot.rendering import (
-    inline,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
     FIELD_VALUE_LIMIT,
+    inline,
 )
 from retrieval.documents import ArticleReader
 from retrieval.extractive import NOT_COVERED
 from retrieval.web import url_document_id
-from tests.conftest import CORPUS
-from tests.loopback import LoopbackServer
-from tests.retrieval.test_documents import HTML, make_pdf
-from tests.retrieval.test_service_hostile import index_state
-from tests.retrieval.test_web import ARTICLE
+from tests.support.discord import (
+    HARBOUR,
+    answer_to,
+    ask_by_mention,
+    assert_harbour_invisible_to,
+    quotes,
+    upload,
+    upload_harbour_and_ask,
+)
+from tests.support.files import ARTICLE, HTML, make_pdf
+from tests.support.loopback import LoopbackServer
+from tests.support.services import CORPUS
+from tests.support.snapshots import index_state
 
 pytestmark = pytest.mark.slow
-
-HARBOUR = b"""---
-title: Harbour master resigns
----
-The harbour master of Valdora, Ottavio Brambilla, resigned on Friday after the storm damaged the northern pier.
-The council will appoint an interim harbour master next week.
-"""
-
-
-@pytest.fixture
-async def world(simcord_env):
-    """Two guilds with a channel each, an admin and a member in each, commands synced."""
-    env = simcord_env
-    commands = {c.name: c for c in await env.bot.tree.sync()}
-    guilds = {}
-    for name in ("A", "B"):
-        guild = env.create_guild(f"Guild {name}")
-        channel = guild.create_text_channel("general")
-        admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-        admin = guild.add_member(env.create_user(f"admin{name}"), roles=[admins])
-        member = guild.add_member(env.create_user(f"member{name}"))
-        guilds[name] = {"guild": guild, "channel": channel, "admin": admin, "member": member}
-    return env, commands, guilds
 
 
 def corpus_text(doc_id: str) -> str:
     return " ".join(ArticleReader(10**7).read_path(CORPUS / f"{doc_id}.md").text.split())
-
-
-def quotes(embeds: list[discord.Embed]) -> list[str]:
-    """The quoted passages of an answer's citation fields (a document's first field has its title
-    on a line above the quote)."""
-    return [field.value.rsplit("\n", 1)[-1].strip("“”") for embed in embeds for field in embed.fields]
 
 
 def callback_types(env, since: int = 0) -> list[int]:
@@ -80,24 +59,6 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
         assert all(len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
 
 
-def answer_to(channel, asked: discord.Message) -> discord.Message | None:
-    """The bot's last message about `asked`: in the thread opened from it, or a reply to it."""
-    opened = [thread for thread in channel.threads if thread.id == asked.id]
-    if opened:
-        return opened[0].last_message
-    last = channel.last_message
-    replied = last.reference is not None and last.reference.message_id == asked.id
-    return last if replied and last.author.id != asked.author.id else None
-
-
-async def ask_by_mention(env, actor, channel, question: str) -> discord.Message:
-    """Mention the bot with `question`; the bot's answer, wherever it went (thread or reply)."""
-    asked = await actor.send(channel, f"<@{env.bot.user.id}> {question}")
-    answer = answer_to(channel, asked)
-    assert answer is not None and answer.author.id == env.bot.user.id, "the bot answered"
-    return answer
-
-
 async def reply_without_ping(env, actor, channel, target: discord.Message, content: str) -> None:
     """A reply with the client's @ mention switched off (`allowed_mentions.replied_user` false): what
     Discord's client sends when the asker clicks "@ ON" off before replying."""
@@ -107,10 +68,6 @@ async def reply_without_ping(env, actor, channel, target: discord.Message, conte
         allowed_mentions=AllowedMentions(replied_user=False),
     )
     await env.settle()
-
-
-async def upload(actor, channel, filename: str, data: bytes, **options) -> InteractionResult:
-    return await actor.slash(channel, "upload", file=(filename, data), **options)
 
 
 # Asking ------------------------------------------------------------------------------------------
@@ -421,7 +378,11 @@ async def test_twenty_concurrent_asks_are_all_answered_and_queued_ones_told(worl
         env.backend.emit("INTERACTION_CREATE", payload)
     await env.settle()
     results = [InteractionResult(env, record) for record in records]
-    missing = [(r.response.content if r.response else None, [f.content for f in r.followups]) for r in results if r.response is None or not r.response.embeds]
+    missing = [
+        (r.response.content if r.response else None, [f.content for f in r.followups])
+        for r in results
+        if r.response is None or not r.response.embeds
+    ]
     assert not missing, missing
     assert all("Liu Pengyu" in r.response.embeds[0].description for r in results)
     notices = [e for e in env.http_requests if e.method == "PATCH" and isinstance(e.json, dict)
@@ -726,25 +687,6 @@ async def test_remove_with_confirmation(world):
 
 
 # Isolation and safety ------------------------------------------------------------------------------
-
-
-async def upload_harbour_and_ask(guild: dict) -> None:
-    """Guild uploads HARBOUR and gets answers quoting it."""
-    added = await upload(guild["admin"], guild["channel"], "harbour.txt", HARBOUR)
-    assert added.response.content.startswith("✅ Added `harbour`")
-    answer = await guild["member"].slash(guild["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-    assert any("Ottavio Brambilla" in q for q in quotes(answer.response.embeds))
-
-
-async def assert_harbour_invisible_to(guild: dict) -> None:
-    """Another guild's HARBOUR upload reaches this guild through no answer, list or autocomplete."""
-    answer = await guild["member"].slash(guild["channel"], "ask", question="Who resigned as harbour master of Valdora?")
-    assert not any("Ottavio" in q for q in quotes(answer.response.embeds))
-    assert "Ottavio" not in answer.response.embeds[0].description
-    sources = await guild["member"].slash(guild["channel"], "sources")
-    assert "harbour" not in sources.response.embeds[0].description
-    assert await guild["member"].autocomplete(guild["channel"], "summary", "document", "harb") == []
-    assert await guild["admin"].autocomplete(guild["channel"], "remove", "document", "harb") == []
 
 
 async def test_uploads_are_invisible_to_other_guilds(world):

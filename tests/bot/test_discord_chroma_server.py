@@ -5,17 +5,16 @@ bot answers again once it is back."""
 
 import pytest
 
-from bench.chroma_server import ChromaServer
 from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
-from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
+from tests.support.chroma_server import ChromaServer
+from tests.support.discord import (
     HARBOUR,
     ask_by_mention,
     assert_harbour_invisible_to,
     quotes,
     upload,
     upload_harbour_and_ask,
-    world,
 )
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@ extractive fallback, saying why), and the bot keeps answering. Real llama.cpp se
 
 import pytest
 
-from tests.conftest import LLM_API_KEY
+from tests.support.services import LLM_API_KEY
 
 pytestmark = pytest.mark.slow
 

@@ -16,23 +16,17 @@ from simcord.results import InteractionResult
 
 from bot.client import guild_scope
 from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
-from tests.bot.test_discord import (  # noqa: F401 (world is a fixture)
-    HARBOUR,
-    answer_to,
-    ask_by_mention,
-    quotes,
-    upload,
-    world,
-)
-from tests.retrieval.test_documents import NESTED_HTML, make_pdf, text_bomb_pdf
-from tests.retrieval.test_service_hostile import (
+from tests.support.discord import HARBOUR, answer_to, ask_by_mention, quotes, upload
+from tests.support.files import (
     INJECTED_QUESTION,
+    NESTED_HTML,
     PNG,
     encrypted_pdf,
-    files_outside,
-    index_state,
+    make_pdf,
+    text_bomb_pdf,
     zip_archive,
 )
+from tests.support.snapshots import files_outside, index_state
 
 pytestmark = pytest.mark.slow
 

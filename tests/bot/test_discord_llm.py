@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.conftest import LLM_API_KEY
+from tests.support.services import LLM_API_KEY
 
 pytestmark = pytest.mark.slow
 

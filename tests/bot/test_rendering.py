@@ -3,14 +3,17 @@
 import re
 
 import pytest
-
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.rendering import inline
 
 TYPED = st.lists(
-    st.one_of(st.sampled_from(["`", "```", "||", "**", "_", "~~", "@everyone", "@here", "<@&123456789012345678>", "<@!123456789012345678>",
-                               "\n", "> ", "[x](https://evil.example)", "\\"]), st.characters()),
+    st.one_of(
+        st.sampled_from(["`", "```", "||", "**", "_", "~~", "@everyone", "@here", "<@&123456789012345678>",
+                         "<@!123456789012345678>", "\n", "> ", "[x](https://evil.example)", "\\"]),
+        st.characters(),
+    ),
     max_size=60,
 ).map("".join)
 

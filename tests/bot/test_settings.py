@@ -2,7 +2,7 @@ import re
 from pathlib import Path
 
 from bot.settings import Settings
-from tests.conftest import REPO
+from tests.support.services import REPO
 
 
 def env_names(field_name: str) -> set[str]:

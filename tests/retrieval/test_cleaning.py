@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retrieval.cleaning import clean_article_text
 
 ARTICLE = """Tuesday, March 3
@@ -54,7 +57,7 @@ def test_sentences_that_merely_mention_sharing_are_kept():
 
 
 def test_the_shipped_corpus_loses_its_web_boilerplate():
-    from tests.conftest import CORPUS
+    from tests.support.services import CORPUS
 
     texts = {p.name: clean_article_text(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.md")}
     joined = "\n".join(texts.values())
@@ -67,8 +70,6 @@ def test_the_shipped_corpus_loses_its_web_boilerplate():
 
 # Property: cleaning only drops lines and blank runs; every kept line is an input line, unchanged
 # (the first one may lose its indentation, as the whole text is stripped).
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 LINES = st.lists(
     st.one_of(

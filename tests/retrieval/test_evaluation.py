@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.evaluation import EvalFileError, Evaluator, load_questions
 from retrieval.service import AnswerService
-from tests.conftest import REPO
+from tests.support.services import REPO
 
 SEED = REPO / "tests" / "data" / "qa_seed.jsonl"
 FLOORS = {

@@ -13,7 +13,7 @@ import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
 from retrieval.service import AnswerService
-from tests.conftest import REPO, make_settings, open_service
+from tests.support.services import REPO, make_settings, open_service
 
 pytestmark = pytest.mark.slow
 

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retrieval.sentences import sentence_spans
 
 
@@ -37,8 +40,6 @@ def test_punctuation_only_lines_are_not_sentences():
 
 
 # Property: spans of any text are ordered, disjoint, stripped, on one line and hold a word character.
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 PROSE = st.lists(
     st.one_of(

@@ -1,7 +1,6 @@
 """The answer service end to end on the real corpus, embedder, Chroma and BM25."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from llama_index.core.instrumentation.events.embedding import EmbeddingStartEven
 from bench.questions import QUESTIONS as BENCH_QUESTIONS
 from retrieval.models import IngestReport
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError
-from tests.conftest import make_settings, open_service
+from tests.support.services import make_settings, open_service
 
 pytestmark = pytest.mark.slow
 

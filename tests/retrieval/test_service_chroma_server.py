@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.llama_server import free_port
 from retrieval.bm25 import analyse
 from retrieval.service import AnswerService
 from retrieval.store import CorpusStore, StoreUnavailable
-from tests.conftest import REPO, make_settings, open_service
+from tests.support.llama_server import free_port
+from tests.support.services import REPO, make_settings, open_service
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ import pytest
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
-from bench.llama_server import free_port
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore, DocumentRecord, StoreUnavailable, chunk_id, scope_filter
+from tests.support.llama_server import free_port
 
 
 def record(doc_id: str, text: str, content_hash: str, scope: str = "shared") -> DocumentRecord:

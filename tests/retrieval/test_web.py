@@ -14,16 +14,9 @@ import pytest
 from retrieval.service import AnswerService
 from retrieval.store import CorpusStore
 from retrieval.web import FetchError, FetchLimits, WebFetcher, url_document_id
-from tests.conftest import make_settings
-from tests.loopback import LoopbackServer, Reply
-
-ARTICLE = """<!doctype html><html><head><title>Valdora harbour master resigns | Coast News</title>
-<meta property="og:title" content="Valdora harbour master resigns">
-<meta name="author" content="Giulia Neri"><meta name="date" content="2024-02-09">
-</head><body><nav><a href="/">Home</a></nav><article><h1>Valdora harbour master resigns</h1>
-<p>The harbour master of Valdora, Ottavio Brambilla, resigned on Friday after the storm damaged the northern pier.</p>
-<p>The council will appoint an interim harbour master next week, the mayor told reporters on Saturday.</p>
-</article><footer>Subscribe to our newsletter</footer></body></html>""".encode()
+from tests.support.files import ARTICLE
+from tests.support.loopback import LoopbackServer, Reply
+from tests.support.services import make_settings
 
 # Test host names and the addresses they resolve to. None of these addresses is ever connected to.
 TEST_HOSTS = {

@@ -7,15 +7,17 @@ Uploads go to the guild's own scope, so no other guild can retrieve, list or sum
 """
 
 import asyncio
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import BotServices, guild_scope
-from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.autocomplete import document_choices
+from bot.client import BotServices, Citebot, guild_scope
+from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.rendering import inline
 from bot.wording import plural
 from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
@@ -23,10 +25,11 @@ from retrieval.models import IngestReport
 from retrieval.store import StoreUnavailable
 from retrieval.web import FetchError, check_url
 
+T = TypeVar("T")
 
 
-def is_corpus_admin() -> app_commands.check:
-    async def predicate(interaction: discord.Interaction) -> bool:
+def is_corpus_admin() -> Callable[[T], T]:
+    async def predicate(interaction: discord.Interaction[Citebot]) -> bool:
         member = interaction.user
         if not isinstance(member, discord.Member):
             raise NotAdmin("Documents are managed inside a server.")
@@ -46,6 +49,13 @@ def describe_report(report: IngestReport, name: str) -> str:
         return f"✅ `{doc_id}` is unchanged: this content is already indexed."
     verb = "Updated" if report.updated else "Added"
     return f"✅ {verb} `{doc_id}`: {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
+
+
+def _own_scope(interaction: discord.Interaction) -> str:
+    """The scope of the guild a (guild-only) command runs in."""
+    if interaction.guild_id is None:
+        raise NotAdmin("Documents are managed inside a server.")
+    return guild_scope(interaction.guild_id)
 
 
 class ConfirmRemoval(discord.ui.View):
@@ -92,13 +102,13 @@ class Documents(commands.Cog):
         self, interaction: discord.Interaction, file: discord.Attachment | None = None, url: str | None = None,
         title: str | None = None,
     ) -> None:
-        if file is None and not url:
-            await interaction.response.send_message(
-                "❌ Attach a file, or give the `url:` of a web article to fetch.", ephemeral=True
-            )
-            return
         if file is None:
-            await self._upload_url(interaction, url, title)
+            if url:
+                await self._upload_url(interaction, url, title)
+            else:
+                await interaction.response.send_message(
+                    "❌ Attach a file, or give the `url:` of a web article to fetch.", ephemeral=True
+                )
             return
         name = upload_name(file.filename)
         suffix = PurePath(name).suffix.lower()
@@ -119,7 +129,7 @@ class Documents(commands.Cog):
         await progress.edit(content=f"⏳ Indexing {inline(name)} ({plural(len(data), 'byte')})…")
         try:
             report = await asyncio.to_thread(
-                self.services.answers.ingest_bytes, data, name, guild_scope(interaction.guild_id),
+                self.services.answers.ingest_bytes, data, name, _own_scope(interaction),
                 {"title": title or "", "url": url or ""},
             )
         except StoreUnavailable as exc:
@@ -139,7 +149,7 @@ class Documents(commands.Cog):
         progress = await interaction.followup.send(f"⏳ Fetching and indexing {inline(url)}…", ephemeral=True, wait=True)
         try:
             report = await asyncio.to_thread(
-                self.services.answers.ingest_url, url, guild_scope(interaction.guild_id), {"title": title or ""}
+                self.services.answers.ingest_url, url, _own_scope(interaction), {"title": title or ""}
             )
         except StoreUnavailable as exc:
             await progress.edit(content=f"❌ {inline(url)} was not added. {describe(exc)}")
@@ -152,7 +162,7 @@ class Documents(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @is_corpus_admin()
     async def remove(self, interaction: discord.Interaction, document: str) -> None:
-        scope = guild_scope(interaction.guild_id)
+        scope = _own_scope(interaction)
         owned = {s.doc_id for s in await asyncio.to_thread(self.services.answers.sources, [scope])}
         if document not in owned:
             await interaction.response.send_message(f"This server has no uploaded document {inline(document)}.", ephemeral=True)
@@ -168,5 +178,5 @@ class Documents(commands.Cog):
         return document_choices(sources, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Citebot) -> None:
     await bot.add_cog(Documents(bot.services))

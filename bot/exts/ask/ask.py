@@ -15,19 +15,22 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import BotServices, visible_scopes
+from bot.client import BotServices, Citebot, visible_scopes
 from bot.exts.ask.views import AnswerView
 from bot.exts.core.errors import describe
 from bot.rendering import abstention_message, answer_messages, passages_payload, streaming_content, trim
 from bot.storage import StoredAnswer
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import CitedAnswer
+
+if TYPE_CHECKING:
+    from discord.abc import MessageableChannel
 from retrieval.questions import strip_chat_markup
 from retrieval.service import QuestionError, Turn, clean_question
 
@@ -83,7 +86,7 @@ def _replying_to(message: discord.Message) -> Responder:
 class Conversation:
     """Where a message question is answered, and the conversation it continues."""
 
-    channel: discord.abc.Messageable
+    channel: "MessageableChannel"
     responder: Responder
     history: list[Turn]
     parent_id: int | None
@@ -237,6 +240,7 @@ class Ask(commands.Cog):
                     await responder.show(content=streaming_content(event.text))
                     last_edit = time.monotonic()
         assert final is not None
+        payload: dict[str, Any]
         if final.abstained:
             posted = [await responder.show(content=None, embeds=[abstention_message(final)], view=None)]
             payload = {"passages": [], "backend": final.backend}
@@ -262,5 +266,5 @@ class Ask(commands.Cog):
         return posted
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Citebot) -> None:
     await bot.add_cog(Ask(bot, bot.services))

@@ -27,7 +27,7 @@ class FeedbackForm(discord.ui.Modal, title="What was wrong with this answer?"):
         super().__init__(timeout=600)
         self._store = store
         self._answer = answer
-        self.reason = discord.ui.Select(
+        self.reason: discord.ui.Select[FeedbackForm] = discord.ui.Select(
             custom_id=REASON_ID,
             placeholder="Pick a reason (optional)",
             options=[discord.SelectOption(label=label, value=value) for value, label in FEEDBACK_REASONS.items()],
@@ -35,7 +35,7 @@ class FeedbackForm(discord.ui.Modal, title="What was wrong with this answer?"):
             max_values=1,
             required=False,
         )
-        self.details = discord.ui.TextInput(
+        self.details: discord.ui.TextInput[FeedbackForm] = discord.ui.TextInput(
             custom_id=DETAILS_ID,
             style=discord.TextStyle.paragraph,
             placeholder="What should it have said? (optional)",

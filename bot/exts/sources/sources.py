@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import BotServices, guild_scope, visible_scopes
+from bot.client import BotServices, Citebot, guild_scope, visible_scopes
 from bot.rendering import SOURCES_PER_PAGE, sources_page
 from retrieval.models import SourceInfo
 
@@ -64,5 +64,5 @@ class Sources(commands.Cog):
         await interaction.followup.send(embed=pager.embed(), view=pager if pager.pages > 1 else discord.utils.MISSING)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Citebot) -> None:
     await bot.add_cog(Sources(bot.services))

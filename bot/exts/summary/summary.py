@@ -6,13 +6,14 @@ ephemerally, before the public "thinking…" message exists.
 """
 
 import asyncio
+from functools import partial
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import BotServices, visible_scopes
 from bot.autocomplete import document_choices
+from bot.client import BotServices, Citebot, visible_scopes
 from bot.rendering import summary_messages
 from retrieval.service import DocumentNotFound, clean_question
 
@@ -33,14 +34,13 @@ class Summary(commands.Cog):
             visible = {info.doc_id for info in await asyncio.to_thread(answers.sources, scopes)}
             if document not in visible:
                 raise DocumentNotFound(document)
+            summarize = partial(answers.summarize_document, document, scopes)
         else:
-            clean_question(topic, self.services.settings.max_question_chars)
+            subject = clean_question(topic or "", self.services.settings.max_question_chars)
+            summarize = partial(answers.summarize_topic, subject, scopes)
         await interaction.response.defer(thinking=True)
         async with self.services.gate.slot():
-            if document:
-                result = await asyncio.to_thread(answers.summarize_document, document, scopes)
-            else:
-                result = await asyncio.to_thread(answers.summarize_topic, topic, scopes)
+            result = await asyncio.to_thread(summarize)
         for embeds in summary_messages(result):
             await interaction.followup.send(embeds=embeds)
 
@@ -50,5 +50,5 @@ class Summary(commands.Cog):
         return document_choices(sources, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Citebot) -> None:
     await bot.add_cog(Summary(bot.services))

@@ -9,6 +9,7 @@ import asyncio
 import json
 import socket
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ import pytest
 from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE, PartialAnswer
 from retrieval.models import CitedAnswer
 from retrieval.service import AnswerService
-from tests.conftest import free_port, open_service, qwen_settings
-from tests.loopback import LoopbackServer, Reply
+from tests.support.llama_server import free_port
+from tests.support.loopback import LoopbackServer, Reply
+from tests.support.services import open_service, qwen_settings
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +104,7 @@ def test_the_llm_answers_through_a_real_llama_cpp_server(embed_model, tmp_path: 
     service.ingest()
     partials, final = asyncio.run(collect(service, "Who did Jake Sullivan meet in Rome?"))
     assert len(partials) >= 2
-    assert all(b.text.startswith(a.text) for a, b in zip(partials, partials[1:]))
+    assert all(b.text.startswith(a.text) for a, b in pairwise(partials))
     assert (final.backend, final.fallback_reason) == ("openai", "")
     assert "Yang Jiechi" in final.answer
     assert_verified(service, final)

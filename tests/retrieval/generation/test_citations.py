@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.calibrate_citations import accuracy, passage_containing, score_pairs
-from retrieval.generation.citations import split_claims
+from retrieval.generation.citations import MARKER, split_claims
 from retrieval.generation.excerpts import whole_passages
 from retrieval.models import Passage
 from retrieval.service import AnswerService
@@ -203,10 +205,6 @@ def test_measured_threshold_separates_the_labelled_pairs(shared_service: AnswerS
 
 
 # Properties: whatever an LLM writes, the checker keeps only verbatim, in-range, correctly numbered quotes.
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from retrieval.generation.citations import MARKER  # noqa: E402
 
 MARKERS = st.lists(st.integers(0, 12), max_size=3).map(lambda ns: "".join(f"[{n}]" for n in ns))
 CLAIMS = st.sampled_from([

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.llama_server import free_port
+from tests.support.llama_server import free_port
 
 
 def chroma_executable() -> Path:

@@ -1,0 +1,1 @@
+"""Helpers shared by tests and benches: real servers, documents, Discord world helpers."""
