@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.storage import FEEDBACK_REASONS, Feedback
+from bot.user_errors import explain
 from bot.wording import known_date, plural, short_title
 from retrieval.evaluation import METRICS, EvalReport
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
-from retrieval.service import AnswerService, DocumentNotFound, QuestionError, Turn
-from retrieval.store import StoreUnavailable
+from retrieval.service import AnswerService, Turn
 
 HELP = (
     "Type a question about the articles (follow-ups use the conversation so far), or:\n"
@@ -177,10 +177,12 @@ class TerminalSession:
                 self._history.clear()
             else:
                 self._ask(line)
-        except (QuestionError, DocumentNotFound) as exc:
-            self._console.print(f"[red]{escape(str(exc))}[/red]")
-        except StoreUnavailable as exc:
-            self._console.print(f"[red]the document store is unreachable ({escape(str(exc))}); try again[/red]")
+        except Exception as exc:
+            problem = explain(exc, sources_command="/sources")
+            if problem is None:
+                raise
+            detail = f" ({problem.detail})" if problem.detail else ""
+            self._console.print(f"[red]{escape(problem.message + detail)}[/red]")
         self._console.print()
         return True
 

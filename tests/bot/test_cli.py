@@ -75,6 +75,19 @@ def test_first_ask_on_an_empty_index_ingests_the_corpus(cli):
     assert "eight hours" in out and "[1]" in out
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_data_dir_is_accepted_before_or_after_the_command(cli, tmp_path: Path, where: str):
+    elsewhere = tmp_path / "elsewhere"
+    option = ["--data-dir", str(elsewhere)]
+    args = [*option, "sources", "--json"] if where == "before" else ["sources", *option, "--json"]
+    assert cli("ingest", *option, "--json")[0] == 0
+    code, out, _ = cli(*args)
+    assert code == 0 and len(json.loads(out)) == 2
+    assert (elsewhere / "chroma").is_dir()
+    code, out, _ = cli("sources", "--json")
+    assert code == 0 and json.loads(out) == [], "the default data dir was not touched"
+
+
 def test_ingest_sources_remove_json(cli, tmp_path: Path):
     code, out, _ = cli("ingest", "--json")
     first = json.loads(out)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.user_errors import STORE_UNAVAILABLE
 from retrieval.bm25 import analyse
 from retrieval.service import AnswerService
 from retrieval.store import CorpusStore, StoreUnavailable
@@ -108,7 +109,7 @@ def test_the_cli_says_in_one_line_when_the_server_is_unreachable(tmp_path: Path)
     )
     assert run.returncode == 4
     assert run.stderr.strip().count("\n") == 0, run.stderr
-    assert run.stderr.startswith("error: the document store is unreachable: cannot reach the Chroma server at")
+    assert run.stderr.startswith(f"error: {STORE_UNAVAILABLE} (cannot reach the Chroma server at")
     assert "Could not connect to a Chroma server" in run.stderr
     assert "Traceback" not in run.stderr
 

@@ -6,13 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import user_errors
 from bot.rendering import inline
-from retrieval.service import DocumentNotFound, QuestionError
-from retrieval.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-STORE_UNAVAILABLE = "📡 The document store is unreachable right now, so I can't do that. Please try again in a minute."
+STORE_UNAVAILABLE = f"📡 {user_errors.STORE_UNAVAILABLE}"
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -23,13 +22,13 @@ def describe(error: Exception) -> str:
     """The user-facing line for an error raised while handling a command."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, DocumentNotFound):
-        return f"No document {inline(error.doc_id)} here: /sources lists the documents I can use."
-    if isinstance(error, (QuestionError, NotAdmin)):
+    problem = user_errors.explain(error, sources_command="/sources", quote=inline)
+    if problem is not None:
+        if problem.detail:
+            log.warning("%s: %s", type(error).__name__, problem.detail)
+        return f"{problem.icon} {problem.message}" if problem.icon else problem.message
+    if isinstance(error, NotAdmin):
         return str(error)
-    if isinstance(error, StoreUnavailable):
-        log.warning("document store unavailable: %s", error)
-        return STORE_UNAVAILABLE
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -1,0 +1,38 @@
+"""The one table of errors a user can act on, and the three surfaces that show it."""
+
+import pytest
+
+from bot.exts.core.errors import STORE_UNAVAILABLE, describe
+from bot.rendering import inline
+from bot.user_errors import EXIT_NOT_FOUND, EXIT_STORE_UNAVAILABLE, EXIT_USAGE, explain
+from retrieval.service import DocumentNotFound, QuestionError
+from retrieval.store import StoreUnavailable
+
+
+def test_each_error_a_user_can_fix_has_a_message_and_an_exit_code():
+    question = explain(QuestionError("The question is empty."), sources_command="/sources")
+    assert question is not None and (question.message, question.detail, question.exit_code) == (
+        "The question is empty.", "", EXIT_USAGE)
+    missing = explain(DocumentNotFound("no-such"), sources_command="`citebot sources`")
+    assert missing is not None and missing.exit_code == EXIT_NOT_FOUND
+    assert missing.message == "No document 'no-such' here: `citebot sources` lists the documents I can use."
+    store = explain(StoreUnavailable("cannot reach the Chroma server at 10.0.0.5:8000"), sources_command="/sources")
+    assert store is not None and store.exit_code == EXIT_STORE_UNAVAILABLE
+    assert "10.0.0.5" not in store.message and store.detail == "cannot reach the Chroma server at 10.0.0.5:8000"
+
+
+def test_bugs_are_not_in_the_table():
+    assert explain(KeyError("x"), sources_command="/sources") is None
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (DocumentNotFound("a`b"), f"No document {inline('a`b')} here: /sources lists the documents I can use."),
+        (StoreUnavailable("cannot reach the Chroma server at 10.0.0.5:8000"), STORE_UNAVAILABLE),
+        (QuestionError("The question is empty."), "The question is empty."),
+    ],
+    ids=["not-found", "store", "question"],
+)
+def test_discord_shows_the_table_message_escaped_and_never_the_operator_detail(error: Exception, shown: str):
+    assert describe(error) == shown
