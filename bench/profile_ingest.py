@@ -12,7 +12,7 @@ from pathlib import Path
 from pyinstrument import Profiler
 
 from bench.ingest import write_synthetic_corpus
-from retrieval.service import AnswerService, build_embed_model
+from retrieval.composition import build_embed_model, build_service
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 
@@ -30,7 +30,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         corpus = write_synthetic_corpus(tmp / "corpus", args.articles)
         settings = RetrievalSettings(_env_file=None, data_dir=tmp / "data", corpus_dir=corpus)
-        service = AnswerService(settings, CorpusStore.embedded(settings.data_dir / "chroma"), embed_model)
+        service = build_service(settings, store=CorpusStore.embedded(settings.data_dir / "chroma"), embed_model=embed_model)
         profiler = Profiler(interval=0.005)
         with profiler:
             report = service.ingest()

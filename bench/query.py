@@ -89,11 +89,13 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from bench.ingest import synthetic_articles
+    from retrieval.composition import build_embed_model, build_service
     from retrieval.documents import ArticleReader
     from retrieval.ingest import ChunkEmbedder
-    from retrieval.service import SHARED_SCOPE, AnswerService, build_embed_model
+    from retrieval.models import DocumentRecord
+    from retrieval.service import SHARED_SCOPE
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import CorpusStore, DocumentRecord
+    from retrieval.store import CorpusStore
 
     started = time.perf_counter()
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
@@ -132,7 +134,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
             store.write_versions(group)
             group = []
     store.write_versions(group)
-    AnswerService(settings, store, embed_model)  # builds and saves the BM25 index
+    build_service(settings, store=store, embed_model=embed_model)  # builds and saves the BM25 index
     citebot_built = time.perf_counter()
 
     client = chromadb.PersistentClient(path=str(root / "plain"), settings=ChromaClientSettings(anonymized_telemetry=False))
@@ -180,10 +182,10 @@ def serve(side: str, root: Path, question_count: int) -> dict:
     rows: dict[str, list[float]] = {}
     opened = time.perf_counter()
     if side == "citebot":
-        from retrieval.service import AnswerService
+        from retrieval.composition import build_service
         from retrieval.settings import RetrievalSettings
 
-        service = AnswerService.from_settings(
+        service = build_service(
             RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
         )
         ready = time.perf_counter()
@@ -203,7 +205,7 @@ def serve(side: str, root: Path, question_count: int) -> dict:
         from llama_index.core import VectorStoreIndex
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from retrieval.service import build_embed_model
+        from retrieval.composition import build_embed_model
         from retrieval.settings import RetrievalSettings
 
         embed_model = build_embed_model(RetrievalSettings(_env_file=None))
@@ -248,7 +250,7 @@ def _child(*args: str, profile_to: Path | None = None) -> dict:
     return json.loads([line for line in completed.stdout.splitlines() if line.startswith("{")][-1])
 
 
-_ANSWERING = re.compile(r"^(AnswerService\.ask|AnswerService\._retrieve|ExtractiveAnswerer\.answer|\S*get_query_embedding) ")
+_ANSWERING = re.compile(r"^(AnswerService\.ask|PassageRetriever\.retrieve|ExtractiveAnswerer\.answer|\S*get_query_embedding) ")
 _PLUMBING = re.compile(r"<frozen|threading\.py|concurrent/futures|asyncio/|runpy|bench/query\.py")
 
 

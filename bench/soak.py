@@ -25,7 +25,8 @@ from rich.table import Table
 
 from bench.ingest import write_synthetic_corpus
 from bench.query import questions as synthetic_questions
-from retrieval.service import AnswerService, build_embed_model
+from retrieval.composition import build_embed_model, build_service
+from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 
@@ -106,7 +107,7 @@ def main() -> None:
         settings = RetrievalSettings(
             _env_file=None, data_dir=root / "data", corpus_dir=corpus, sentence_cache_size=args.cache_size
         )
-        service = AnswerService(settings, CorpusStore.connect(settings), build_embed_model(settings))
+        service = build_service(settings, store=CorpusStore.connect(settings), embed_model=build_embed_model(settings))
         report = service.ingest()
         pool = synthetic_questions(args.pool)
         service.ask(pool[0])

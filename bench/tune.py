@@ -17,8 +17,9 @@ import random
 import tempfile
 from pathlib import Path
 
+from retrieval.composition import build_embed_model
 from retrieval.evaluation import EvalReport, Evaluator, QAItem, load_questions
-from retrieval.service import AnswerService, build_embed_model
+from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from discord import app_commands
 
 from bot.rendering import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, trim
-from retrieval.models import SourceInfo
+from retrieval import SourceInfo
 
 
 def choice_name(info: SourceInfo) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,11 +28,18 @@ from bot.settings import Settings
 from bot.wording import plural
 
 if TYPE_CHECKING:
-    from retrieval.service import AnswerService
+    from retrieval import AnswerService
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+class _JSONResult(Protocol):
+    def to_json(self) -> Any: ...
+
+
+_Result = TypeVar("_Result", bound=_JSONResult)
 
 
 @dataclass
@@ -51,12 +58,19 @@ class Invocation:
     @cached_property
     def service(self) -> "AnswerService":
         """Built on first use: commands that never touch the index never load the embedder."""
-        from retrieval.service import AnswerService
+        from retrieval import build_service
 
-        return AnswerService.from_settings(self.settings)
+        return build_service(self.settings)
 
     def print_json(self, payload: Any) -> None:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+    def show(self, result: _Result, render: Callable[[Console, _Result], None]) -> None:
+        """`result` as JSON on stdout with --json, else rendered for people."""
+        if self.wants_json:
+            self.print_json(result.to_json())
+        else:
+            render(self.out, result)
 
     def ensure_corpus(self) -> None:
         """Ingest the corpus folder into an empty index before the first question."""
@@ -97,7 +111,7 @@ def _ingest(run: Invocation) -> int:
     """Files and folders as one ingest run (the corpus folder when nothing is named), then each URL
     fetched and ingested, all in one report."""
     from bot import terminal
-    from retrieval.models import IngestReport
+    from retrieval import IngestReport
 
     arguments: list[str] = run.args.paths
     urls = [argument for argument in arguments if argument.lower().startswith(("http://", "https://"))]
@@ -106,10 +120,7 @@ def _ingest(run: Invocation) -> int:
     report: IngestReport = run.service.ingest(paths, progress=progress) if paths or not urls else IngestReport()
     for url in urls:
         report.absorb(run.service.ingest_url(url))
-    if run.wants_json:
-        run.print_json(report.to_json())
-    else:
-        terminal.render_report(run.out, report)
+    run.show(report, terminal.render_report)
     return EXIT_FAILED if report.errors and not (report.added or report.updated or report.unchanged) else EXIT_OK
 
 
@@ -126,10 +137,7 @@ def _ask(run: Invocation) -> int:
         answer = asyncio.run(terminal.stream_answer(run.out, run.service, run.args.question))
     else:
         answer = run.service.ask(run.args.question)
-    if run.wants_json:
-        run.print_json(answer.to_json())
-    else:
-        terminal.render_answer(run.out, answer)
+    run.show(answer, terminal.render_answer)
     terminal.render_fallback(run.err, answer)
     return EXIT_OK
 
@@ -149,10 +157,7 @@ def _summary(run: Invocation) -> int:
         return EXIT_USAGE
     run.ensure_corpus()
     result = run.service.summarize_document(doc_id) if doc_id else run.service.summarize_topic(topic)
-    if run.wants_json:
-        run.print_json(result.to_json())
-    else:
-        terminal.render_summary(run.out, result)
+    run.show(result, terminal.render_summary)
     terminal.render_fallback(run.err, result)
     return EXIT_OK
 
@@ -197,7 +202,7 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _evaluate(run: Invocation) -> int:
     from bot import terminal
-    from retrieval.evaluation import EvalFileError, Evaluator, load_questions
+    from retrieval import EvalFileError, Evaluator, load_questions
 
     try:
         items = load_questions(run.args.questions)
@@ -206,10 +211,7 @@ def _evaluate(run: Invocation) -> int:
         return EXIT_USAGE
     run.ensure_corpus()
     report = Evaluator(run.service).run(items)
-    if run.wants_json:
-        run.print_json(report.to_json())
-    else:
-        terminal.render_eval(run.out, report)
+    run.show(report, terminal.render_eval)
     return EXIT_OK
 
 
@@ -222,8 +224,7 @@ def _local_llm(run: Invocation) -> int:
     """Assemble and verify the packaged GGUF, then set LLM_BACKEND and LLM_GGUF_PATH in `.env`."""
     from dotenv import set_key
 
-    from retrieval.generation.backends import LLMError
-    from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble
+    from retrieval import QWEN_CODER_1_5B, LLMError, assemble
 
     try:
         path = assemble(QWEN_CODER_1_5B, run.args.dir)
@@ -384,8 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = explain(exc, sources_command="`citebot sources`")
         if problem is None:
             raise
-        detail = f" ({problem.detail})" if problem.detail else ""
-        run.err.print(f"error: {escape(problem.message + detail)}")
+        run.err.print(f"error: {escape(problem.for_operator)}")
         return problem.exit_code
 
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.limits import QuestionGate
 from bot.settings import Settings
 from bot.storage import BotStore
-from retrieval.service import SHARED_SCOPE, AnswerService
+from retrieval import SHARED_SCOPE, AnswerService
 
 log = logging.getLogger(__name__)
 

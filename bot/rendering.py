@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.wording import SHORT_TITLE_CHARS, known_date, plural, short_title
-from retrieval.models import Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
+from retrieval import Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256

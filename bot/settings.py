@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from retrieval.settings import RetrievalSettings
+from retrieval import RetrievalSettings
 
 
 class Settings(RetrievalSettings):

@@ -16,10 +16,18 @@ from rich.markup import escape
 from bot.storage import FEEDBACK_REASONS, Feedback
 from bot.user_errors import explain
 from bot.wording import known_date, plural, short_title
-from retrieval.evaluation import METRICS, EvalReport
-from retrieval.generation.answerer import PartialAnswer
-from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
-from retrieval.service import AnswerService, Turn
+from retrieval import (
+    METRICS,
+    AnswerService,
+    Citation,
+    CitedAnswer,
+    DocumentSummary,
+    EvalReport,
+    IngestReport,
+    PartialAnswer,
+    SourceInfo,
+    Turn,
+)
 
 HELP = (
     "Type a question about the articles (follow-ups use the conversation so far), or:\n"
@@ -181,8 +189,7 @@ class TerminalSession:
             problem = explain(exc, sources_command="/sources")
             if problem is None:
                 raise
-            detail = f" ({problem.detail})" if problem.detail else ""
-            self._console.print(f"[red]{escape(problem.message + detail)}[/red]")
+            self._console.print(f"[red]{escape(problem.for_operator)}[/red]")
         self._console.print()
         return True
 

@@ -9,8 +9,7 @@ exits with `exit_code`. Errors that are not in the table are bugs: the caller lo
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.service import DocumentNotFound, QuestionError
-from retrieval.store import StoreUnavailable
+from retrieval import DocumentNotFound, QuestionError, StoreUnavailable
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -28,6 +27,11 @@ class UserFacingError:
     exit_code: int
     icon: str = ""
     """Shown before the message where messages carry icons (Discord)."""
+
+    @property
+    def for_operator(self) -> str:
+        """The message with the detail, for the CLI and the terminal (never for Discord)."""
+        return f"{self.message} ({self.detail})" if self.detail else self.message
 
 
 def explain(

@@ -18,7 +18,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from retrieval.store import StoredChunk
+from retrieval.models import StoredChunk
 
 _STEMMER = Stemmer.Stemmer("english")
 

@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
 import frontmatter
@@ -48,7 +48,6 @@ class SourceDocument:
     url: str = ""
     path: str = ""
     author: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
@@ -131,7 +130,6 @@ class ArticleReader:
             url=metadata.pop("url", ""),
             path=source_path,
             author=metadata.pop("author", ""),
-            extra=metadata,
         )
 
     def _check_size(self, size: int) -> None:

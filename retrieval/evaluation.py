@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.generation.citations import split_claims
+from retrieval.generation.excerpts import Excerpt
 from retrieval.models import Citation, CitedAnswer
+from retrieval.ranking import Candidate
 from retrieval.service import SHARED_SCOPE, AnswerService, DocumentNotFound
 
 METRICS = ("recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",
@@ -151,5 +153,14 @@ class Evaluator:
                 pairs += 1
                 citation = by_number.get(n)
                 if citation is not None:
-                    supported += self._service.citation_support(claim.text, citation) >= threshold
+                    supported += self._support(claim.text, citation) >= threshold
         return supported / pairs if pairs else None
+
+    def _support(self, claim: str, citation: Citation) -> float:
+        """How well a citation's quote supports `claim`: the citation checker's measured score."""
+        service = self._service
+        record = service.store.get(citation.scope or SHARED_SCOPE, citation.doc_id)
+        if record is None or not record.live:
+            return 0.0
+        quote = Excerpt(record, (Candidate(record, citation.start, citation.end, 0),))
+        return service.citation_checker.support(claim, quote, service.snapshots.current().bm25).score

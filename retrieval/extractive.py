@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
-from retrieval.models import Citation, Draft, Passage
+from retrieval.models import Citation, DocumentRecord, Draft
 from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker
-from retrieval.store import DocumentRecord
+from retrieval.retriever import Retrieval
 
 BACKEND_NAME = "extractive"
 # A citation marker as answers write them: `[1]`, `[2, 3]`. A document's own (or planted) markers are
@@ -68,16 +67,9 @@ class ExtractiveAnswerer:
         self._min_score = min_score
         self._shortlist = shortlist
 
-    def answer(
-        self,
-        question: str,
-        query_embedding: Sequence[float],
-        passages: Sequence[Passage],
-        records: dict[str, DocumentRecord],
-        bm25: BM25Index,
-    ) -> Draft:
+    def answer(self, found: Retrieval) -> Draft:
         chosen = self._ranker.best_for_query(
-            question, query_embedding, passages, records, bm25,
+            found.query, found.embedding, found.passages, found.records, found.bm25,
             limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7, shortlist=self._shortlist,
         )
         if not chosen:
@@ -116,16 +108,9 @@ class ExtractiveSummarizer:
         text, citations = cite(in_order)
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
-    def summarize_topic(
-        self,
-        topic: str,
-        query_embedding: Sequence[float],
-        passages: Sequence[Passage],
-        records: dict[str, DocumentRecord],
-        bm25: BM25Index,
-    ) -> Draft:
+    def summarize_topic(self, found: Retrieval) -> Draft:
         chosen = self._ranker.best_for_query(
-            topic, query_embedding, passages, records, bm25,
+            found.query, found.embedding, found.passages, found.records, found.bm25,
             limit=self._sentences, min_score=self._min_score, relative_floor=0.6,
         )
         if not chosen:

@@ -16,8 +16,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeRelationship, TextNode
 
 from retrieval.documents import ArticleReader, DocumentError, SourceDocument
-from retrieval.models import IngestReport
-from retrieval.store import CorpusStore, DocumentRecord, chunk_id
+from retrieval.models import DocumentRecord, IngestReport, chunk_id
+from retrieval.store import CorpusStore
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (current file, files done, files total)."""

@@ -1,5 +1,8 @@
-"""The answer service's results: plain data with the JSON shapes the CLI prints."""
+"""The retrieval layer's data: what the store keeps (`DocumentRecord`, `StoredChunk`) and what the
+service returns (answers, summaries, reports), with the JSON shapes the CLI prints. Plain data: no
+module here imports Chroma or a model."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -140,34 +143,67 @@ class Draft:
     llm_usage: LLMUsage | None = None
 
 
-@dataclass(frozen=True)
-class CitedAnswer:
-    """An answer whose every claim carries a `[n]` marker naming one of `citations`."""
+class _Drafted:
+    """What an answer and a summary share: a `Draft` and where it came from, read through."""
 
-    question: str
-    answer: str
-    abstained: bool
-    backend: str
-    citations: list[Citation]
-    passages: list[Passage]
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    fallback_reason: str = ""
-    check: CheckReport | None = None
-    llm_usage: LLMUsage | None = None
+    draft: Draft
+
+    @property
+    def abstained(self) -> bool:
+        return self.draft.abstained
+
+    @property
+    def backend(self) -> str:
+        return self.draft.backend
+
+    @property
+    def citations(self) -> list[Citation]:
+        return self.draft.citations
+
+    @property
+    def fallback_reason(self) -> str:
+        return self.draft.fallback_reason
+
+    @property
+    def check(self) -> CheckReport | None:
+        return self.draft.check
+
+    @property
+    def llm_usage(self) -> LLMUsage | None:
+        return self.draft.llm_usage
 
     @property
     def provenance(self) -> str:
         return provenance(self.backend, self.fallback_reason, self.check)
 
-    def to_json(self) -> dict[str, Any]:
+    def _provenance_json(self) -> dict[str, Any]:
         return {
-            "question": self.question,
-            "answer": self.answer,
             "abstained": self.abstained,
             "backend": self.backend,
             "fallback_reason": self.fallback_reason,
             "check": self.check.to_json() if self.check is not None else None,
             "citations": [c.to_json() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class CitedAnswer(_Drafted):
+    """An answer whose every claim carries a `[n]` marker naming one of `citations`."""
+
+    question: str
+    draft: Draft
+    passages: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        return self.draft.text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            **self._provenance_json(),
             "passages": [p.to_json() for p in self.passages],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "llm_usage": self.llm_usage.to_json() if self.llm_usage is not None else None,
@@ -175,32 +211,22 @@ class CitedAnswer:
 
 
 @dataclass(frozen=True)
-class DocumentSummary:
+class DocumentSummary(_Drafted):
     """Short cited summary of one document or of what the corpus says about a topic."""
 
     subject: str
-    summary: str
-    abstained: bool
-    backend: str
-    citations: list[Citation]
+    draft: Draft
     timings_ms: dict[str, float] = field(default_factory=dict)
-    fallback_reason: str = ""
-    check: CheckReport | None = None
-    llm_usage: LLMUsage | None = None
 
     @property
-    def provenance(self) -> str:
-        return provenance(self.backend, self.fallback_reason, self.check)
+    def summary(self) -> str:
+        return self.draft.text
 
     def to_json(self) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "summary": self.summary,
-            "abstained": self.abstained,
-            "backend": self.backend,
-            "fallback_reason": self.fallback_reason,
-            "check": self.check.to_json() if self.check is not None else None,
-            "citations": [c.to_json() for c in self.citations],
+            **self._provenance_json(),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "llm_usage": self.llm_usage.to_json() if self.llm_usage is not None else None,
         }
@@ -254,3 +280,85 @@ class IngestReport:
             "chunks": self.chunks,
             "errors": list(self.errors),
         }
+
+
+def record_key(scope: str, doc_id: str) -> str:
+    return f"{scope}/{doc_id}"
+
+
+def chunk_id(scope: str, doc_id: str, content_hash: str, ordinal: int) -> str:
+    return f"{scope}/{doc_id}/{content_hash[:16]}/{ordinal}"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as the store knows it. `content_hash` is empty until a version is committed."""
+
+    scope: str
+    doc_id: str
+    title: str
+    content_hash: str
+    published: str = ""
+    source: str = ""
+    url: str = ""
+    path: str = ""
+    author: str = ""
+    chunks: int = 0
+    ingested_at: float = 0.0
+    pending_hash: str = ""
+    stale_hash: str = ""
+    text: str = ""
+
+    @property
+    def key(self) -> str:
+        return record_key(self.scope, self.doc_id)
+
+    @property
+    def live(self) -> bool:
+        return bool(self.content_hash)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "content_hash": self.content_hash,
+            "published": self.published,
+            "source": self.source,
+            "url": self.url,
+            "path": self.path,
+            "author": self.author,
+            "chunks": self.chunks,
+            "ingested_at": self.ingested_at,
+            "pending_hash": self.pending_hash,
+            "stale_hash": self.stale_hash,
+        }
+
+    @classmethod
+    def from_chroma(cls, metadata: Mapping[str, Any], text: str | None) -> "DocumentRecord":
+        fields = {name: metadata.get(name, "") for name in cls.__dataclass_fields__ if name != "text"}
+        fields["chunks"] = int(metadata.get("chunks") or 0)
+        fields["ingested_at"] = float(metadata.get("ingested_at") or 0.0)
+        return cls(**fields, text=text or "")
+
+    def source_info(self) -> "SourceInfo":
+        return SourceInfo(
+            doc_id=self.doc_id, title=self.title, published=self.published, chunks=self.chunks, scope=self.scope,
+            url=self.url, source=self.source, author=self.author,
+        )
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A live chunk: its text and where it stands in its document's stored text.
+
+    In Chroma metadata the document id is stored as `article_id`: llama-index's vector stores
+    reserve `doc_id` for the id of the source node.
+    """
+
+    chunk_id: str
+    scope: str
+    doc_id: str
+    text: str
+    start: int
+    end: int

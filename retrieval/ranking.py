@@ -17,9 +17,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.bm25 import BM25Index, analyse_many
 from retrieval.bm25 import stem_words as _stem_words
-from retrieval.models import Passage
+from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.sentences import sentence_spans
-from retrieval.store import DocumentRecord, record_key
 
 # A run of capitalised words (a likely named actor) and the other phrases that answer question types.
 _NAME = re.compile(r"\b[A-Z][\w’'-]+(?:[ -][A-Z][\w’'-]+)+")

@@ -6,12 +6,16 @@ BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from retrieval.bm25 import BM25Index
-from retrieval.store import CorpusStore, record_key
+from retrieval.models import DocumentRecord, Passage, record_key
+from retrieval.snapshots import CorpusSnapshot
+from retrieval.store import CorpusStore
 
 
 class HybridRetriever(BaseRetriever):
@@ -26,7 +30,6 @@ class HybridRetriever(BaseRetriever):
         top_k: int,
         rrf_k: int = 10,
         bm25_weight: float = 1.0,
-        candidates_per_side: int | None = None,
     ) -> None:
         super().__init__()
         self._store = store
@@ -36,7 +39,7 @@ class HybridRetriever(BaseRetriever):
         self._top_k = top_k
         self._rrf_k = rrf_k
         self._bm25_weight = bm25_weight
-        self._per_side = candidates_per_side or max(2 * top_k, 10)
+        self._per_side = max(2 * top_k, 10)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if query_bundle.embedding is None:
@@ -73,3 +76,63 @@ class HybridRetriever(BaseRetriever):
 
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: self._top_k]
         return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What one retrieval found, with everything an answerer needs to use it: the query as searched,
+    its embedding, the passages (live chunks, best first), their documents' records, and the BM25
+    index of the snapshot they came from."""
+
+    query: str
+    embedding: list[float]
+    passages: list[Passage]
+    records: dict[str, DocumentRecord]
+    bm25: BM25Index
+
+
+class PassageRetriever:
+    """Embeds a query, runs the hybrid search over one snapshot and turns the hits into `Passage`s
+    cut from their live documents' stored text."""
+
+    def __init__(self, store: CorpusStore, embed_model: BaseEmbedding, top_k: int, rrf_k: int, bm25_weight: float) -> None:
+        self._store = store
+        self._embed_model = embed_model
+        self._top_k = top_k
+        self._rrf_k = rrf_k
+        self._bm25_weight = bm25_weight
+
+    def retrieve(self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot) -> Retrieval:
+        embedding = self._embed_model.get_query_embedding(query)
+        retriever = HybridRetriever(
+            self._store, snapshot.bm25, snapshot.live, scopes, self._top_k, self._rrf_k, self._bm25_weight
+        )
+        hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
+        records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
+        passages = []
+        for hit in hits:
+            node = hit.node
+            key = record_key(node.metadata["scope"], node.metadata["article_id"])
+            record = records.get(key)
+            if record is None or record.content_hash != snapshot.live.get(key) or not isinstance(node, TextNode):
+                continue
+            start, end = node.start_char_idx, node.end_char_idx
+            if start is not None and end is not None:
+                passages.append(passage_of(record, node.node_id, start, end, hit.score or 0.0))
+        return Retrieval(query, embedding, passages, records, snapshot.bm25)
+
+
+def passage_of(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:
+    """The passage `record.text[start:end]`, carrying what a citation of it shows."""
+    return Passage(
+        chunk_id=chunk_id,
+        scope=record.scope,
+        doc_id=record.doc_id,
+        title=record.title,
+        text=record.text[start:end],
+        score=score,
+        start=start,
+        end=end,
+        published=record.published,
+        url=record.url,
+    )

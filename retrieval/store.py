@@ -24,8 +24,8 @@ record is how a process notices, before each read, that someone else changed the
 import functools
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
@@ -44,6 +44,7 @@ from llama_index.core.vector_stores.types import (
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from retrieval.models import DocumentRecord, StoredChunk, record_key
 from retrieval.settings import RetrievalSettings
 
 CHUNKS_COLLECTION = "citebot_chunks"
@@ -56,74 +57,6 @@ def _placeholder_embeddings(count: int) -> np.ndarray:
     """Document records carry no meaningful vector; Chroma requires one per record, so each gets a
     one-dimensional zero."""
     return np.zeros((count, 1), dtype=np.float32)
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """A document as the store knows it. `content_hash` is empty until a version is committed."""
-
-    scope: str
-    doc_id: str
-    title: str
-    content_hash: str
-    published: str = ""
-    source: str = ""
-    url: str = ""
-    path: str = ""
-    author: str = ""
-    chunks: int = 0
-    ingested_at: float = 0.0
-    pending_hash: str = ""
-    stale_hash: str = ""
-    text: str = ""
-
-    @property
-    def key(self) -> str:
-        return record_key(self.scope, self.doc_id)
-
-    @property
-    def live(self) -> bool:
-        return bool(self.content_hash)
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "scope": self.scope,
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "content_hash": self.content_hash,
-            "published": self.published,
-            "source": self.source,
-            "url": self.url,
-            "path": self.path,
-            "author": self.author,
-            "chunks": self.chunks,
-            "ingested_at": self.ingested_at,
-            "pending_hash": self.pending_hash,
-            "stale_hash": self.stale_hash,
-        }
-
-    @classmethod
-    def from_chroma(cls, metadata: Mapping[str, Any], text: str | None) -> "DocumentRecord":
-        fields = {name: metadata.get(name, "") for name in cls.__dataclass_fields__ if name != "text"}
-        fields["chunks"] = int(metadata.get("chunks") or 0)
-        fields["ingested_at"] = float(metadata.get("ingested_at") or 0.0)
-        return cls(**fields, text=text or "")
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A live chunk: its text and where it stands in its document's stored text.
-
-    In Chroma metadata the document id is stored as `article_id`: llama-index's vector stores
-    reserve `doc_id` for the id of the source node.
-    """
-
-    chunk_id: str
-    scope: str
-    doc_id: str
-    text: str
-    start: int
-    end: int
 
 
 class StoreUnavailable(RuntimeError):
@@ -149,14 +82,6 @@ def _reaching_chroma(
             raise StoreUnavailable(f"cannot reach {self.location}: {exc or type(exc).__name__}") from exc
 
     return wrapper
-
-
-def record_key(scope: str, doc_id: str) -> str:
-    return f"{scope}/{doc_id}"
-
-
-def chunk_id(scope: str, doc_id: str, content_hash: str, ordinal: int) -> str:
-    return f"{scope}/{doc_id}/{content_hash[:16]}/{ordinal}"
 
 
 def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
@@ -195,64 +120,16 @@ def _get_all(collection: chromadb.Collection, **query: Any) -> dict[ColumnName, 
         offset += _PAGE
 
 
-class CorpusStore:
-    """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
+class DocumentTable:
+    """The document records (one per document and scope, holding its text and the write journal:
+    `pending_hash`, `stale_hash`) and the corpus generation token. Raw reads and writes; the
+    protocol that keeps readers on committed versions is `CorpusStore`'s."""
 
-    def __init__(self, client: chromadb.api.ClientAPI, location: str = "the embedded Chroma database") -> None:
-        self._client = client
-        self.location = location
-        self._chunks = client.get_or_create_collection(
-            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
-        self._documents = client.get_or_create_collection(
-            DOCUMENTS_COLLECTION, embedding_function=None
-        )
-        self._state = client.get_or_create_collection(STATE_COLLECTION, embedding_function=None)
-        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+    def __init__(self, documents: chromadb.Collection, state: chromadb.Collection) -> None:
+        self._documents = documents
+        self._state = state
 
-    @classmethod
-    def embedded(cls, path: Path) -> "CorpusStore":
-        """An embedded `PersistentClient` under `path`, with telemetry off (no network, ever)."""
-        path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False)
-        )
-        return cls(client)
-
-    @classmethod
-    def connect(cls, settings: RetrievalSettings) -> "CorpusStore":
-        """The Chroma server of `CHROMA_HOST` when set, else the embedded database in the data dir."""
-        if settings.chroma_host is None:
-            return cls.embedded(settings.data_dir / "chroma")
-        scheme = "https" if settings.chroma_ssl else "http"
-        location = f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
-        auth: dict[str, Any] = {}
-        if settings.chroma_auth_token is not None:
-            auth = {
-                "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
-                "chroma_client_auth_credentials": settings.chroma_auth_token.get_secret_value(),
-                "chroma_auth_token_transport_header": settings.chroma_auth_header,
-            }
-        try:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                settings=ChromaClientSettings(anonymized_telemetry=False, **auth),
-                tenant=settings.chroma_tenant,
-                database=settings.chroma_database,
-            )
-            return cls(client, location)
-        except Exception as exc:
-            # Chroma's client checks the tenant and database on creation and rewraps what went wrong
-            # (a refused connection included) as a bare ValueError or Exception: all mean "not usable".
-            raise StoreUnavailable(f"cannot reach {location}: {exc or type(exc).__name__}") from exc
-
-    # Documents ---------------------------------------------------------------------------------
-
-    @_reaching_chroma
-    def documents(self, scopes: Sequence[str] | None = None, *, with_text: bool = False) -> list[DocumentRecord]:
-        """Live documents in `scopes` (all scopes when None), ordered by scope then id."""
+    def documents(self, scopes: Sequence[str] | None, *, with_text: bool = False) -> list[DocumentRecord]:
         where: dict[str, Any] = {"content_hash": {"$ne": ""}}
         if scopes is not None:
             where = {"$and": [where, {"scope": {"$in": list(scopes)}}]}
@@ -262,17 +139,10 @@ class CorpusStore:
         records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts, strict=True)]
         return sorted(records, key=lambda r: (r.scope, r.doc_id))
 
-    @_reaching_chroma
-    def get(self, scope: str, doc_id: str) -> DocumentRecord | None:
-        """The record of `doc_id` in `scope`, with its text, live or not."""
-        result = self._documents.get(ids=[record_key(scope, doc_id)], include=["metadatas", "documents"])
-        if not result["ids"]:
-            return None
-        return DocumentRecord.from_chroma(_column(result, "metadatas")[0], _column(result, "documents")[0])
+    def get(self, key: str) -> DocumentRecord | None:
+        return self.get_many([key]).get(key)
 
-    @_reaching_chroma
     def get_many(self, keys: Iterable[str]) -> dict[str, DocumentRecord]:
-        """Records (with text) by `record_key`, for the documents that passages came from."""
         ids = sorted(set(keys))
         if not ids:
             return {}
@@ -284,26 +154,16 @@ class CorpusStore:
             )
         }
 
-    @_reaching_chroma
-    def live_hashes(self) -> dict[str, str]:
-        """record_key -> live content hash, for every live document: what readers check chunks against."""
-        return {record_key(r.scope, r.doc_id): r.content_hash for r in self.documents()}
-
-    @_reaching_chroma
-    def generation(self) -> str:
-        """The corpus generation: a token that changes with every commit and removal, by anyone."""
-        result = self._state.get(ids=[GENERATION_ID], include=["metadatas"])
-        return str(_column(result, "metadatas")[0]["token"]) if result["ids"] else ""
-
-    def _bump_generation(self) -> None:
-        self._state.upsert(
-            ids=[GENERATION_ID], embeddings=_placeholder_embeddings(1), metadatas=[{"token": uuid.uuid4().hex}]
+    def journaled(self) -> list[DocumentRecord]:
+        """Records a writer left mid-protocol (a pending or stale version to finish or undo)."""
+        result = _get_all(
+            self._documents,
+            where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
+            include=["metadatas", "documents"],
         )
+        return [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], result["documents"], strict=True)]
 
-    def _put(self, record: DocumentRecord) -> None:
-        self._put_many([record])
-
-    def _put_many(self, records: Sequence[DocumentRecord]) -> None:
+    def put(self, records: Sequence[DocumentRecord]) -> None:
         if records:
             self._documents.upsert(
                 ids=[r.key for r in records],
@@ -311,6 +171,74 @@ class CorpusStore:
                 metadatas=[r.metadata() for r in records],
                 documents=[r.text for r in records],
             )
+
+    def delete(self, key: str) -> None:
+        self._documents.delete(ids=[key])
+
+    def generation(self) -> str:
+        result = self._state.get(ids=[GENERATION_ID], include=["metadatas"])
+        return str(_column(result, "metadatas")[0]["token"]) if result["ids"] else ""
+
+    def bump_generation(self) -> None:
+        self._state.upsert(
+            ids=[GENERATION_ID], embeddings=_placeholder_embeddings(1), metadatas=[{"token": uuid.uuid4().hex}]
+        )
+
+
+class CorpusStore:
+    """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
+
+    def __init__(self, client: chromadb.api.ClientAPI, location: str = "the embedded Chroma database") -> None:
+        self._client = client
+        self.location = location
+        self._chunks = client.get_or_create_collection(
+            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        self.records = DocumentTable(
+            client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
+            client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
+        )
+        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    @classmethod
+    def embedded(cls, path: Path) -> "CorpusStore":
+        """An embedded `PersistentClient` under `path`, with telemetry off (no network, ever)."""
+        return cls(_embedded_client(path))
+
+    @classmethod
+    def connect(cls, settings: RetrievalSettings) -> "CorpusStore":
+        """The Chroma server of `CHROMA_HOST` when set, else the embedded database in the data dir."""
+        if settings.chroma_host is None:
+            return cls.embedded(settings.data_dir / "chroma")
+        location = _server_location(settings)
+        return cls(_server_client(settings, settings.chroma_host, location), location)
+
+    # Documents: read through the table ---------------------------------------------------------
+
+    @_reaching_chroma
+    def documents(self, scopes: Sequence[str] | None = None, *, with_text: bool = False) -> list[DocumentRecord]:
+        """Live documents in `scopes` (all scopes when None), ordered by scope then id."""
+        return self.records.documents(scopes, with_text=with_text)
+
+    @_reaching_chroma
+    def get(self, scope: str, doc_id: str) -> DocumentRecord | None:
+        """The record of `doc_id` in `scope`, with its text, live or not."""
+        return self.records.get(record_key(scope, doc_id))
+
+    @_reaching_chroma
+    def get_many(self, keys: Iterable[str]) -> dict[str, DocumentRecord]:
+        """Records (with text) by `record_key`, for the documents that passages came from."""
+        return self.records.get_many(keys)
+
+    @_reaching_chroma
+    def live_hashes(self) -> dict[str, str]:
+        """record_key -> live content hash, for every live document: what readers check chunks against."""
+        return {r.key: r.content_hash for r in self.records.documents(None)}
+
+    @_reaching_chroma
+    def generation(self) -> str:
+        """The corpus generation: a token that changes with every commit and removal, by anyone."""
+        return self.records.generation()
 
     # The write protocol --------------------------------------------------------------------------
 
@@ -335,7 +263,7 @@ class CorpusStore:
             self._clean(record)
         if journaled:
             previous = self.get_many(keys)
-        self._put_many(
+        self.records.put(
             [
                 replace(previous[new.key], pending_hash=new.content_hash)
                 if new.key in previous
@@ -362,12 +290,12 @@ class CorpusStore:
                     stale_hash=old_hash if old_hash != new.content_hash else "",
                 )
             )
-        self._put_many(committed)
-        self._bump_generation()
+        self.records.put(committed)
+        self.records.bump_generation()
         stale = [record for record in committed if record.stale_hash]
         for record in stale:
             self._delete_chunks(record.scope, record.doc_id, record.stale_hash)
-        self._put_many([replace(record, stale_hash="") for record in stale])
+        self.records.put([replace(record, stale_hash="") for record in stale])
 
     @_reaching_chroma
     def remove(self, scope: str, doc_id: str) -> bool:
@@ -376,8 +304,8 @@ class CorpusStore:
         if record is None or not record.live:
             return False
         tombstone = replace(record, content_hash="", stale_hash=record.content_hash, text="")
-        self._put(tombstone)
-        self._bump_generation()
+        self.records.put([tombstone])
+        self.records.bump_generation()
         self._clean(tombstone)
         return True
 
@@ -388,23 +316,19 @@ class CorpusStore:
         It also starts a new generation unconditionally: a writer killed between its commit and
         its generation write left a change other processes have not noticed yet.
         """
-        result = _get_all(
-            self._documents,
-            where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
-            include=["metadatas", "documents"],
-        )
-        for metadata, text in zip(result["metadatas"], result["documents"], strict=True):
-            self._clean(DocumentRecord.from_chroma(metadata, text))
-        self._bump_generation()
-        return len(result["ids"])
+        journaled = self.records.journaled()
+        for record in journaled:
+            self._clean(record)
+        self.records.bump_generation()
+        return len(journaled)
 
     def _clean(self, record: DocumentRecord) -> None:
         for dead_hash in {record.pending_hash, record.stale_hash} - {"", record.content_hash}:
             self._delete_chunks(record.scope, record.doc_id, dead_hash)
         if not record.live:
-            self._documents.delete(ids=[record.key])
+            self.records.delete(record.key)
         elif record.pending_hash or record.stale_hash:
-            self._put(replace(record, pending_hash="", stale_hash=""))
+            self.records.put([replace(record, pending_hash="", stale_hash="")])
 
     def _delete_chunks(self, scope: str, doc_id: str, content_hash: str) -> None:
         self._chunks.delete(
@@ -455,17 +379,21 @@ class CorpusStore:
         the filtered search would return; otherwise, when the scopes are a small part of the
         collection, the filtered search, which is then cheap, answers instead.
         """
-        wanted = set(scopes)
-        wide = self.vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH)
-        )
-        hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
-        if len(hits) >= top_k or len(wide.nodes or []) < top_k * _OVERFETCH:
-            return hits[:top_k]
-        result = self.vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
-        )
-        return _scored_nodes(result)
+        return _nearest_in_scopes(self.vector_store, embedding, top_k, scopes)
+
+
+def _nearest_in_scopes(
+    vector_store: ChromaVectorStore, embedding: list[float], top_k: int, scopes: Sequence[str]
+) -> list[tuple[TextNode, float]]:
+    wanted = set(scopes)
+    wide = vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH))
+    hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
+    if len(hits) >= top_k or len(wide.nodes or []) < top_k * _OVERFETCH:
+        return hits[:top_k]
+    result = vector_store.query(
+        VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
+    )
+    return _scored_nodes(result)
 
 
 def _scored_nodes(result: VectorStoreQueryResult) -> list[tuple[TextNode, float]]:
@@ -476,3 +404,36 @@ def _scored_nodes(result: VectorStoreQueryResult) -> list[tuple[TextNode, float]
         for node, similarity in zip(nodes, result.similarities or [], strict=True)
         if isinstance(node, TextNode)
     ]
+
+
+def _embedded_client(path: Path) -> chromadb.api.ClientAPI:
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
+
+
+def _server_location(settings: RetrievalSettings) -> str:
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
+
+
+def _server_client(settings: RetrievalSettings, host: str, location: str) -> chromadb.api.ClientAPI:
+    auth: dict[str, Any] = {}
+    if settings.chroma_auth_token is not None:
+        auth = {
+            "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+            "chroma_client_auth_credentials": settings.chroma_auth_token.get_secret_value(),
+            "chroma_auth_token_transport_header": settings.chroma_auth_header,
+        }
+    try:
+        return chromadb.HttpClient(
+            host=host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            settings=ChromaClientSettings(anonymized_telemetry=False, **auth),
+            tenant=settings.chroma_tenant,
+            database=settings.chroma_database,
+        )
+    except Exception as exc:
+        # Chroma's client checks the tenant and database on creation and rewraps what went wrong
+        # (a refused connection included) as a bare ValueError or Exception: all mean "not usable".
+        raise StoreUnavailable(f"cannot reach {location}: {exc or type(exc).__name__}") from exc

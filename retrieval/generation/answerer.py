@@ -7,6 +7,7 @@ the `CitationChecker` reach the final answer. The caller decides what to do when
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,10 @@ from retrieval.generation import prompts
 from retrieval.generation.backends import ChatBackend, LLMError
 from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
-from retrieval.models import LLMUsage, Passage
+from retrieval.models import LLMUsage
 from retrieval.questions import question_words
+from retrieval.retriever import Retrieval
 from retrieval.settings import RetrievalSettings
-from retrieval.store import DocumentRecord
 
 _PROMPT_MARGIN_TOKENS = 64
 # A "rewrite" that merely repeats a line of the prompt back.
@@ -54,6 +55,7 @@ class LLMDraft:
     raw: str
     checked: CheckedAnswer
     usage: LLMUsage
+    backend: str
 
     @property
     def problem(self) -> str:
@@ -81,18 +83,10 @@ class LLMAnswerer:
         self._excerpts = excerpts
         self._settings = settings
 
-    async def stream_answer(
-        self,
-        question: str,
-        query_embedding: Sequence[float],
-        passages: Sequence[Passage],
-        records: dict[str, DocumentRecord],
-        bm25: BM25Index,
-    ) -> AsyncIterator[PartialAnswer | LLMDraft]:
+    async def stream_answer(self, found: Retrieval) -> AsyncIterator[PartialAnswer | LLMDraft]:
         """Partial texts as tokens arrive, then the checked draft. Raises `LLMError`."""
-        excerpts = await asyncio.to_thread(
-            self._excerpts.build, question, query_embedding, passages, records, bm25, self.backend.count_tokens
-        )
+        question, bm25 = found.query, found.bm25
+        excerpts = await asyncio.to_thread(self._excerpts.build, found, self.backend.count_tokens)
         if not excerpts:
             raise LLMError("no retrieved sentence shares a word with the question")
         fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(question, sources))
@@ -111,7 +105,7 @@ class LLMAnswerer:
             first_token_s=(first_token or finished) - started,
             total_s=finished - started,
         )
-        yield LLMDraft(text, checked, usage)
+        yield LLMDraft(text, checked, usage, self.backend.name)
 
     async def rewrite_follow_up(self, history: Sequence[tuple[str, str]], follow_up: str) -> str:
         """A standalone version of `follow_up`; raises `LLMError` when the model gives nothing usable."""
@@ -150,7 +144,7 @@ class LLMAnswerer:
             total_s=elapsed,
         )
         checked = await asyncio.to_thread(self._checker.check, text, list(sources), bm25)
-        return LLMDraft(text, checked, usage)
+        return LLMDraft(text, checked, usage, self.backend.name)
 
     async def complete(self, messages: Sequence[ChatMessage]) -> str:
         text = ""
@@ -203,3 +197,30 @@ class LLMAnswerer:
                 raise LLMError("one source alone exceeds the model's context window; raise LLM_CONTEXT_WINDOW")
             groups.append((first, current))
         return groups
+
+
+@dataclass(frozen=True)
+class LLMStatus:
+    answerer: LLMAnswerer | None
+    problem: str
+    """Why there is no answerer ("" when the extractive backend is configured)."""
+
+
+class LazyLLM:
+    """The configured LLM answerer, built on first use and once: loading a GGUF takes seconds. A
+    backend that cannot be built (no model file, no llama-cpp-python) is not retried; its reason is
+    kept and shown as the fallback reason of every answer."""
+
+    def __init__(self, build: Callable[[], LLMAnswerer | None]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._status: LLMStatus | None = None
+
+    def status(self) -> LLMStatus:
+        with self._lock:
+            if self._status is None:
+                try:
+                    self._status = LLMStatus(self._build(), "")
+                except LLMError as exc:
+                    self._status = LLMStatus(None, str(exc))
+            return self._status

@@ -12,10 +12,9 @@ its offsets.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.bm25 import BM25Index
-from retrieval.models import Passage
+from retrieval.models import DocumentRecord, Passage
 from retrieval.ranking import Candidate, SentenceRanker
-from retrieval.store import DocumentRecord
+from retrieval.retriever import Retrieval
 
 GAP = " … "
 """Between two sentences of an excerpt that are not next to each other in the document."""
@@ -68,22 +67,14 @@ class ExcerptBuilder:
         self._budget = token_budget
         self._shortlist = shortlist
 
-    def build(
-        self,
-        question: str,
-        query_embedding: Sequence[float],
-        passages: Sequence[Passage],
-        records: dict[str, DocumentRecord],
-        bm25: BM25Index,
-        count_tokens: Callable[[str], int],
-    ) -> list[Excerpt]:
-        """The best sentences for `question`, each with its predecessor, until the budget is spent.
+    def build(self, found: Retrieval, count_tokens: Callable[[str], int]) -> list[Excerpt]:
+        """The best sentences for the query, each with its predecessor, until the budget is spent.
 
         Headline fragments (a line without a final stop) are left out: they are titles, not
         statements, and a model reading one as a sentence quotes it as a fact.
         """
-        candidates = [c for c in self._ranker.candidates_from_passages(passages, records) if c.is_statement]
-        scored = self._ranker.score(question, query_embedding, candidates, bm25, shortlist=self._shortlist)
+        candidates = [c for c in self._ranker.candidates_from_passages(found.passages, found.records) if c.is_statement]
+        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25, shortlist=self._shortlist)
         previous = {c.key: candidates[i - 1] for i, c in enumerate(candidates) if i and follows(candidates[i - 1], c)}
         chosen: dict[tuple[str, int, int], Candidate] = {}
         spent = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.service
+import retrieval.composition
 from bot.cli import main
 from retrieval.documents import ArticleReader
 from tests.support.services import CORPUS
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embed_model, capsys: pytest.CaptureFixture):
     """Runs `citebot ARGS` in process on a private data dir; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(retrieval.service, "build_embed_model", lambda settings: embed_model)
+    monkeypatch.setattr(retrieval.composition, "build_embed_model", lambda settings: embed_model)
     monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(CORPUS))
     monkeypatch.chdir(tmp_path)

@@ -6,7 +6,7 @@ import logging
 import discord
 import pytest
 
-import retrieval.service
+import retrieval.composition
 from bot.cli import main
 from tests.support.llama_server import free_port
 from tests.support.loopback import LoopbackServer, Reply, json_reply
@@ -47,7 +47,7 @@ def discord_cli(tmp_path, monkeypatch, embed_model, capsys):
     """Runs `citebot ARGS` in process; restores the logging handlers `run` installs."""
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))
-    monkeypatch.setattr(retrieval.service, "build_embed_model", lambda settings: embed_model)
+    monkeypatch.setattr(retrieval.composition, "build_embed_model", lambda settings: embed_model)
     monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(CORPUS))
     monkeypatch.delenv("ASK_CHANNEL_IDS", raising=False)

@@ -733,7 +733,7 @@ async def test_an_answer_longer_than_every_limit_is_still_delivered(world):
 async def test_a_broken_index_gives_a_clear_reply_and_the_bot_keeps_serving(world):
     env, _, guilds = world
     a = guilds["A"]
-    store = env.bot.services.answers._store
+    store = env.bot.services.answers.store
     store._client.delete_collection("citebot_chunks")
     broken = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     assert "Something went wrong" in broken.content

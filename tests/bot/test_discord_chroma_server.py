@@ -73,7 +73,7 @@ class TestServerRestart:
         assert "Liu Pengyu" in again.response.embeds[0].description
         await upload_harbour_and_ask(a)
 
-        store = env.bot.services.answers._store
+        store = env.bot.services.answers.store
         write_versions = store.write_versions
 
         def die_before_the_write(*args, **kwargs):

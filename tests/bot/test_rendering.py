@@ -54,14 +54,14 @@ from bot.rendering import (  # noqa: E402
     sources_page,
 )
 from bot.wording import plural, short_title  # noqa: E402
-from retrieval.models import Citation, CitedAnswer, SourceInfo  # noqa: E402
+from retrieval.models import Citation, CitedAnswer, Draft, SourceInfo  # noqa: E402
 
 LONG_TITLE = "The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry"
 
 
 def cited(citations: list[Citation]) -> CitedAnswer:
-    return CitedAnswer(question="q", answer="An answer [1] [2] [3].", abstained=False, backend="extractive",
-                       citations=citations, passages=[], timings_ms={"total": 12.0})
+    draft = Draft("An answer [1] [2] [3].", citations, abstained=False, backend="extractive")
+    return CitedAnswer(question="q", draft=draft, passages=[], timings_ms={"total": 12.0})
 
 
 def test_counts_take_the_singular_for_one():

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from retrieval.bm25 import BM25Index, analyse, fingerprint
-from retrieval.store import StoredChunk
+from retrieval.models import StoredChunk
 
 CHUNKS = [
     StoredChunk("s/a/1/0", "shared", "a", "The harbour reopened after the storm.", 0, 37),

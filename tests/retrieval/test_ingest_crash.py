@@ -20,11 +20,11 @@ pytestmark = pytest.mark.slow
 INGEST_SCRIPT = """
 import sys
 from pathlib import Path
-from retrieval.service import AnswerService
+from retrieval.composition import build_service
 from retrieval.settings import RetrievalSettings
 
 settings = RetrievalSettings(_env_file=None, data_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2]))
-service = AnswerService.from_settings(settings)
+service = build_service(settings)
 service.ingest(progress=lambda path, done, total: print(done, flush=True))
 print("finished", flush=True)
 """
@@ -78,7 +78,7 @@ def kill_ingest_after(data_dir: Path, corpus: Path, files_started: int) -> None:
 
 def assert_consistent(service: AnswerService) -> dict[str, str]:
     """Chroma chunks, document records and BM25 agree; returns doc_id -> live hash."""
-    store = service._store
+    store = service.store
     records = {r.doc_id: r for r in store.documents()}
     chunks = store._chunks.get(include=["metadatas"])
     per_doc = Counter()
@@ -91,7 +91,7 @@ def assert_consistent(service: AnswerService) -> dict[str, str]:
         assert per_doc[doc_id] == record.chunks > 0
         assert not record.pending_hash and not record.stale_hash
     assert len(chunks["ids"]) == len(set(chunks["ids"]))
-    assert sorted(c.chunk_id for c in service._snapshot.bm25.chunks) == sorted(chunks["ids"])
+    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(chunks["ids"])
     return {doc_id: r.content_hash for doc_id, r in records.items()}
 
 

@@ -6,9 +6,9 @@ import threading
 import numpy as np
 import pytest
 
+from retrieval.models import DocumentRecord
 from retrieval.ranking import INSTRUCTION, Candidate, SentenceRanker
 from retrieval.sentences import sentence_spans
-from retrieval.store import DocumentRecord
 
 
 @pytest.mark.parametrize(

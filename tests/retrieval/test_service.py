@@ -28,7 +28,7 @@ def assert_citations_verbatim(service: AnswerService, citations) -> None:
 
 
 def chroma_chunks(service: AnswerService) -> list[dict]:
-    return service._store._chunks.get(include=["metadatas"])["metadatas"]
+    return service.store._chunks.get(include=["metadatas"])["metadatas"]
 
 
 class EmbeddingCounter(BaseEventHandler):
@@ -99,11 +99,11 @@ def ingest_counting_embedding_calls(service: AnswerService) -> tuple[IngestRepor
 
 
 def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
-    ids_before = sorted(service._store._chunks.get()["ids"])
+    ids_before = sorted(service.store._chunks.get()["ids"])
     report, calls = ingest_counting_embedding_calls(service)
     assert report.to_json() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []}
     assert calls == 0
-    assert sorted(service._store._chunks.get()["ids"]) == ids_before
+    assert sorted(service.store._chunks.get()["ids"]) == ids_before
 
 
 @pytest.mark.parametrize(("group_chunks", "embedding_batches"), [(256, 1), (1, 2)])
@@ -117,7 +117,7 @@ def test_ingest_embeds_across_documents_in_full_batches(
     assert (report.added, report.chunks, report.errors) == (2, 8, [])
     assert calls == embedding_batches
     assert len(chroma_chunks(service)) == 8
-    assert sorted(c.chunk_id for c in service._snapshot.bm25.chunks) == sorted(service._store._chunks.get()["ids"])
+    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(service.store._chunks.get()["ids"])
 
 
 def test_a_changed_document_replaces_its_chunks(service: AnswerService):
@@ -129,12 +129,12 @@ def test_a_changed_document_replaces_its_chunks(service: AnswerService):
     )
     report = service.ingest()
     assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
-    record = service._store.get("shared", ITALY_DOC)
+    record = service.store.get("shared", ITALY_DOC)
     metadatas = [m for m in chroma_chunks(service) if m["article_id"] == ITALY_DOC]
     assert {m["content_hash"] for m in metadatas} == {record.content_hash}
     assert len(metadatas) == record.chunks
     assert sorted(m["ordinal"] for m in metadatas) == list(range(record.chunks))
-    bm25_ids = [c.chunk_id for c in service._snapshot.bm25.chunks]
+    bm25_ids = [c.chunk_id for c in service.snapshots.latest.bm25.chunks]
     assert len(bm25_ids) == len(set(bm25_ids)) == len(chroma_chunks(service))
     answer = service.ask("Who is the lighthouse keeper?")
     assert any("Ottavio Brambilla" in c.quote for c in answer.citations)
@@ -144,7 +144,7 @@ def test_a_changed_document_replaces_its_chunks(service: AnswerService):
 def test_remove_purges_vectors_and_bm25(service: AnswerService):
     assert service.remove(US_DOC)
     assert all(m["article_id"] != US_DOC for m in chroma_chunks(service))
-    assert all(c.doc_id != US_DOC for c in service._snapshot.bm25.chunks)
+    assert all(c.doc_id != US_DOC for c in service.snapshots.latest.bm25.chunks)
     assert [s.doc_id for s in service.sources()] == [ITALY_DOC]
     answer = service.ask("Who is Liu Pengyu?")
     assert all(c.doc_id != US_DOC for c in answer.citations)
@@ -153,10 +153,10 @@ def test_remove_purges_vectors_and_bm25(service: AnswerService):
 
 
 def test_state_survives_a_restart_and_bm25_is_reused(service: AnswerService, embed_model):
-    fingerprint = service._snapshot.bm25.fingerprint
+    fingerprint = service.snapshots.latest.bm25.fingerprint
     reopened = open_service(service.settings, embed_model)
-    assert reopened._snapshot.bm25.fingerprint == fingerprint
-    assert len(reopened._snapshot.bm25) == len(chroma_chunks(service))
+    assert reopened.snapshots.latest.bm25.fingerprint == fingerprint
+    assert len(reopened.snapshots.latest.bm25) == len(chroma_chunks(service))
     assert reopened.ask("Who denied the request?").citations
 
 

@@ -35,7 +35,7 @@ def cited_doc_ids(service: AnswerService, question: str) -> set[str]:
 
 def bm25_doc_ids(service: AnswerService, word: str) -> set[str]:
     """Documents the service's current BM25 index finds for `word` (its keyword side, alone)."""
-    return {chunk.doc_id for chunk, _ in service._current_snapshot().bm25.search(word, 5, ["shared"])}
+    return {chunk.doc_id for chunk, _ in service.snapshots.current().bm25.search(word, 5, ["shared"])}
 
 
 def test_ingest_ask_and_remove_against_the_server(tmp_path: Path, chroma_settings: dict, embed_model):
@@ -63,7 +63,7 @@ def test_a_second_service_sees_the_first_ones_commits_bm25_included(
     writer.ingest_bytes(FERRY, "ferry.md", "shared")
     assert bm25_doc_ids(reader, "Quarnell") == {"ferry"}, "the reader's BM25 index was rebuilt"
     assert "ferry" in cited_doc_ids(reader, RARE_QUESTION)
-    assert analyse("Quarnell")[0] in reader._snapshot.bm25._document_frequency
+    assert analyse("Quarnell")[0] in reader.snapshots.latest.bm25._document_frequency
 
     writer.remove("ferry")
     assert "ferry" not in cited_doc_ids(reader, RARE_QUESTION)
@@ -74,13 +74,13 @@ def test_an_unchanged_corpus_keeps_the_snapshot(tmp_path: Path, chroma_settings:
     service = open_service(make_settings(tmp_path / "data", **chroma_settings), embed_model)
     service.ingest()
     other = open_service(make_settings(tmp_path / "other", **chroma_settings), embed_model)
-    before = service._current_snapshot()
+    before = service.snapshots.current()
     service.ask("Who denied the request?")
-    assert service._current_snapshot() is before
+    assert service.snapshots.current() is before
     other.ingest()  # every document unchanged: no commit, no new generation
-    assert service._current_snapshot() is before
+    assert service.snapshots.current() is before
     CorpusStore.connect(other.settings).recover()  # a new generation with the same live versions
-    after = service._current_snapshot()
+    after = service.snapshots.current()
     assert after is not before and after.bm25 is before.bm25
 
 

@@ -49,7 +49,7 @@ The council will appoint an interim harbour master next week, according to the m
 
 def assert_consistent(service: AnswerService) -> None:
     """Chroma chunks, document records and BM25 agree, across scopes; no orphan or duplicate chunk."""
-    store = service._store
+    store = service.store
     records = {r.key: r for r in store.documents()}
     chunks = store._chunks.get(include=["metadatas"])
     per_doc: Counter[str] = Counter()
@@ -62,7 +62,7 @@ def assert_consistent(service: AnswerService) -> None:
         assert per_doc[key] == record.chunks > 0
         assert not record.pending_hash and not record.stale_hash
     assert len(chunks["ids"]) == len(set(chunks["ids"]))
-    assert sorted(c.chunk_id for c in service._snapshot.bm25.chunks) == sorted(chunks["ids"])
+    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(chunks["ids"])
 
 
 def assert_grounded(service: AnswerService, answer: CitedAnswer, scopes: list[str]) -> None:
@@ -178,7 +178,7 @@ def test_path_traversal_names_are_only_names(guarded_service: AnswerService, tmp
     report = guarded_service.ingest_bytes(b"The pier of Valdora reopened on Monday.", filename, SCOPE)
     assert report.added == 1 and report.doc_ids == ["x"]
     assert [s.doc_id for s in guarded_service.sources([SCOPE])] == ["notice", "x"]
-    assert guarded_service._store.get(SCOPE, "x").path == ""
+    assert guarded_service.store.get(SCOPE, "x").path == ""
     assert files_outside(guarded_service, tmp_path) == outside
     assert not list(tmp_path.rglob("x.md")) and not (REPO / "x.md").exists()
     assert_consistent(guarded_service)

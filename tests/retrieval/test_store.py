@@ -8,8 +8,9 @@ import pytest
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
+from retrieval.models import DocumentRecord, chunk_id
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore, DocumentRecord, StoreUnavailable, chunk_id, scope_filter
+from retrieval.store import CorpusStore, StoreUnavailable, scope_filter
 from tests.support.llama_server import free_port
 
 
@@ -73,7 +74,7 @@ def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
     v1 = record("a", "Old text.", "o" * 16)
     store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
-    store._put(replace(store.get("shared", "a"), pending_hash=v2.content_hash))
+    store.records.put([replace(store.get("shared", "a"), pending_hash=v2.content_hash)])
     store.vector_store.add(nodes_for(v2, ["New text."]))
     assert [c.text for c in store.live_chunks()] == ["Old text."]
     assert store.live_hashes() == {"shared/a": "o" * 16}
@@ -84,7 +85,7 @@ def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
 
 def test_a_new_document_killed_before_commit_leaves_nothing(store: CorpusStore):
     fresh = record("b", "Brand new.", "b" * 16)
-    store._put(replace(fresh, content_hash="", pending_hash=fresh.content_hash))
+    store.records.put([replace(fresh, content_hash="", pending_hash=fresh.content_hash)])
     store.vector_store.add(nodes_for(fresh, ["Brand new."]))
     assert store.documents() == [] and store.live_chunks() == []
     store.recover()
@@ -97,7 +98,7 @@ def test_stale_chunks_after_commit_are_deleted_by_recover(store: CorpusStore):
     store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
     store.vector_store.add(nodes_for(v2, ["New text."]))
-    store._put(replace(v2, chunks=1, stale_hash=v1.content_hash))
+    store.records.put([replace(v2, chunks=1, stale_hash=v1.content_hash)])
     assert [c.text for c in store.live_chunks()] == ["New text."]
     store.recover()
     assert chunk_hashes(store) == ["n" * 16]
@@ -108,7 +109,7 @@ def test_one_call_replaces_adds_and_resumes_documents_each_at_its_own_commit(sto
     old = record("a", "Old text.", "o" * 16)
     store.write_versions([(old, nodes_for(old, ["Old text."]))])
     killed = record("c", "Killed text.", "k" * 16)
-    store._put(replace(killed, content_hash="", pending_hash=killed.content_hash))
+    store.records.put([replace(killed, content_hash="", pending_hash=killed.content_hash)])
     store.vector_store.add(nodes_for(killed, ["Killed text."]))
     new_a = record("a", "New text.", "n" * 16)
     new_b = record("b", "Brand new.", "b" * 16)
@@ -162,7 +163,7 @@ def test_whole_collection_reads_go_page_by_page(store: CorpusStore, monkeypatch:
     store.write_versions(versions)
     assert [r.doc_id for r in store.documents()] == list("abcde")
     assert len(store.live_chunks()) == 10 and len({c.chunk_id for c in store.live_chunks()}) == 10
-    store._put(replace(store.get("shared", "c"), pending_hash="x" * 16))
+    store.records.put([replace(store.get("shared", "c"), pending_hash="x" * 16)])
     assert store.recover() == 1
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.composition import build_service
 from retrieval.service import AnswerService
 from retrieval.store import CorpusStore
 from retrieval.web import FetchError, FetchLimits, WebFetcher, url_document_id
@@ -249,7 +250,7 @@ def test_a_url_always_gives_the_same_document_id():
 @pytest.fixture
 def web_service(tmp_path: Path, embed_model) -> AnswerService:
     settings = make_settings(tmp_path / "data", fetch_allow_loopback=True)
-    return AnswerService(settings, CorpusStore.connect(settings), embed_model,
+    return build_service(settings, store=CorpusStore.connect(settings), embed_model=embed_model,
                          fetcher=WebFetcher(FetchLimits(100_000, 5.0, 3, allow_loopback=True), resolver=resolve_test_hosts))
 
 

@@ -3,6 +3,7 @@ test modules that build their own."""
 
 from pathlib import Path
 
+from retrieval.composition import build_service
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
@@ -18,7 +19,7 @@ def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> Ret
 def open_service(settings: RetrievalSettings, embed_model) -> AnswerService:
     """Like `AnswerService.from_settings` (embedded Chroma, or the server of CHROMA_HOST), sharing
     the session's embedder."""
-    return AnswerService(settings, CorpusStore.connect(settings), embed_model)
+    return build_service(settings, store=CorpusStore.connect(settings), embed_model=embed_model)
 
 
 # LLM settings: the API key the test servers demand, and the settings of the two real models (see the

@@ -10,13 +10,13 @@ from tests.support.services import REPO
 
 def index_state(service: AnswerService) -> tuple:
     """Everything an upload could change: live documents, Chroma chunk ids and the BM25 snapshot."""
-    store = service._store
+    store = service.store
     return (
         store.live_hashes(),
         sorted(store._chunks.get(include=["metadatas"])["ids"]),
-        sorted(store._documents.get(include=["metadatas"])["ids"]),
-        service._snapshot.bm25.fingerprint,
-        sorted(c.chunk_id for c in service._snapshot.bm25.chunks),
+        sorted(store.records._documents.get(include=["metadatas"])["ids"]),
+        service.snapshots.latest.bm25.fingerprint,
+        sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks),
     )
 
 

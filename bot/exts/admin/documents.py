@@ -20,10 +20,7 @@ from bot.client import BotServices, Citebot, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.rendering import inline
 from bot.wording import plural
-from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
-from retrieval.models import IngestReport
-from retrieval.store import StoreUnavailable
-from retrieval.web import FetchError, check_url
+from retrieval import SUPPORTED_SUFFIXES, FetchError, IngestReport, StoreUnavailable, check_url, upload_name
 
 T = TypeVar("T")
 

@@ -26,13 +26,11 @@ from bot.exts.ask.views import AnswerView
 from bot.exts.core.errors import describe
 from bot.rendering import abstention_message, answer_messages, passages_payload, streaming_content, trim
 from bot.storage import StoredAnswer
-from retrieval.generation.answerer import PartialAnswer
-from retrieval.models import CitedAnswer
+from retrieval import CitedAnswer, PartialAnswer
 
 if TYPE_CHECKING:
     from discord.abc import MessageableChannel
-from retrieval.questions import strip_chat_markup
-from retrieval.service import QuestionError, Turn, clean_question
+from retrieval import QuestionError, Turn, clean_question, strip_chat_markup
 
 log = logging.getLogger(__name__)
 

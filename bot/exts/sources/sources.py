@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from bot.client import BotServices, Citebot, guild_scope, visible_scopes
 from bot.rendering import SOURCES_PER_PAGE, sources_page
-from retrieval.models import SourceInfo
+from retrieval import SourceInfo
 
 
 class SourcesPager(discord.ui.View):

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.autocomplete import document_choices
 from bot.client import BotServices, Citebot, visible_scopes
 from bot.rendering import summary_messages
-from retrieval.service import DocumentNotFound, clean_question
+from retrieval import DocumentNotFound, clean_question
 
 
 class Summary(commands.Cog):

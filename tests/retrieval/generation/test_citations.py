@@ -29,17 +29,17 @@ def check(shared_service: AnswerService):
 
     def run(answer: str, phrases: list[str], extra: list[Passage] = (), question: str = ""):
         passages = [passage_containing(shared_service, p) for p in phrases] + list(extra)
-        records = shared_service._store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
+        records = shared_service.store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
         for passage in extra:
             records.setdefault(f"{passage.scope}/{passage.doc_id}", injected_record(passage))
         sources = whole_passages(shared_service._ranker, passages, records)
-        return shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25, question)
+        return shared_service.citation_checker.check(answer, sources, shared_service.snapshots.latest.bm25, question)
 
     return run
 
 
 def injected_record(passage: Passage):
-    from retrieval.store import DocumentRecord
+    from retrieval.models import DocumentRecord
 
     return DocumentRecord(scope=passage.scope, doc_id=passage.doc_id, title=passage.title,
                           content_hash="x", text=passage.text)
@@ -239,9 +239,9 @@ def test_split_claims_of_any_text_are_marker_free_sentences(answer: str):
 @given(answer=LLM_ANSWERS)
 def test_checked_answers_cite_only_verbatim_spans_with_consistent_numbers(shared_service: AnswerService, answer: str):
     passages = [passage_containing(shared_service, phrase) for phrase in (LIU, PESKOV, ROME)]
-    records = shared_service._store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
+    records = shared_service.store.get_many(f"{p.scope}/{p.doc_id}" for p in passages)
     sources = whole_passages(shared_service._ranker, passages, records)
-    checked = shared_service.citation_checker.check(answer, sources, shared_service._snapshot.bm25)
+    checked = shared_service.citation_checker.check(answer, sources, shared_service.snapshots.latest.bm25)
     assert [c.n for c in checked.citations] == list(range(1, len(checked.citations) + 1))
     for citation in checked.citations:
         text = shared_service.document_text(citation.doc_id)

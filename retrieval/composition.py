@@ -1,0 +1,73 @@
+"""The retrieval layer's composition root: `build_service` wires every part of an `AnswerService`
+from the one settings object. Nothing else constructs collaborators; tests and benches pass their
+own store, embedder or fetcher where they need to share or fake one (the embedder, loaded once per
+test session; a fetcher allowed to reach a loopback test server)."""
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.node_parser import SentenceSplitter
+
+from retrieval.documents import ArticleReader
+from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
+from retrieval.generation.answerer import LazyLLM, LLMAnswerer
+from retrieval.generation.backends import build_backend
+from retrieval.generation.citations import CitationChecker
+from retrieval.generation.excerpts import ExcerptBuilder
+from retrieval.ingest import ChunkEmbedder, Ingestor
+from retrieval.ranking import SentenceRanker
+from retrieval.retriever import PassageRetriever
+from retrieval.service import AnswerService
+from retrieval.settings import RetrievalSettings
+from retrieval.snapshots import SnapshotKeeper
+from retrieval.store import CorpusStore
+from retrieval.web import FetchLimits, WebFetcher
+
+
+def build_embed_model(settings: RetrievalSettings) -> BaseEmbedding:
+    """The sentence-transformers embedder (local path by default), on CPU unless told otherwise."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    return HuggingFaceEmbedding(model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu")
+
+
+def build_service(
+    settings: RetrievalSettings,
+    *,
+    store: CorpusStore | None = None,
+    embed_model: BaseEmbedding | None = None,
+    fetcher: WebFetcher | None = None,
+) -> AnswerService:
+    """The service for these settings. Opening it finishes or rolls back any write a crash
+    interrupted (`CorpusStore.recover`) before the first snapshot is read."""
+    store = store or CorpusStore.connect(settings)
+    embed_model = embed_model or build_embed_model(settings)
+    fetcher = fetcher or WebFetcher(
+        FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
+                    settings.fetch_allow_loopback)
+    )
+    reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
+    splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    ingestor = Ingestor(store, reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks)
+    ranker = SentenceRanker(embed_model, settings.sentence_cache_size)
+    checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
+    excerpts = ExcerptBuilder(ranker, settings.llm_source_tokens)
+
+    def llm_answerer() -> LLMAnswerer | None:
+        backend = build_backend(settings)
+        return None if backend is None else LLMAnswerer(backend, checker, excerpts, settings)
+
+    store.recover()
+    return AnswerService(
+        settings=settings,
+        store=store,
+        snapshots=SnapshotKeeper(store, settings.data_dir / "bm25", settings.data_dir / "bm25.lock"),
+        retriever=PassageRetriever(store, embed_model, settings.top_k, settings.rrf_k, settings.fusion_bm25_weight),
+        ingestor=ingestor,
+        reader=reader,
+        fetcher=fetcher,
+        ranker=ranker,
+        answerer=ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score,
+                                    settings.answer_shortlist),
+        summarizer=ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score),
+        citation_checker=checker,
+        llm=LazyLLM(llm_answerer),
+    )

@@ -1,0 +1,25 @@
+"""What a follow-up asks: the query that is retrieved and answered for one turn of a conversation."""
+
+from collections.abc import Sequence
+
+from retrieval.generation.answerer import LLMAnswerer
+from retrieval.generation.backends import LLMError
+
+Turn = tuple[str, str]
+"""One earlier (question, answer) exchange of a conversation."""
+
+
+async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswerer | None) -> str:
+    """The question itself when it starts a conversation. For a follow-up, the LLM's standalone
+    rewrite ("what did he say?" → "what did Dmitry Peskov say?"); without an LLM, or when its
+    rewrite is unusable (`LLMAnswerer.rewrite_follow_up` says when), the follow-up joined to the
+    previous question, so that what it refers to is searched for too."""
+    if not history:
+        return question
+    joined = f"{history[-1][0]} {question}"
+    if llm is None:
+        return joined
+    try:
+        return await llm.rewrite_follow_up(history, question)
+    except LLMError:
+        return joined
