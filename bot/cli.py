@@ -167,9 +167,12 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _sources(run: Invocation) -> int:
+    """Straight from the store: listing documents loads neither the embedder nor llama-index."""
     from bot import terminal
+    from retrieval.models import SHARED_SCOPE
+    from retrieval.store import CorpusStore
 
-    infos = run.service.sources()
+    infos = [record.source_info() for record in CorpusStore.connect(run.settings).documents([SHARED_SCOPE])]
     if run.wants_json:
         run.print_json([info.to_json() for info in infos])
     else:

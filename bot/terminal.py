@@ -5,29 +5,24 @@ terminal is a faithful way to try citebot. Output goes through rich, which print
 stdout is not a terminal.
 """
 
+from __future__ import annotations
+
 import asyncio
 import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from bot.storage import FEEDBACK_REASONS, Feedback
-from bot.user_errors import explain
 from bot.wording import known_date, plural, short_title
-from retrieval import (
-    METRICS,
-    AnswerService,
-    Citation,
-    CitedAnswer,
-    DocumentSummary,
-    EvalReport,
-    IngestReport,
-    PartialAnswer,
-    SourceInfo,
-    Turn,
-)
+from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
+
+if TYPE_CHECKING:
+    # Only what the session and `citebot eval` use: `citebot feedback` renders without loading them.
+    from retrieval import AnswerService, EvalReport, Turn
 
 HELP = (
     "Type a question about the articles (follow-ups use the conversation so far), or:\n"
@@ -79,7 +74,7 @@ async def stream_answer(
     printed = 0
     final: CitedAnswer | None = None
     async for event in service.ask_stream(question, history=history):
-        if isinstance(event, PartialAnswer):
+        if not isinstance(event, CitedAnswer):
             console.print(event.text[printed:], end="", markup=False, highlight=False)
             printed = len(event.text)
         else:
@@ -142,6 +137,8 @@ def render_feedback(console: Console, entries: Sequence[Feedback]) -> None:
 def render_eval(console: Console, report: EvalReport) -> None:
     from rich.table import Table
 
+    from retrieval.evaluation import METRICS
+
     def cell(value: float | None) -> str:
         return "–" if value is None else f"{value:.2f}"
 
@@ -186,6 +183,8 @@ class TerminalSession:
             else:
                 self._ask(line)
         except Exception as exc:
+            from bot.user_errors import explain
+
             problem = explain(exc, sources_command="/sources")
             if problem is None:
                 raise

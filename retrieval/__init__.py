@@ -13,7 +13,7 @@ _HOMES = {
     "AnswerService": "retrieval.service",
     "DocumentNotFound": "retrieval.service",
     "QuestionError": "retrieval.service",
-    "SHARED_SCOPE": "retrieval.service",
+    "SHARED_SCOPE": "retrieval.models",
     "clean_question": "retrieval.service",
     "Turn": "retrieval.conversation",
     "build_service": "retrieval.composition",
@@ -83,9 +83,9 @@ if TYPE_CHECKING:
     from retrieval.generation.answerer import PartialAnswer
     from retrieval.generation.backends import LLMError
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble
-    from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
+    from retrieval.models import SHARED_SCOPE, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
     from retrieval.questions import strip_chat_markup
-    from retrieval.service import SHARED_SCOPE, AnswerService, DocumentNotFound, QuestionError, clean_question
+    from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question
     from retrieval.settings import RetrievalSettings
     from retrieval.store import StoreUnavailable
     from retrieval.web import FetchError, check_url

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+SHARED_SCOPE = "shared"
+"""Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
+
 
 @dataclass(frozen=True)
 class Passage:

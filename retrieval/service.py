@@ -29,7 +29,7 @@ from retrieval.generation.backends import LLMError
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import Excerpt, whole_passages
 from retrieval.ingest import Ingestor, ProgressCallback
-from retrieval.models import CitedAnswer, DocumentRecord, DocumentSummary, Draft, IngestReport, SourceInfo
+from retrieval.models import SHARED_SCOPE, CitedAnswer, DocumentRecord, DocumentSummary, Draft, IngestReport, SourceInfo
 from retrieval.questions import strip_chat_markup
 from retrieval.ranking import SentenceRanker
 from retrieval.retriever import PassageRetriever, passage_of
@@ -37,9 +37,6 @@ from retrieval.settings import RetrievalSettings
 from retrieval.snapshots import CorpusSnapshot, SnapshotKeeper
 from retrieval.store import CorpusStore
 from retrieval.web import FetchError, WebFetcher, url_document_id
-
-SHARED_SCOPE = "shared"
-"""Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
 
 __all__ = ["SHARED_SCOPE", "AnswerService", "DocumentNotFound", "QuestionError", "Turn", "clean_question"]
 

@@ -27,25 +27,23 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import chromadb
 import httpx
 import numpy as np
 from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaClientSettings
-from llama_index.core.schema import BaseNode, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-    VectorStoreQueryResult,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from retrieval.models import DocumentRecord, StoredChunk, record_key
 from retrieval.settings import RetrievalSettings
+
+if TYPE_CHECKING:
+    # llama-index is imported where chunks are written or searched: listing documents (`citebot
+    # sources`) needs Chroma alone.
+    from llama_index.core.schema import BaseNode, TextNode
+    from llama_index.core.vector_stores.types import MetadataFilters, VectorStoreQueryResult
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
@@ -84,7 +82,9 @@ def _reaching_chroma(
     return wrapper
 
 
-def scope_filter(scopes: Sequence[str]) -> MetadataFilters:
+def scope_filter(scopes: Sequence[str]) -> "MetadataFilters":
+    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
     return MetadataFilters(
         filters=[MetadataFilter(key="scope", value=list(scopes), operator=FilterOperator.IN)]
     )
@@ -192,13 +192,18 @@ class CorpusStore:
         self._client = client
         self.location = location
         self._chunks = client.get_or_create_collection(
-            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         self.records = DocumentTable(
             client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
             client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
         )
-        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    @functools.cached_property
+    def vector_store(self) -> "ChromaVectorStore":
+        """The chunks collection as llama-index's vector store (what ingest adds to and search queries)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self._chunks)
 
     @classmethod
     def embedded(cls, path: Path) -> "CorpusStore":
@@ -243,7 +248,7 @@ class CorpusStore:
     # The write protocol --------------------------------------------------------------------------
 
     @_reaching_chroma
-    def write_versions(self, versions: Sequence[tuple[DocumentRecord, Sequence[TextNode]]]) -> None:
+    def write_versions(self, versions: Sequence[tuple[DocumentRecord, Sequence["TextNode"]]]) -> None:
         """Make each record, with its embedded chunk nodes, the live version of its document.
 
         The documents of one call share every step (one upsert begins them all, one add writes all
@@ -368,7 +373,7 @@ class CorpusStore:
     @_reaching_chroma
     def query_vectors(
         self, embedding: list[float], top_k: int, scopes: Sequence[str]
-    ) -> list[tuple[TextNode, float]]:
+    ) -> list[tuple["TextNode", float]]:
         """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter).
 
         Chroma's filtered search costs far more than its plain one when the filter matches most of
@@ -383,8 +388,10 @@ class CorpusStore:
 
 
 def _nearest_in_scopes(
-    vector_store: ChromaVectorStore, embedding: list[float], top_k: int, scopes: Sequence[str]
-) -> list[tuple[TextNode, float]]:
+    vector_store: "ChromaVectorStore", embedding: list[float], top_k: int, scopes: Sequence[str]
+) -> list[tuple["TextNode", float]]:
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
     wanted = set(scopes)
     wide = vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH))
     hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
@@ -396,8 +403,10 @@ def _nearest_in_scopes(
     return _scored_nodes(result)
 
 
-def _scored_nodes(result: VectorStoreQueryResult) -> list[tuple[TextNode, float]]:
+def _scored_nodes(result: "VectorStoreQueryResult") -> list[tuple["TextNode", float]]:
     """The chunks of a vector query with their similarities (Chroma's store returns both, always)."""
+    from llama_index.core.schema import TextNode
+
     nodes = result.nodes or []
     return [
         (node, similarity)

@@ -226,3 +226,28 @@ def test_ingest_fetches_web_articles_by_url(cli, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "false")
     code, _, _ = cli("ingest", f"{server.url}/valdora")
     assert code == 1, "every URL failed (loopback is refused by default)"
+
+
+HEAVY = ("torch", "sentence_transformers", "llama_index.core", "discord")
+
+LOADED_AFTER = f"""
+import json, sys
+from bot.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({{"code": code, "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", [["sources", "--json"], ["feedback", "--json"]], ids=["sources", "feedback"])
+def test_commands_that_need_no_model_load_none(cli, tmp_path: Path, command: list[str]):
+    """A cold `citebot sources` or `feedback` must not pay for torch, llama-index or discord.py."""
+    assert cli("ingest", "--json")[0] == 0
+    run = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER, *command],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}, run.stderr
+    if command[0] == "sources":
+        assert len(json.loads(run.stdout)) == 2
