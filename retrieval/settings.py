@@ -74,7 +74,7 @@ class RetrievalSettings(BaseSettings):
     llm_threads: int | None = Field(None, ge=1)
     llm_context_window: int = Field(4096, ge=256)
     llm_source_tokens: int = Field(
-        450, ge=50, description="tokens of retrieved sentences an LLM reads per answer (its prompt's sources)"
+        300, ge=50, description="tokens of retrieved sentences an LLM reads per answer (its prompt's sources)"
     )
     llm_max_tokens: int = Field(384, ge=16)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)

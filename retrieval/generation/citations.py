@@ -7,6 +7,8 @@ adjacent ones, supports it:
 
 - every name and number of the claim occurs in the span (so "Peskov said he had never heard of
   it" is not supported by one sentence naming Peskov and another, about someone else, saying it),
+- the claim does not put two of its names the other way round around the same word ("China asked
+  Russia" from "Russia asked China": every word stands in the span, so nothing else sees it),
 - and the span's support score (`retrieval.ranking.support_score`: embedding similarity and the
   share of the claim's IDF-weighted words it contains) reaches the threshold measured on labelled
   claims of a real model (docs/citations.md).
@@ -29,7 +31,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.extractive import MARKER, cite, without_markers
-from retrieval.generation.entities import NAME_RUN, names_and_numbers, span_mentions
+from retrieval.generation.entities import NAME_RUN, names_and_numbers, reverses_relation, span_mentions
 from retrieval.generation.excerpts import Excerpt, follows
 from retrieval.models import CheckReport, Citation, ClaimCheck
 from retrieval.questions import question_words
@@ -154,10 +156,11 @@ class CitationChecker:
         embeddings = self._ranker.embed(sentences)
         analysed = analyse_many([claim] + [s.text for s in sentences])
         claim_terms = set(analysed[0])
-        required_names = names_and_numbers(claim if required is None else required, source.record.text)
+        own = claim if required is None else required
+        required_names = names_and_numbers(own, source.record.text)
         best = Support(0.0, None)
         for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
-            if not span_mentions(span.text, required_names):
+            if not span_mentions(span.text, required_names) or reverses_relation(own, span.text, required_names):
                 continue
             if len(span.sentences) == 2 and not _continues(span, claim):
                 continue

@@ -123,3 +123,50 @@ def _common_prefix(a: str, b: str) -> str:
             break
         length += 1
     return a[:length]
+
+
+def reverses_relation(claim: str, span: str, required: set[str]) -> bool:
+    """Whether `claim` puts two of its names the other way round around the same word as `span`
+    does: "China would have asked Russia for …" from "Russia would have asked China for …", "The
+    Bills play for Damar Hamlin" from "Damar Hamlin plays for the Bills". Every word of such a
+    claim stands in the span, so neither the names rule nor similarity can see the swap.
+
+    The word between the names must be the same content word in both (a verb, usually), and
+    neither side may say "by" there: "China was asked by Russia" keeps the relation, "Sullivan and
+    Yang met" names no relation in its order. Symmetric verbs ("met") are reversed too: a claim
+    written the other way round is dropped for the extractive answer, never shown wrong.
+    `required` is the claim's `names_and_numbers`, computed once by the caller for all its spans.
+    """
+    from retrieval.bm25 import analyse
+
+    names = sorted(n for n in required if not n[0].isdigit())
+    if len(names) < 2:
+        return False
+    claim_words = [_strip(w) for w in _WORD.findall(claim)]
+    span_words = [_strip(w) for w in _WORD.findall(span)]
+
+    def places(words: list[str], name: str) -> list[int]:
+        return [i for i, word in enumerate(words) if word and _word_match(name, {word})]
+
+    def linked(words: list[str], first: list[int], second: list[int], link: set[str]) -> bool:
+        """Some occurrence of the first name precedes one of the second with `link` between them."""
+        for i in first:
+            for j in second:
+                between = words[i + 1 : j]
+                if i < j and "by" not in between and link & set(analyse(" ".join(between))):
+                    return True
+        return False
+
+    for a in names:
+        for b in names:
+            in_claim_a, in_claim_b = places(claim_words, a), places(claim_words, b)
+            if a == b or not in_claim_a or not in_claim_b or in_claim_a[0] >= in_claim_b[0]:
+                continue
+            between = claim_words[in_claim_a[0] + 1 : in_claim_b[0]]
+            link = set(analyse(" ".join(between))) if "by" not in between else set()
+            if not link:
+                continue
+            in_span_a, in_span_b = places(span_words, a), places(span_words, b)
+            if linked(span_words, in_span_b, in_span_a, link) and not linked(span_words, in_span_a, in_span_b, link):
+                return True
+    return False
