@@ -160,7 +160,7 @@ class CitationChecker:
         required_names = names_and_numbers(own, source.record.text)
         best = Support(0.0, None)
         for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
-            if not span_mentions(span.text, required_names) or reverses_relation(own, span.text, required_names):
+            if not span_mentions(span.text, required_names):
                 continue
             if len(span.sentences) == 2 and not _continues(span, claim):
                 continue
@@ -169,7 +169,8 @@ class CitationChecker:
                 semantic = max([semantic, *self._clause_similarities(span.sentences[0], claim_embedding)])
             score = support_score(semantic, claim_terms, terms, bm25)
             margin = _PAIR_MARGIN if len(span.sentences) == 2 and best.span is not None else 0.0
-            if score > best.score + margin:
+            # The relation rule last: it is the costly one, and only a span that would win needs it.
+            if score > best.score + margin and not reverses_relation(own, span.text, required_names):
                 best = Support(score, span)
         return best
 

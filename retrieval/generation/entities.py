@@ -157,16 +157,14 @@ def reverses_relation(claim: str, span: str, required: set[str]) -> bool:
                     return True
         return False
 
+    in_claim = {name: places(claim_words, name) for name in names}
+    in_span = {name: places(span_words, name) for name in names}
     for a in names:
         for b in names:
-            in_claim_a, in_claim_b = places(claim_words, a), places(claim_words, b)
-            if a == b or not in_claim_a or not in_claim_b or in_claim_a[0] >= in_claim_b[0]:
+            if a == b or not in_claim[a] or not in_claim[b] or in_claim[a][0] >= in_claim[b][0]:
                 continue
-            between = claim_words[in_claim_a[0] + 1 : in_claim_b[0]]
+            between = claim_words[in_claim[a][0] + 1 : in_claim[b][0]]
             link = set(analyse(" ".join(between))) if "by" not in between else set()
-            if not link:
-                continue
-            in_span_a, in_span_b = places(span_words, a), places(span_words, b)
-            if linked(span_words, in_span_b, in_span_a, link) and not linked(span_words, in_span_a, in_span_b, link):
+            if link and linked(span_words, in_span[b], in_span[a], link) and not linked(span_words, in_span[a], in_span[b], link):
                 return True
     return False
