@@ -19,6 +19,7 @@ import numpy as np
 import Stemmer
 
 from retrieval.models import StoredChunk
+from retrieval.recency import publication_day
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -32,9 +33,14 @@ def _stopwords() -> list[str]:
     return list(globals_helper.stopwords)
 
 
+_FORMAT = 2
+"""Bumped when what the saved index holds changes (2: each chunk's publication date), so an index
+saved by an older citebot is rebuilt instead of loaded."""
+
+
 def fingerprint(live_hashes: dict[str, str]) -> str:
-    """Identifies a set of live document versions."""
-    payload = json.dumps(sorted(live_hashes.items()))
+    """Identifies a set of live document versions (and the saved index's format)."""
+    payload = json.dumps([_FORMAT, sorted(live_hashes.items())])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -56,6 +62,11 @@ def analyse(text: str) -> list[str]:
     return analyse_many([text])[0]
 
 
+def _publication_days(chunks: Sequence[StoredChunk]) -> np.ndarray:
+    """Each chunk's publication day (proleptic ordinal), 0 where its document is undated."""
+    return np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
+
+
 def _scope_codes(chunks: Sequence[StoredChunk]) -> tuple[dict[str, int], np.ndarray]:
     """Each chunk's scope as a small integer: the per-question scope mask compares integers, which
     at 100k chunks is several times faster than comparing the scope strings."""
@@ -71,6 +82,7 @@ class BM25Index:
         self.chunks = list(chunks)
         self.fingerprint = fingerprint_value
         self._scope_numbers, self._scope_codes = _scope_codes(self.chunks)
+        self._days = _publication_days(self.chunks)
         self._retriever: bm25s.BM25 | None = None
         self._document_frequency: dict[str, int] = {}
         if self.chunks:
@@ -90,13 +102,22 @@ class BM25Index:
         df = self._document_frequency.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def newest_day(self, scopes: Sequence[str]) -> int | None:
+        """The latest publication day among the chunks in `scopes` (None when none is dated)."""
+        days = self._days[self._scope_mask(scopes)]
+        newest = int(days.max()) if days.size else 0
+        return newest or None
+
+    def _scope_mask(self, scopes: Sequence[str]) -> np.ndarray:
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        return np.isin(self._scope_codes, wanted)
+
     def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[StoredChunk, float]]:
         """Best chunks for `query` among those in `scopes`, with their BM25 scores (> 0 only)."""
         tokens = [t for t in analyse(query) if t in self._document_frequency]
         if self._retriever is None or not tokens:
             return []
-        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
-        mask = np.isin(self._scope_codes, wanted).astype(np.float32)
+        mask = self._scope_mask(scopes).astype(np.float32)
         k = min(top_k, len(self.chunks))
         indices, scores = self._retriever.retrieve(
             [tokens], k=k, weight_mask=mask, show_progress=False, n_threads=1
@@ -138,6 +159,7 @@ class BM25Index:
         index.chunks = [StoredChunk(**c) for c in meta["chunks"]]
         index.fingerprint = expected_fingerprint
         index._scope_numbers, index._scope_codes = _scope_codes(index.chunks)
+        index._days = _publication_days(index.chunks)
         index._document_frequency = meta["df"]
         index._retriever = None
         if index.chunks:

@@ -14,7 +14,8 @@ from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import ExcerptBuilder
 from retrieval.ingest import ChunkEmbedder, Ingestor
 from retrieval.ranking import SentenceRanker
-from retrieval.retriever import PassageRetriever
+from retrieval.recency import RecencyPrior
+from retrieval.retriever import FusionSettings, PassageRetriever
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 from retrieval.snapshots import SnapshotKeeper
@@ -27,6 +28,13 @@ def build_embed_model(settings: RetrievalSettings) -> BaseEmbedding:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     return HuggingFaceEmbedding(model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu")
+
+
+def fusion_settings(settings: RetrievalSettings) -> FusionSettings:
+    return FusionSettings(
+        top_k=settings.top_k, depth=settings.retrieval_depth, rrf_k=settings.rrf_k, bm25_weight=settings.fusion_bm25_weight,
+        recency=RecencyPrior(settings.recency_weight, settings.recency_days),
+    )
 
 
 def build_service(
@@ -60,7 +68,7 @@ def build_service(
         settings=settings,
         store=store,
         snapshots=SnapshotKeeper(store, settings.data_dir / "bm25", settings.data_dir / "bm25.lock"),
-        retriever=PassageRetriever(store, embed_model, settings.top_k, settings.rrf_k, settings.fusion_bm25_weight),
+        retriever=PassageRetriever(store, embed_model, fusion_settings(settings)),
         ingestor=ingestor,
         reader=reader,
         fetcher=fetcher,

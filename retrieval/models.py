@@ -365,3 +365,11 @@ class StoredChunk:
     text: str
     start: int
     end: int
+    published: str = ""
+
+    @classmethod
+    def from_chroma(cls, chunk_id: str, metadata: Mapping[str, Any], text: str) -> "StoredChunk":
+        return cls(
+            chunk_id=chunk_id, scope=str(metadata["scope"]), doc_id=str(metadata["article_id"]), text=text,
+            start=int(metadata["start"]), end=int(metadata["end"]), published=str(metadata.get("published") or ""),
+        )

@@ -1,8 +1,9 @@
-"""Hybrid retrieval: BM25 and vector search fused by reciprocal rank fusion.
+"""Hybrid retrieval: BM25 and vector search fused by reciprocal rank fusion, with a recency prior.
 
 BM25 finds the rare names and exact words a question uses; vectors find paraphrases. RRF combines
 the two rankings without having to calibrate their incomparable scores against each other; the
-BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal).
+BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal). Each side contributes its best
+`RETRIEVAL_DEPTH` chunks, and `RecencyPrior` lifts the newest of them (retrieval/recency.py).
 """
 
 from collections.abc import Sequence
@@ -14,8 +15,21 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from retrieval.bm25 import BM25Index
 from retrieval.models import DocumentRecord, Passage, record_key
+from retrieval.recency import RecencyPrior, publication_day
 from retrieval.snapshots import CorpusSnapshot
 from retrieval.store import CorpusStore
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How the two rankings become one: `depth` chunks from each side, RRF with constant `rrf_k`
+    and the BM25 side weighted by `bm25_weight`, the recency prior, and the `top_k` kept."""
+
+    top_k: int
+    depth: int
+    rrf_k: int
+    bm25_weight: float
+    recency: RecencyPrior
 
 
 class HybridRetriever(BaseRetriever):
@@ -27,41 +41,33 @@ class HybridRetriever(BaseRetriever):
         bm25: BM25Index,
         live_hashes: dict[str, str],
         scopes: Sequence[str],
-        top_k: int,
-        rrf_k: int = 10,
-        bm25_weight: float = 1.0,
+        ranking: FusionSettings,
     ) -> None:
         super().__init__()
         self._store = store
         self._bm25 = bm25
         self._live = live_hashes
         self._scopes = list(scopes)
-        self._top_k = top_k
-        self._rrf_k = rrf_k
-        self._bm25_weight = bm25_weight
-        self._per_side = max(2 * top_k, 10)
+        self._ranking = ranking
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if query_bundle.embedding is None:
             raise ValueError("HybridRetriever needs the query embedding in the QueryBundle")
+        ranking = self._ranking
         nodes: dict[str, TextNode] = {}
         fused: dict[str, float] = {}
 
         vector_hits = [
             node
-            for node, _ in self._store.query_vectors(
-                query_bundle.embedding, self._per_side, self._scopes
-            )
+            for node, _ in self._store.query_vectors(query_bundle.embedding, ranking.depth, self._scopes)
             if self._live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
             == node.metadata["content_hash"]
         ]
         for rank, node in enumerate(vector_hits):
             nodes[node.node_id] = node
-            fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+            fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (ranking.rrf_k + rank + 1)
 
-        for rank, (chunk, _) in enumerate(
-            self._bm25.search(query_bundle.query_str, self._per_side, self._scopes)
-        ):
+        for rank, (chunk, _) in enumerate(self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes)):
             nodes.setdefault(
                 chunk.chunk_id,
                 TextNode(
@@ -69,12 +75,16 @@ class HybridRetriever(BaseRetriever):
                     text=chunk.text,
                     start_char_idx=chunk.start,
                     end_char_idx=chunk.end,
-                    metadata={"scope": chunk.scope, "article_id": chunk.doc_id},
+                    metadata={"scope": chunk.scope, "article_id": chunk.doc_id, "published": chunk.published},
                 ),
             )
-            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + self._bm25_weight / (self._rrf_k + rank + 1)
+            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + ranking.bm25_weight / (ranking.rrf_k + rank + 1)
 
-        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: self._top_k]
+        reference = ranking.recency.reference_day(query_bundle.query_str, self._bm25.newest_day(self._scopes))
+        days = {cid: publication_day(str(node.metadata.get("published") or "")) for cid, node in nodes.items()}
+        for cid, lift in ranking.recency.boosts(days, reference, ranking.rrf_k).items():
+            fused[cid] += lift
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: ranking.top_k]
         return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]
 
 
@@ -95,18 +105,14 @@ class PassageRetriever:
     """Embeds a query, runs the hybrid search over one snapshot and turns the hits into `Passage`s
     cut from their live documents' stored text."""
 
-    def __init__(self, store: CorpusStore, embed_model: BaseEmbedding, top_k: int, rrf_k: int, bm25_weight: float) -> None:
+    def __init__(self, store: CorpusStore, embed_model: BaseEmbedding, ranking: FusionSettings) -> None:
         self._store = store
         self._embed_model = embed_model
-        self._top_k = top_k
-        self._rrf_k = rrf_k
-        self._bm25_weight = bm25_weight
+        self._ranking = ranking
 
     def retrieve(self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot) -> Retrieval:
         embedding = self._embed_model.get_query_embedding(query)
-        retriever = HybridRetriever(
-            self._store, snapshot.bm25, snapshot.live, scopes, self._top_k, self._rrf_k, self._bm25_weight
-        )
+        retriever = HybridRetriever(self._store, snapshot.bm25, snapshot.live, scopes, self._ranking)
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
         passages = []

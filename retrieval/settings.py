@@ -38,6 +38,11 @@ class RetrievalSettings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     rrf_k: int = Field(10, ge=1, description="reciprocal rank fusion constant")
     fusion_bm25_weight: float = Field(1.0, ge=0.0, le=10.0, description="weight of the BM25 ranking in the fusion")
+    retrieval_depth: int = Field(20, ge=1, le=500, description="chunks each side (BM25, vectors) brings to the fusion")
+    recency_weight: float = Field(
+        2.0, ge=0.0, le=20.0, description="first places of one ranking a chunk from the newest day is worth (0: off)"
+    )
+    recency_days: float = Field(30.0, gt=0, description="days over which the recency prior falls to 1/e")
     answer_max_sentences: int = Field(3, ge=1, le=10)
     answer_min_score: float = Field(0.35, ge=0.0, le=1.0)
     answer_shortlist: int = Field(

@@ -353,14 +353,7 @@ class CorpusStore:
         live = self.live_hashes() if live_hashes is None else live_hashes
         result = _get_all(self._chunks, include=["metadatas", "documents"])
         chunks = [
-            StoredChunk(
-                chunk_id=cid,
-                scope=m["scope"],
-                doc_id=m["article_id"],
-                text=text,
-                start=int(m["start"]),
-                end=int(m["end"]),
-            )
+            StoredChunk.from_chroma(cid, m, text)
             for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"], strict=True)
             if live.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
         ]
