@@ -2,8 +2,10 @@
 
 from collections.abc import Sequence
 
+from retrieval.extractive import spoken_form
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
+from retrieval.models import FollowUp
 
 Turn = tuple[str, str]
 """One earlier (question, answer) exchange of a conversation."""
@@ -23,3 +25,13 @@ async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswe
         return await llm.rewrite_follow_up(history, question)
     except LLMError:
         return joined
+
+
+def follow_up_of(question: str, history: Sequence[Turn], query: str) -> FollowUp | None:
+    """How the answer to `question` must differ from a first question's: None when it starts the
+    conversation. With a standalone rewrite (`query` is not the joined question) the rewrite is
+    what is answered; otherwise the follow-up's own words are."""
+    if not history:
+        return None
+    own = question if query == f"{history[-1][0]} {question}" else query
+    return FollowUp(own, tuple(spoken_form(answer) for _, answer in history))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.models import Citation, DocumentRecord, Draft
+from retrieval.models import Citation, DocumentRecord, Draft, FollowUp
 from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker
 from retrieval.retriever import Retrieval
 
@@ -17,6 +17,9 @@ BACKEND_NAME = "extractive"
 # A citation marker as answers write them: `[1]`, `[2, 3]`. A document's own (or planted) markers are
 # taken out of the answer text, so every marker a reader sees names one of the answer's citations.
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+
+RELATIVE_FLOOR = 0.7
+"""An answer's further sentences score at least this share of its best one's."""
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
 NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summary."
@@ -28,6 +31,11 @@ def without_markers(text: str) -> str:
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     # "… on Monday 14 March, [1]." leaves a comma before the full stop.
     return re.sub(r"[,;:]+([.!?])", r"\1", text)
+
+
+def spoken_form(text: str) -> str:
+    """`text` as it reads in an answer, lower-cased: how a sentence already given is recognised."""
+    return without_markers(text).lower()
 
 
 def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
@@ -67,15 +75,37 @@ class ExtractiveAnswerer:
         self._min_score = min_score
         self._shortlist = shortlist
 
-    def answer(self, found: Retrieval) -> Draft:
-        chosen = self._ranker.best_for_query(
-            found.query, found.embedding, found.passages, found.records, found.bm25,
-            limit=self._max_sentences, min_score=self._min_score, relative_floor=0.7, shortlist=self._shortlist,
-        )
+    def answer(self, found: Retrieval, follow_up: FollowUp | None = None) -> Draft:
+        chosen = self._choose(found, follow_up)
         if not chosen:
             return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
         text, citations = cite([s.candidate for s in chosen])
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
+
+    def _choose(self, found: Retrieval, follow_up: FollowUp | None) -> list[ScoredSentence]:
+        """The best sentences for the question. For a follow-up: ranked for its own question (then,
+        if nothing answers that, for the joined one), leaving out sentences the conversation has
+        already quoted, unless nothing new comes near the best answer: then that is the only
+        answer, and it is quoted again."""
+        if follow_up is None:
+            return self._ranker.best_for_query(
+                found.query, found.embedding, found.passages, found.records, found.bm25, limit=self._max_sentences,
+                min_score=self._min_score, relative_floor=RELATIVE_FLOOR, shortlist=self._shortlist,
+            )
+        queries = [(found.query, found.embedding)]
+        if follow_up.question != found.query:
+            queries.insert(0, (follow_up.question, self._ranker.query_embedding(follow_up.question)))
+        candidates = self._ranker.candidates_from_passages(found.passages, found.records)
+        for query, embedding in queries:
+            scored = self._ranker.score(query, embedding, candidates, found.bm25, shortlist=self._shortlist)
+            if not scored or scored[0].score < self._min_score:
+                continue
+            new = [s for s in scored if not any(spoken_form(s.candidate.text) in said for said in follow_up.said_before)]
+            floor = max(self._min_score, RELATIVE_FLOOR * scored[0].score)
+            return SentenceRanker.select(new, self._max_sentences, floor, relative_floor=0.0) or SentenceRanker.select(
+                scored, self._max_sentences, self._min_score, RELATIVE_FLOOR
+            )
+        return []
 
 
 class ExtractiveSummarizer:

@@ -11,6 +11,18 @@ SHARED_SCOPE = "shared"
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A later turn of a conversation, as the answerer needs it. Search looks for the earlier
+    question joined to this one (that is where "he" or "the request" is named), but the answer is
+    ranked for `question`, the turn's own (or its standalone rewrite), and does not quote again
+    what the conversation already said (`said_before`, in `retrieval.extractive.spoken_form`)
+    unless nothing else answers."""
+
+    question: str
+    said_before: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk, in rank order; `start`/`end` locate `text` in its document's stored text."""
 

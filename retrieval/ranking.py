@@ -153,6 +153,9 @@ class SentenceRanker:
         candidates = [Candidate(record, start, end, 0) for start, end in self.spans(record)]
         return [c for c in candidates if not INSTRUCTION.search(c.text)]
 
+    def query_embedding(self, query: str) -> list[float]:
+        return self._embed_model.get_query_embedding(query)
+
     def embed(self, candidates: Sequence[Candidate]) -> np.ndarray:
         """Unit-length embeddings of the candidates, computed once per document version.
 

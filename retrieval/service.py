@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-from retrieval.conversation import Turn, standalone_query
+from retrieval.conversation import Turn, follow_up_of, standalone_query
 from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.fallback import settle
@@ -179,6 +179,7 @@ class AnswerService:
         snapshot = await asyncio.to_thread(self.snapshots.current)
         llm = await asyncio.to_thread(self._llm.status)
         query = await standalone_query(question, history, llm.answerer)
+        follow_up = follow_up_of(question, history, query)
         found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)
         retrieved = time.perf_counter()
         drafted: LLMDraft | None = None
@@ -192,7 +193,7 @@ class AnswerService:
                         drafted = event
             except LLMError as exc:
                 problem = str(exc)
-        draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(found))
+        draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(found, follow_up))
         finished = time.perf_counter()
         timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
         yield CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()})

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,20 +138,33 @@ def test_bad_questions_exit_with_a_clear_message(cli, question: str, message: st
     assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
-def test_chat_answers_piped_lines(tmp_path: Path):
+def _chat(tmp_path: Path, *lines: str) -> subprocess.CompletedProcess[str]:
     """The real console script, as `echo QUESTION | make run` uses it without a token."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(CITEBOT_DATA_DIR=str(tmp_path / "data"), CITEBOT_CORPUS_DIR=str(CORPUS), HF_HUB_OFFLINE="1")
-    result = subprocess.run(
+    return subprocess.run(
         [str(Path(sys.executable).with_name("citebot")), "chat"],
-        input="Who denied the request?\n/sources\n/summary china-open-to-supplying-arms-to-russia\n",
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+        input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )
+
+
+def test_chat_answers_piped_lines(tmp_path: Path):
+    result = _chat(tmp_path, "Who denied the request?", "/sources", "/summary china-open-to-supplying-arms-to-russia")
     assert result.returncode == 0, result.stderr
     assert "Liu Pengyu" in result.stdout and "Peskov" in result.stdout
     assert "[1]" in result.stdout and "[2]" in result.stdout
     assert "us-warns-allies-china-willing-to-support-russia" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_chat_follow_ups_each_answer_their_own_question(tmp_path: Path):
+    questions = ["What did Russia ask China for?", "and what did the US warn?", "who denied it?"]
+    result = _chat(tmp_path, *questions)
+    assert result.returncode == 0, result.stderr
+    _, asked, warned, denied = re.split("|".join(re.escape(f"> {q}") for q in questions), result.stdout)
+    assert "military support" in asked
+    assert "consequences" in warned and "military support" not in warned
+    assert "Liu Pengyu" in denied and "Peskov" not in denied, "the denial already quoted is not quoted again"
 
 
 def test_eval_json(cli):

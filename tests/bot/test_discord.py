@@ -214,6 +214,26 @@ async def test_with_message_content_every_message_in_an_answer_thread_is_a_follo
     assert len(a["channel"].threads) == 1, "a follow-up opens no new thread"
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_a_three_turn_thread_answers_each_question_without_repeating_itself(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    asked = await ask_by_mention(env, a["member"], a["channel"], "What did Russia ask China for?")
+    [thread] = a["channel"].threads
+    await a["member"].send(thread, "and what did the US warn?")
+    warned = thread.last_message
+    await a["member"].send(thread, "who denied it?")
+    denied = thread.last_message
+    assert warned.author.id == denied.author.id == env.bot.user.id
+    assert "military support" in asked.embeds[0].description
+    assert "consequences" in warned.embeds[0].description
+    assert "military support" not in warned.embeds[0].description
+    assert "Liu Pengyu" in denied.embeds[0].description
+    given = set(quotes(asked.embeds))
+    assert not given & set(quotes(warned.embeds))
+    assert not (given | set(quotes(warned.embeds))) & set(quotes(denied.embeds))
+
+
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
     env, _, guilds = world
     a = guilds["A"]
