@@ -102,8 +102,19 @@ class Command:
 # Handlers ----------------------------------------------------------------------------------------
 
 
+def _date(text: str) -> str:
+    from retrieval import normalised_date
+
+    try:
+        return normalised_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="files, folders, http(s) URLs; default: the corpus folder")
+    parser.add_argument("--published", type=_date, metavar="DATE",
+                        help="publication date of every document named (overrides what they say)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -117,9 +128,10 @@ def _ingest(run: Invocation) -> int:
     urls = [argument for argument in arguments if argument.lower().startswith(("http://", "https://"))]
     paths = [Path(argument) for argument in arguments if argument not in urls]
     progress = _progress(run.err, run.wants_json)
-    report: IngestReport = run.service.ingest(paths, progress=progress) if paths or not urls else IngestReport()
+    given = {"published": run.args.published} if run.args.published else None
+    report: IngestReport = run.service.ingest(paths, progress=progress, overrides=given) if paths or not urls else IngestReport()
     for url in urls:
-        report.absorb(run.service.ingest_url(url))
+        report.absorb(run.service.ingest_url(url, overrides=given))
     run.show(report, terminal.render_report)
     return EXIT_FAILED if report.errors and not (report.added or report.updated or report.unchanged) else EXIT_OK
 

@@ -137,7 +137,8 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
 
 
 def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
-    footer = f"{answer.provenance} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
+    dated = f" · as of {answer.as_of}" if answer.as_of else ""
+    footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
     return pack(_cited_embeds(answer.answer, answer.citations, footer))
 
 

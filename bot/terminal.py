@@ -56,8 +56,9 @@ def render_answer(console: Console, answer: CitedAnswer) -> None:
     if answer.citations:
         console.print()
         render_citations(console, answer.citations)
+    dated = f" · as of {answer.as_of}" if answer.as_of else ""
     console.print(
-        f"[dim]{escape(answer.provenance)} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
+        f"[dim]{escape(answer.provenance)}{dated} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
     )
 
 
@@ -151,6 +152,13 @@ def render_eval(console: Console, report: EvalReport) -> None:
     t = report.totals
     table.add_row("[bold]mean[/bold]", *(cell(t[m]) for m in METRICS), "", end_section=True)
     console.print(table)
+    if report.by_type:
+        kinds = Table(title="by question type")
+        for column in ("type", "questions", "correct", "abstention"):
+            kinds.add_column(column)
+        for kind, row in report.by_type.items():
+            kinds.add_row(kind, str(row["questions"]), cell(row["correct"]), cell(row["abstention_correct"]))
+        console.print(kinds)
 
 
 class TerminalSession:

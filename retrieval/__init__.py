@@ -35,6 +35,7 @@ _HOMES = {
     "FetchError": "retrieval.web",
     "check_url": "retrieval.web",
     "strip_chat_markup": "retrieval.questions",
+    "normalised_date": "retrieval.recency",
     "METRICS": "retrieval.evaluation",
     "EvalFileError": "retrieval.evaluation",
     "EvalReport": "retrieval.evaluation",
@@ -71,6 +72,7 @@ __all__ = [
     "check_url",
     "clean_question",
     "load_questions",
+    "normalised_date",
     "strip_chat_markup",
     "upload_name",
 ]
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble
     from retrieval.models import SHARED_SCOPE, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
     from retrieval.questions import strip_chat_markup
+    from retrieval.recency import normalised_date
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question
     from retrieval.settings import RetrievalSettings
     from retrieval.store import StoreUnavailable

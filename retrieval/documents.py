@@ -13,11 +13,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from typing import TYPE_CHECKING
 
 import frontmatter
 import yaml
 
 from retrieval.cleaning import clean_article_text
+
+if TYPE_CHECKING:
+    from pypdf import DocumentInformation
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 # A first line reads like a headline when it is this short and does not end as a sentence does.
@@ -81,7 +85,7 @@ class ArticleReader:
         self.max_bytes = max_bytes
         self.max_chars = max_chars
 
-    def read_path(self, path: Path) -> SourceDocument:
+    def read_path(self, path: Path, overrides: dict[str, str] | None = None) -> SourceDocument:
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -91,7 +95,7 @@ class ArticleReader:
             data = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"cannot read file: {exc.strerror or exc}") from exc
-        return self.read_bytes(data, path.name, source_path=str(path.resolve()))
+        return self.read_bytes(data, path.name, source_path=str(path.resolve()), overrides=overrides)
 
     def read_bytes(
         self, data: bytes, filename: str, *, source_path: str = "", overrides: dict[str, str] | None = None
@@ -222,7 +226,22 @@ def _read_pdf(data: bytes, max_chars: int) -> tuple[str, dict[str, str]]:
     author = _as_text(info.author) if info is not None else ""
     if author:
         metadata["author"] = author
+    created = _pdf_creation_date(info)
+    if created:
+        metadata["published"] = created
     return text, metadata
+
+
+def _pdf_creation_date(info: "DocumentInformation | None") -> str:
+    """The PDF's CreationDate as an ISO day: the nearest thing to a publication date a PDF carries
+    (a front matter or an explicit date wins over it). "" when absent or malformed."""
+    if info is None:
+        return ""
+    try:
+        created = info.creation_date
+    except (ValueError, TypeError):
+        return ""
+    return created.date().isoformat() if created is not None else ""
 
 
 def _headline(text: str) -> str:

@@ -1,6 +1,8 @@
 """`citebot eval`: answer quality measured on a labelled question set.
 
-Each JSONL line is `{"id", "question", "answers", "evidence", "unanswerable"}`. `answers` lists
+Each JSONL line is `{"id", "question", "answers", "evidence", "unanswerable"}`, and optionally
+`"type"` (who, when, how_long, what_kind ...: what kind of answer the question wants), by which
+correctness and abstention are also reported. `answers` lists
 what a correct answer must contain: every entry is required, and an entry may itself be a list of
 acceptable alternatives (`[["Liu Pengyu"], ["Peskov", "Peskow"]]`: both people, either spelling).
 `evidence` holds sentences (or parts of one) of the corpus that support the answer.
@@ -41,12 +43,14 @@ class QAItem:
     answers: list[list[str]]
     evidence: list[str]
     unanswerable: bool
+    kind: str = ""
 
 
 @dataclass
 class QuestionResult:
     id: str
     question: str
+    kind: str
     unanswerable: bool
     abstained: bool
     backend: str
@@ -65,8 +69,18 @@ class EvalReport:
     results: list[QuestionResult]
     totals: dict[str, float | None] = field(default_factory=dict)
 
+    @property
+    def by_type(self) -> dict[str, dict[str, float | int | None]]:
+        """Per question type: how many, and the mean correctness (answerable) and abstention."""
+        table: dict[str, dict[str, float | int | None]] = {}
+        for kind in sorted({r.kind for r in self.results if r.kind}):
+            rows = [r for r in self.results if r.kind == kind]
+            table[kind] = {"questions": len(rows), "correct": _mean([r.correct for r in rows]),
+                           "abstention_correct": _mean([r.abstention_correct for r in rows])}
+        return table
+
     def to_json(self) -> dict[str, Any]:
-        return {"questions": len(self.results), "totals": self.totals,
+        return {"questions": len(self.results), "totals": self.totals, "by_type": self.by_type,
                 "results": [asdict(r) for r in self.results]}
 
 
@@ -86,7 +100,7 @@ def load_questions(path: Path) -> list[QAItem]:
             raw = json.loads(line)
             answers = [[a] if isinstance(a, str) else list(a) for a in raw.get("answers", [])]
             items.append(QAItem(str(raw["id"]), raw["question"], answers, list(raw.get("evidence", [])),
-                                bool(raw.get("unanswerable", False))))
+                                bool(raw.get("unanswerable", False)), str(raw.get("type", ""))))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalFileError(f"{path}:{number}: not a question line ({exc})") from None
     return items
@@ -130,7 +144,7 @@ class Evaluator:
                 quotes = [normalise(c.quote) for c in answer.citations]
                 coverage = sum(any(e in q or q in e for q in quotes) for e in evidence) / len(evidence)
         return QuestionResult(
-            id=item.id, question=item.question, unanswerable=item.unanswerable, abstained=answer.abstained,
+            id=item.id, question=item.question, kind=item.kind, unanswerable=item.unanswerable, abstained=answer.abstained,
             backend=answer.backend, recall_at_k=recall, mrr=mrr, correct=correct, citation_validity=validity,
             citation_coverage=coverage, citation_precision=precision,
             abstention_correct=float(answer.abstained == item.unanswerable), answer=answer.answer,

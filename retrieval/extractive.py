@@ -97,7 +97,9 @@ class ExtractiveAnswerer:
             queries.insert(0, (follow_up.question, self._ranker.query_embedding(follow_up.question)))
         candidates = self._ranker.candidates_from_passages(found.passages, found.records)
         for query, embedding in queries:
-            scored = self._ranker.score(query, embedding, candidates, found.bm25, shortlist=self._shortlist)
+            scored = self._ranker.score(
+                query, embedding, candidates, found.bm25, shortlist=self._shortlist, shortlist_for=found.query
+            )
             if not scored or scored[0].score < self._min_score:
                 continue
             new = [s for s in scored if not any(spoken_form(s.candidate.text) in said for said in follow_up.said_before)]

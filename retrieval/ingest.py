@@ -126,8 +126,10 @@ class Ingestor:
         self._group_chunks = group_chunks
 
     def ingest_paths(
-        self, paths: Sequence[Path], scope: str, progress: ProgressCallback | None = None
+        self, paths: Sequence[Path], scope: str, progress: ProgressCallback | None = None,
+        overrides: dict[str, str] | None = None,
     ) -> IngestReport:
+        """`overrides` (title, published, url ...) win over what each file says of itself."""
         targets, errors = discover(paths)
         report = IngestReport(errors=errors)
         seen: dict[str, Path] = {}
@@ -136,7 +138,7 @@ class Ingestor:
             if progress is not None:
                 progress(str(target.path), done, len(targets))
             try:
-                document = self._reader.read_path(target.path)
+                document = self._reader.read_path(target.path, overrides)
                 if document.doc_id in seen:
                     raise DocumentError(
                         f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}"

@@ -2,6 +2,7 @@
 service returns (answers, summaries, reports), with the JSON shapes the CLI prints. Plain data: no
 module here imports Chroma or a model."""
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -191,6 +192,15 @@ class _Drafted:
     def provenance(self) -> str:
         return provenance(self.backend, self.fallback_reason, self.check)
 
+    @property
+    def as_of(self) -> str:
+        """The newest publication day among the cited documents (ISO), "" when none is dated: news
+        goes stale, so an answer says how recent its evidence is."""
+        from retrieval.recency import publication_day
+
+        days = [day for c in self.citations if (day := publication_day(c.published)) is not None]
+        return dt.date.fromordinal(max(days)).isoformat() if days else ""
+
     def _provenance_json(self) -> dict[str, Any]:
         return {
             "abstained": self.abstained,
@@ -198,6 +208,7 @@ class _Drafted:
             "fallback_reason": self.fallback_reason,
             "check": self.check.to_json() if self.check is not None else None,
             "citations": [c.to_json() for c in self.citations],
+            "as_of": self.as_of or None,
         }
 
 

@@ -188,22 +188,26 @@ class SentenceRanker:
         candidates: Sequence[Candidate],
         bm25: BM25Index,
         shortlist: int | None = None,
+        shortlist_for: str | None = None,
     ) -> list[ScoredSentence]:
         """Candidates scored for `query`, best first.
 
-        With `shortlist`, only that many candidates sharing a query term are embedded and scored,
-        the lexically best first: an extractive answer only quotes sentences that share a term with
-        the question, and embedding every sentence of five fresh passages (about 50) was the hot
-        spot of a question (docs/benchmarks.md, "Profile").
+        With `shortlist`, only that many candidates sharing a term with `shortlist_for` (default:
+        the query) are embedded and scored, the lexically best first: an extractive answer only
+        quotes sentences that share a term with the question, and embedding every sentence of five
+        fresh passages (about 50) was the hot spot of a question (docs/benchmarks.md, "Profile").
+        A follow-up shortlists by the whole conversation's terms ("what did the Kremlin say?" after
+        a question about a denial) and is scored for its own words.
         """
         if not candidates:
             return []
-        analysed = analyse_many([query] + [c.text for c in candidates])
+        analysed = analyse_many([query, shortlist_for or query] + [c.text for c in candidates])
         query_terms = set(analysed[0])
-        terms = [set(t) for t in analysed[1:]]
-        lexical = [lexical_recall(query_terms, t, bm25) for t in terms]
+        terms = [set(t) for t in analysed[2:]]
         order: Sequence[int] = range(len(candidates))
         if shortlist is not None:
+            wide = set(analysed[1])
+            lexical = [lexical_recall(wide, t, bm25) for t in terms]
             order = sorted(
                 (i for i in order if lexical[i] > 0),
                 key=lambda i: (-lexical[i], candidates[i].passage_rank, candidates[i].start),

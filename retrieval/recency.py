@@ -44,6 +44,15 @@ def publication_day(published: str) -> int | None:
     return parsed.date().toordinal() if parsed is not None else None
 
 
+def normalised_date(published: str) -> str:
+    """A publication date given by hand ("5 Jan 2023", "2023/01/05") as an ISO day; raises
+    ValueError when it is not a date."""
+    day = publication_day(published)
+    if day is None:
+        raise ValueError(f"{published!r} is not a date (try 2023-01-05)")
+    return dt.date.fromordinal(day).isoformat()
+
+
 @dataclass(frozen=True)
 class RecencyPrior:
     """Adds `weight * exp(-age / days) / (rrf_k + 1)` to a candidate chunk's fused score, age in

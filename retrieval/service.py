@@ -101,11 +101,13 @@ class AnswerService:
     # Writing ------------------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Sequence[Path] | None = None, scope: str = SHARED_SCOPE, progress: ProgressCallback | None = None
+        self, paths: Sequence[Path] | None = None, scope: str = SHARED_SCOPE, progress: ProgressCallback | None = None,
+        overrides: dict[str, str] | None = None,
     ) -> IngestReport:
-        """Ingest files and folders (default: the corpus folder) into `scope`."""
+        """Ingest files and folders (default: the corpus folder) into `scope`; `overrides` (a
+        publication date given on the command line, say) win over what each file says."""
         with self._write_lock:
-            report = self._ingestor.ingest_paths(list(paths or [self.settings.corpus_dir]), scope, progress)
+            report = self._ingestor.ingest_paths(list(paths or [self.settings.corpus_dir]), scope, progress, overrides)
             self.snapshots.current()
             return report
 

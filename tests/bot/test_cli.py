@@ -38,7 +38,8 @@ def test_ask_json_follows_the_contract(cli):
     assert code == 0
     payload = json.loads(out)
     assert list(payload) == ["question", "answer", "abstained", "backend", "fallback_reason", "check", "citations",
-                             "passages", "timings_ms", "llm_usage"]
+                             "as_of", "passages", "timings_ms", "llm_usage"]
+    assert payload["as_of"] == "2022-03-14", "the one dated article of the corpus is the newest evidence"
     assert payload["backend"] == "extractive" and payload["abstained"] is False
     assert payload["citations"]
     for citation in payload["citations"]:
@@ -124,7 +125,8 @@ def test_summaries(cli):
     doc = json.loads(out)
     assert code == 0 and doc["citations"] and not doc["abstained"]
     assert list(doc) == ["subject", "summary", "abstained", "backend", "fallback_reason", "check", "citations",
-                         "timings_ms", "llm_usage"]
+                         "as_of", "timings_ms", "llm_usage"]
+    assert doc["as_of"] is None, "that article is undated"
     code, out, _ = cli("summary", "--topic", "sanctions against Moscow")
     assert code == 0 and "[1]" in out
     code, _, err = cli("summary", "no-such-document")
@@ -165,6 +167,20 @@ def test_chat_follow_ups_each_answer_their_own_question(tmp_path: Path):
     assert "military support" in asked
     assert "consequences" in warned and "military support" not in warned
     assert "Liu Pengyu" in denied and "Peskov" not in denied, "the denial already quoted is not quoted again"
+
+
+def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, capsys: pytest.CaptureFixture):
+    note = tmp_path / "harbour-note.md"
+    note.write_text("---\npublished: 2020-01-01\n---\nThe harbour reopened on Monday after repairs.\n", encoding="utf-8")
+    code, out, err = cli("ingest", "--json", "--published", "5 January 2023", str(note))
+    assert code == 0 and json.loads(out)["added"] == 1, err
+    code, out, _ = cli("sources", "--json")
+    [listed] = [source for source in json.loads(out) if source["doc_id"] == "harbour-note"]
+    assert listed["published"] == "2023-01-05", "the date given wins over the file's own"
+    with pytest.raises(SystemExit) as refused:
+        cli("ingest", "--published", "next blue moon", str(note))
+    assert refused.value.code == 2
+    assert "argument --published: 'next blue moon' is not a date (try 2023-01-05)" in capsys.readouterr().err
 
 
 def test_eval_json(cli):

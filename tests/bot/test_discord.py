@@ -87,6 +87,7 @@ async def test_ask_defers_then_answers_with_verbatim_quotes(world):
     )
     assert all(quote in corpus for quote in found)
     assert embeds[-1].footer.text.startswith("extractive")
+    assert " · as of 2022-03-14 · " in embeds[-1].footer.text, "the newest cited article's date"
     message = a["channel"].last_message
     assert {c.custom_id for row in message.components for c in row.children} == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}
 
@@ -682,6 +683,20 @@ async def test_upload_url_refuses_what_a_server_must_not_fetch(world, url: str, 
     result = await a["admin"].slash(a["channel"], "upload", url=url)
     assert result.ephemeral and result.response.content.startswith(f"❌ {inline(url)} was not added: {message}")
     assert index_state(env.bot.services.answers) == before
+
+
+async def test_upload_takes_a_publication_date_and_refuses_what_is_not_one(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR, published="soon")
+    assert refused.ephemeral and refused.response.content == "❌ Nothing was added: 'soon' is not a date (try 2023-01-05)."
+    assert env.bot.services.answers.sources([guild_scope(a["guild"].id)]) == []
+    added = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR, published="Jan 5, 2023")
+    assert added.response.content.startswith("✅ Added `harbour`")
+    [source] = env.bot.services.answers.sources([guild_scope(a["guild"].id)])
+    assert source.published == "2023-01-05"
+    answer = await a["member"].slash(a["channel"], "ask", question="Who resigned as harbour master of Valdora?")
+    assert " · as of 2023-01-05 · " in answer.response.embeds[-1].footer.text
 
 
 async def test_upload_needs_a_file_or_a_url(world):

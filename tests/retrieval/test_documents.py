@@ -78,6 +78,13 @@ def test_pdf_text_and_title():
     assert "approved the wind farm on Friday." in doc.text
 
 
+def test_a_pdf_is_dated_by_its_creation_date_unless_a_date_is_given():
+    data = make_pdf(["The council approved the wind farm on Friday."], created="20230105120000")
+    assert reader.read_bytes(data, "wind.pdf").published == "2023-01-05"
+    assert reader.read_bytes(data, "wind.pdf", overrides={"published": "2023-01-09"}).published == "2023-01-09"
+    assert reader.read_bytes(make_pdf(["The council met on Friday."]), "met.pdf").published == ""
+
+
 def test_encrypted_pdf_is_refused():
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["Secret text here."]))))
     writer.encrypt("password")

@@ -10,6 +10,7 @@ from retrieval.service import AnswerService
 from tests.support.services import REPO
 
 SEED = REPO / "tests" / "data" / "qa_seed.jsonl"
+TYPED = REPO / "tests" / "data" / "qa_seed_types.jsonl"
 FLOORS = {
     "recall_at_k": 0.95, "mrr": 0.88, "correct": 0.85, "citation_validity": 1.0,
     "citation_coverage": 0.85, "citation_precision": 0.95, "abstention_correct": 0.93,
@@ -37,3 +38,14 @@ def test_a_malformed_line_names_its_place(tmp_path: Path):
     path.write_text('{"id": "a", "question": "Who?", "answers": []}\nnot json\n', encoding="utf-8")
     with pytest.raises(EvalFileError, match=r"qa.jsonl:2"):
         load_questions(path)
+
+
+def test_typed_questions_are_reported_per_type(shared_service: AnswerService):
+    items = load_questions(TYPED)
+    assert len(items) >= 15 and all(item.kind for item in items)
+    report = Evaluator(shared_service).run(items)
+    by_type = report.by_type
+    assert set(by_type) == {item.kind for item in items}
+    assert sum(row["questions"] for row in by_type.values()) == len(items)
+    assert by_type["who"]["correct"] == 1.0 and by_type["unanswerable"]["correct"] is None
+    assert json.loads(json.dumps(report.to_json()))["by_type"] == by_type

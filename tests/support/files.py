@@ -22,7 +22,8 @@ normal timetable on Sunday morning, according to the operator.</p>
 </article><footer>Subscribe to our newsletter</footer></body></html>"""
 
 
-def make_pdf(paragraphs: list[str], title: str = "") -> bytes:
+def make_pdf(paragraphs: list[str], title: str = "", created: str = "") -> bytes:
+    """A PDF of these lines; `created` ("20230105120000") sets its CreationDate, else none is written."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -35,6 +36,21 @@ def make_pdf(paragraphs: list[str], title: str = "") -> bytes:
         pdf.drawString(50, y, paragraph)
         y -= 20
     pdf.save()
+    return _with_creation_date(buffer.getvalue(), created)
+
+
+def _with_creation_date(data: bytes, created: str) -> bytes:
+    """reportlab stamps every PDF with the time it was made; a test says which date it wants, if any."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    info = {key: value for key, value in (writer.metadata or {}).items() if key != "/CreationDate"}
+    if created:
+        info["/CreationDate"] = f"D:{created}"
+    writer.metadata = None
+    writer.add_metadata(info)
+    buffer = io.BytesIO()
+    writer.write(buffer)
     return buffer.getvalue()
 
 

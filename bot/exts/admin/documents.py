@@ -20,7 +20,15 @@ from bot.client import BotServices, Citebot, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.rendering import inline
 from bot.wording import plural
-from retrieval import SUPPORTED_SUFFIXES, FetchError, IngestReport, StoreUnavailable, check_url, upload_name
+from retrieval import (
+    SUPPORTED_SUFFIXES,
+    FetchError,
+    IngestReport,
+    StoreUnavailable,
+    check_url,
+    normalised_date,
+    upload_name,
+)
 
 T = TypeVar("T")
 
@@ -91,17 +99,23 @@ class Documents(commands.Cog):
         file="The document",
         url="A web article to fetch; with a file, where the file was published",
         title="Title to show (default: from the document)",
+        published="Publication date, e.g. 2023-01-05 (default: from the document)",
     )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @is_corpus_admin()
     async def upload(
         self, interaction: discord.Interaction, file: discord.Attachment | None = None, url: str | None = None,
-        title: str | None = None,
+        title: str | None = None, published: str | None = None,
     ) -> None:
+        try:
+            fields = {"title": title or "", "published": normalised_date(published) if published else ""}
+        except ValueError as exc:
+            await interaction.response.send_message(f"❌ Nothing was added: {exc}.", ephemeral=True)
+            return
         if file is None:
             if url:
-                await self._upload_url(interaction, url, title)
+                await self._upload_url(interaction, url, fields)
             else:
                 await interaction.response.send_message(
                     "❌ Attach a file, or give the `url:` of a web article to fetch.", ephemeral=True
@@ -126,15 +140,14 @@ class Documents(commands.Cog):
         await progress.edit(content=f"⏳ Indexing {inline(name)} ({plural(len(data), 'byte')})…")
         try:
             report = await asyncio.to_thread(
-                self.services.answers.ingest_bytes, data, name, _own_scope(interaction),
-                {"title": title or "", "url": url or ""},
+                self.services.answers.ingest_bytes, data, name, _own_scope(interaction), {**fields, "url": url or ""},
             )
         except StoreUnavailable as exc:
             await progress.edit(content=f"❌ {inline(name)} was not added. {describe(exc)}")
             return
         await progress.edit(content=describe_report(report, name))
 
-    async def _upload_url(self, interaction: discord.Interaction, url: str, title: str | None) -> None:
+    async def _upload_url(self, interaction: discord.Interaction, url: str, fields: dict[str, str]) -> None:
         """Fetch a web article into this guild's corpus. What is wrong with the URL itself is said at
         once; what the fetch finds (a refused address, a page too large) comes back in the report."""
         try:
@@ -146,7 +159,7 @@ class Documents(commands.Cog):
         progress = await interaction.followup.send(f"⏳ Fetching and indexing {inline(url)}…", ephemeral=True, wait=True)
         try:
             report = await asyncio.to_thread(
-                self.services.answers.ingest_url, url, _own_scope(interaction), {"title": title or ""}
+                self.services.answers.ingest_url, url, _own_scope(interaction), fields
             )
         except StoreUnavailable as exc:
             await progress.edit(content=f"❌ {inline(url)} was not added. {describe(exc)}")
