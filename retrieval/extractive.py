@@ -98,7 +98,8 @@ class ExtractiveAnswerer:
         candidates = self._ranker.candidates_from_passages(found.passages, found.records)
         for query, embedding in queries:
             scored = self._ranker.score(
-                query, embedding, candidates, found.bm25, shortlist=self._shortlist, shortlist_for=found.query
+                query, embedding, candidates, found.bm25, shortlist=self._shortlist, shortlist_for=found.query,
+                asked=follow_up.question,
             )
             if not scored or scored[0].score < self._min_score:
                 continue

@@ -15,22 +15,11 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from retrieval.answer_types import expected_answer, offers_answer
 from retrieval.bm25 import BM25Index, analyse_many
-from retrieval.bm25 import stem_words as _stem_words
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.sentences import sentence_spans
 
-# A run of capitalised words (a likely named actor) and the other phrases that answer question types.
-_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:[ -][A-Z][\w’'-]+)+")
-_NUMBER = re.compile(
-    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I
-)
-_TIME = re.compile(
-    r"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
-    r"|may|june|july|august|september|october|november|december|yesterday|today|week|month|year)\b",
-    re.I,
-)
-_WORD = re.compile(r"\w\w+")
 # A sentence's closing punctuation, possibly followed by closing quotes or brackets. A line without
 # one is a headline, a caption or a page stamp: a title, not a statement.
 SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
@@ -46,8 +35,7 @@ INSTRUCTION = re.compile(
 )
 SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
-_ANSWER_TYPE_BONUS = 0.1
-_NEAR_WORDS = 5
+_ANSWER_TYPE_BONUS = 0.15
 _MIN_WORDS = 6
 
 
@@ -189,6 +177,7 @@ class SentenceRanker:
         bm25: BM25Index,
         shortlist: int | None = None,
         shortlist_for: str | None = None,
+        asked: str | None = None,
     ) -> list[ScoredSentence]:
         """Candidates scored for `query`, best first.
 
@@ -197,7 +186,9 @@ class SentenceRanker:
         quotes sentences that share a term with the question, and embedding every sentence of five
         fresh passages (about 50) was the hot spot of a question (docs/benchmarks.md, "Profile").
         A follow-up shortlists by the whole conversation's terms ("what did the Kremlin say?" after
-        a question about a denial) and is scored for its own words.
+        a question about a denial) and is scored for its own words; `asked` (default: the query) is
+        the question whose form says what kind of answer is wanted (`answer_types`), which for a
+        follow-up is its own even when the joined question is what is scored.
         """
         if not candidates:
             return []
@@ -217,11 +208,11 @@ class SentenceRanker:
             return []
         embeddings = self.embed(kept)
         semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
-        wants = _answer_type(query)
+        wants = expected_answer(asked or query)
         scored = []
         for i, candidate, sem, emb in zip(order, kept, semantic, embeddings, strict=True):
             value = support_score(float(sem), query_terms, terms[i], bm25)
-            if wants is not None and _near_query_term(candidate.text, query_terms, wants):
+            if wants is not None and offers_answer(candidate.text, query_terms, wants):
                 value += _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= 0.7
@@ -265,37 +256,6 @@ class SentenceRanker:
                 continue
             chosen.append(item)
         return chosen
-
-
-def _answer_type(query: str) -> re.Pattern[str] | None:
-    """What kind of phrase answers the question: a name for "who", a number for "how many"…"""
-    lowered = query.lower()
-    if re.search(r"\bwho(m|se)?\b", lowered):
-        return _NAME
-    if re.search(r"\bhow (many|much)\b", lowered):
-        return _NUMBER
-    if re.search(r"\bwhen\b|\bwhat (day|date|time|year)\b", lowered):
-        return _TIME
-    return None
-
-
-def _near_query_term(text: str, query_terms: set[str], answer_type: re.Pattern[str]) -> bool:
-    """True when a phrase of the answer type stands within a few words of a question word.
-
-    "Dmitry Peskov, had denied" answers "who denied?"; a sentence that mentions a name far
-    from the verb usually talks about someone else.
-    """
-    words = list(_WORD.finditer(text))
-    stems = _stem_words([w.group().lower() for w in words])
-    hits = [i for i, stem in enumerate(stems) if stem in query_terms]
-    if not hits:
-        return False
-    for match in answer_type.finditer(text):
-        first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
-        last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
-        if any(first - _NEAR_WORDS <= h <= last + _NEAR_WORDS and not first <= h <= last for h in hits):
-            return True
-    return False
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

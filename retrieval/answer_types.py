@@ -1,0 +1,80 @@
+"""What kind of phrase answers a question, and whether a sentence offers one.
+
+A sentence that only restates the question answers nothing: "How long did the talks go on?" is
+answered by "lasted more than eight hours", not by "Sullivan raised the issue in his meeting".
+The extractive answerer rewards a sentence that holds a phrase of the expected kind (a duration,
+a name, a number, a date, a place) standing near the question's own words, and that phrase must
+say something the question does not (novelty): "Kevin McCarthy" in the question does not make a
+sentence naming Kevin McCarthy an answer to "which state does he represent?".
+
+Rules, not a model: measured on the seed questions, the typed dev questions and news-dev
+(docs/quality.md, "Answer types"); a packaged NER model would cost a download-free wheel and
+tens of milliseconds per question for the same cues.
+"""
+
+import re
+
+from retrieval.bm25 import stem_words
+
+_COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
+    r"|first|second|third|fourth)"
+_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+
+DURATION = re.compile(rf"\b{_COUNT}[\s-]+(?:\w+[\s-]+)?{_UNIT}\b", re.I)
+NAME = re.compile(r"\b[A-Z][\w’'-]+(?:[ -][A-Z][\w’'-]+)+")
+ENTITY = re.compile(r"\b[A-Z][\w’'&.-]*\w(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w’'&.-]*\w)*")
+NUMBER = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I
+)
+TIME = re.compile(
+    rf"\b(\d{{4}}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|{_MONTHS}|yesterday|today|week"
+    rf"|month|year)\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{{1,2}}\b",
+    re.I,
+)
+PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+
+# "who", "when" and "where" ask only where a question starts ("and who denied it?") or after a
+# preposition ("by whom", "since when"): "What did Peskov answer when asked …?" asks for no date.
+_OPENS = r"(?:^\W*(?:(?:and|but|so|then)\s+)?|\b(?:by|for|from|to|with|since|until|of)\s+)"
+_ASKS = (
+    (re.compile(r"\bhow long\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"),
+     DURATION),
+    (re.compile(_OPENS + r"who(?:m|se)?\b"), NAME),
+    (re.compile(r"\bhow (?:many|much|old)\b"), NUMBER),
+    (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
+    (re.compile(_OPENS + r"where\b|\b(?:which|what) (?:city|country|state|place|venue|region|capital|town|nation)\b"),
+     PLACE),
+    (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
+                r"|platform|network|party|chain|club)\b"), ENTITY),
+)
+_NEAR_WORDS = 5
+_WORD = re.compile(r"\w\w+")
+_FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
+
+
+def expected_answer(question: str) -> re.Pattern[str] | None:
+    """The kind of phrase that answers `question`, or None when its form says nothing of it
+    ("what did he say?")."""
+    lowered = question.lower()
+    return next((kind for asks, kind in _ASKS if asks.search(lowered)), None)
+
+
+def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str]) -> bool:
+    """True when `text` holds a phrase of `kind` that the question does not already say, within a
+    few words of one of the question's (stemmed) terms: "Dmitry Peskov, had denied" answers "who
+    denied?"; a name far from the verb usually belongs to someone else."""
+    words = list(_WORD.finditer(text))
+    stems = stem_words([w.group().lower() for w in words])
+    hits = [i for i, stem in enumerate(stems) if stem in question_terms]
+    if not hits:
+        return False
+    for match in kind.finditer(text):
+        said = set(stem_words([w.lower() for w in _WORD.findall(match.group())]))
+        if said and said <= question_terms | _FRAME_WORDS:
+            continue
+        first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
+        last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
+        if any(first - _NEAR_WORDS <= h <= last + _NEAR_WORDS and not first <= h <= last for h in hits):
+            return True
+    return False
