@@ -62,9 +62,13 @@ def analyse(text: str) -> list[str]:
     return analyse_many([text])[0]
 
 
-def _publication_days(chunks: Sequence[StoredChunk]) -> np.ndarray:
-    """Each chunk's publication day (proleptic ordinal), 0 where its document is undated."""
-    return np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
+def _newest_days(chunks: Sequence[StoredChunk], scope_count: int, scope_codes: np.ndarray) -> np.ndarray:
+    """The latest publication day (proleptic ordinal) of each scope's chunks, 0 where none is dated:
+    computed once per index, so a question looks up its scopes instead of scanning every chunk."""
+    days = np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
+    newest = np.zeros(scope_count, dtype=np.int64)
+    np.maximum.at(newest, scope_codes, days)
+    return newest
 
 
 def _scope_codes(chunks: Sequence[StoredChunk]) -> tuple[dict[str, int], np.ndarray]:
@@ -82,7 +86,7 @@ class BM25Index:
         self.chunks = list(chunks)
         self.fingerprint = fingerprint_value
         self._scope_numbers, self._scope_codes = _scope_codes(self.chunks)
-        self._days = _publication_days(self.chunks)
+        self._newest = _newest_days(self.chunks, len(self._scope_numbers), self._scope_codes)
         self._retriever: bm25s.BM25 | None = None
         self._document_frequency: dict[str, int] = {}
         if self.chunks:
@@ -104,20 +108,16 @@ class BM25Index:
 
     def newest_day(self, scopes: Sequence[str]) -> int | None:
         """The latest publication day among the chunks in `scopes` (None when none is dated)."""
-        days = self._days[self._scope_mask(scopes)]
-        newest = int(days.max()) if days.size else 0
+        newest = max((int(self._newest[self._scope_numbers[s]]) for s in scopes if s in self._scope_numbers), default=0)
         return newest or None
-
-    def _scope_mask(self, scopes: Sequence[str]) -> np.ndarray:
-        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
-        return np.isin(self._scope_codes, wanted)
 
     def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[StoredChunk, float]]:
         """Best chunks for `query` among those in `scopes`, with their BM25 scores (> 0 only)."""
         tokens = [t for t in analyse(query) if t in self._document_frequency]
         if self._retriever is None or not tokens:
             return []
-        mask = self._scope_mask(scopes).astype(np.float32)
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        mask = np.isin(self._scope_codes, wanted).astype(np.float32)
         k = min(top_k, len(self.chunks))
         indices, scores = self._retriever.retrieve(
             [tokens], k=k, weight_mask=mask, show_progress=False, n_threads=1
@@ -159,7 +159,7 @@ class BM25Index:
         index.chunks = [StoredChunk(**c) for c in meta["chunks"]]
         index.fingerprint = expected_fingerprint
         index._scope_numbers, index._scope_codes = _scope_codes(index.chunks)
-        index._days = _publication_days(index.chunks)
+        index._newest = _newest_days(index.chunks, len(index._scope_numbers), index._scope_codes)
         index._document_frequency = meta["df"]
         index._retriever = None
         if index.chunks:

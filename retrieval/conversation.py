@@ -11,6 +11,11 @@ Turn = tuple[str, str]
 """One earlier (question, answer) exchange of a conversation."""
 
 
+def joined_question(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up with the previous question before it: what is searched without an LLM rewrite."""
+    return f"{history[-1][0]} {question}"
+
+
 async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswerer | None) -> str:
     """The question itself when it starts a conversation. For a follow-up, the LLM's standalone
     rewrite ("what did he say?" → "what did Dmitry Peskov say?"); without an LLM, or when its
@@ -18,7 +23,7 @@ async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswe
     previous question, so that what it refers to is searched for too."""
     if not history:
         return question
-    joined = f"{history[-1][0]} {question}"
+    joined = joined_question(question, history)
     if llm is None:
         return joined
     try:
@@ -33,5 +38,5 @@ def follow_up_of(question: str, history: Sequence[Turn], query: str) -> FollowUp
     what is answered; otherwise the follow-up's own words are."""
     if not history:
         return None
-    own = question if query == f"{history[-1][0]} {question}" else query
+    own = question if query == joined_question(question, history) else query
     return FollowUp(own, tuple(spoken_form(answer) for _, answer in history))

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from retrieval.recency import publication_day
+
 SHARED_SCOPE = "shared"
 """Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
 
@@ -196,8 +198,6 @@ class _Drafted:
     def as_of(self) -> str:
         """The newest publication day among the cited documents (ISO), "" when none is dated: news
         goes stale, so an answer says how recent its evidence is."""
-        from retrieval.recency import publication_day
-
         days = [day for c in self.citations if (day := publication_day(c.published)) is not None]
         return dt.date.fromordinal(max(days)).isoformat() if days else ""
 

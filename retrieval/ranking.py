@@ -16,7 +16,7 @@ from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.answer_types import expected_answer, offers_answer
-from retrieval.bm25 import BM25Index, analyse_many
+from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.sentences import sentence_spans
 
@@ -192,12 +192,12 @@ class SentenceRanker:
         """
         if not candidates:
             return []
-        analysed = analyse_many([query, shortlist_for or query] + [c.text for c in candidates])
+        analysed = analyse_many([query] + [c.text for c in candidates])
         query_terms = set(analysed[0])
-        terms = [set(t) for t in analysed[2:]]
+        terms = [set(t) for t in analysed[1:]]
         order: Sequence[int] = range(len(candidates))
         if shortlist is not None:
-            wide = set(analysed[1])
+            wide = set(analyse(shortlist_for)) if shortlist_for else query_terms
             lexical = [lexical_recall(wide, t, bm25) for t in terms]
             order = sorted(
                 (i for i in order if lexical[i] > 0),
