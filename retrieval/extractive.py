@@ -5,12 +5,13 @@ stored document and carries the `[n]` of the citation that quotes it.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from retrieval.models import Citation, DocumentRecord, Draft, FollowUp
-from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker
+from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker, select_diverse
+from retrieval.recency import publication_day
 from retrieval.retriever import Retrieval
 
 BACKEND_NAME = "extractive"
@@ -112,7 +113,8 @@ class ExtractiveAnswerer:
 
 
 class ExtractiveSummarizer:
-    """Centroid summaries: the sentences closest to the document's (or topic's) overall meaning."""
+    """A document's summary is its sentences closest to its overall meaning (the centroid); a topic's is
+    the retrieved sentences that say most about it, from several articles (`select_diverse`)."""
 
     def __init__(self, ranker: SentenceRanker, sentences: int, min_score: float) -> None:
         self._ranker = ranker
@@ -120,9 +122,8 @@ class ExtractiveSummarizer:
         self._min_score = min_score
 
     def summarize_document(self, record: DocumentRecord) -> Draft:
-        candidates = [c for c in self._ranker.candidates_from_document(record) if len(c.text.split()) >= 6]
-        if not candidates:
-            candidates = self._ranker.candidates_from_document(record)
+        every = self._ranker.candidates_from_document(record)
+        candidates = [c for c in every if quotable_in_summary(c)] or every
         if not candidates:
             return Draft(NOTHING_TO_QUOTE, [], abstained=False, backend=BACKEND_NAME)
         embeddings = self._ranker.embed(candidates)
@@ -142,12 +143,33 @@ class ExtractiveSummarizer:
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
     def summarize_topic(self, found: Retrieval) -> Draft:
-        chosen = self._ranker.best_for_query(
-            found.query, found.embedding, found.passages, found.records, found.bm25,
-            limit=self._sentences, min_score=self._min_score, relative_floor=0.6,
-        )
+        """The retrieved sentences that say most about the topic, chosen for coverage
+        (`select_diverse`), newest article first."""
+        candidates = [c for c in self._ranker.candidates_from_passages(found.passages, found.records) if quotable_in_summary(c)]
+        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25)
+        chosen = select_diverse(scored, self._sentences, self._min_score, relative_floor=0.6)
         if not chosen:
             return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
-        in_order = sorted((s.candidate for s in chosen), key=lambda c: (c.record.key, c.start))
-        text, citations = cite(in_order)
+        text, citations = cite(newest_first(s.candidate for s in chosen))
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
+
+
+def quotable_in_summary(candidate: Candidate) -> bool:
+    """A sentence that can stand in a summary: a full statement, not a headline fragment, a subhead
+    asked as a question ("What was the biggest jackpot?") or the title repeated in the body, and of
+    at least six words."""
+    text = candidate.text.strip()
+    return (
+        candidate.is_statement
+        and not text.rstrip("\"”’')]").endswith("?")
+        and len(text.split()) >= 6
+        and text != candidate.record.title.strip()
+    )
+
+
+def newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Sentences grouped by article, the newest article first (undated ones last), each article's in
+    reading order: the newest evidence is what a reader sees first."""
+    return sorted(
+        candidates, key=lambda c: (-(publication_day(c.record.published) or 0), c.record.key, c.start)
+    )

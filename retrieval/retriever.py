@@ -7,7 +7,7 @@ BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal). Each side c
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.retrievers import BaseRetriever
@@ -110,9 +110,14 @@ class PassageRetriever:
         self._embed_model = embed_model
         self._ranking = ranking
 
-    def retrieve(self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot) -> Retrieval:
+    def retrieve(
+        self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot, top_k: int | None = None
+    ) -> Retrieval:
+        """The best `top_k` passages (default: the settings' `TOP_K`) for `query` in `scopes`; a topic
+        summary asks for more than a question's answer needs."""
         embedding = self._embed_model.get_query_embedding(query)
-        retriever = HybridRetriever(self._store, snapshot.bm25, snapshot.live, scopes, self._ranking)
+        ranking = self._ranking if top_k is None else replace(self._ranking, top_k=top_k)
+        retriever = HybridRetriever(self._store, snapshot.bm25, snapshot.live, scopes, ranking)
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
         passages = []

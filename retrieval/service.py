@@ -215,15 +215,15 @@ class AnswerService:
         return DocumentSummary(record.title, draft, _elapsed_ms(started))
 
     def summarize_topic(self, topic: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
-        """What the documents in `scopes` say about `topic`, cited; abstains when they say nothing."""
+        """What `scopes` say about `topic`, cited, or an abstention; an LLM reads only the `TOP_K` best passages."""
         started = time.perf_counter()
         topic = clean_question(topic, self.settings.max_question_chars)
         snapshot = self.snapshots.current()
-        found = self._retriever.retrieve(topic, scopes, snapshot)
+        found = self._retriever.retrieve(topic, scopes, snapshot, top_k=self.settings.summary_passages)
         extractive = self._summarizer.summarize_topic(found)
         if extractive.abstained:
             return DocumentSummary(topic, extractive, _elapsed_ms(started))
-        sources = whole_passages(self._ranker, found.passages, found.records)
+        sources = whole_passages(self._ranker, found.passages[: self.settings.top_k], found.records)
         return DocumentSummary(topic, self._summary(topic, sources, snapshot, lambda: extractive), _elapsed_ms(started))
 
     @property

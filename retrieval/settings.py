@@ -49,6 +49,9 @@ class RetrievalSettings(BaseSettings):
         16, ge=1, le=200, description="sentences sharing a question term that the extractive answerer embeds and scores"
     )
     summary_sentences: int = Field(4, ge=1, le=12)
+    summary_passages: int = Field(
+        10, ge=1, le=50, description="passages a topic summary draws its sentences from (several articles, several sides)"
+    )
     sentence_cache_size: int = Field(
         50_000, ge=1, description="sentence embeddings kept in memory (384 floats each, about 1.5 KiB)"
     )

@@ -6,6 +6,7 @@ the `CitationChecker` reach the final answer. The caller decides what to do when
 """
 
 import asyncio
+import datetime as dt
 import re
 import threading
 import time
@@ -76,12 +77,18 @@ class LLMAnswerer:
     """Runs one backend for answers, follow-up rewrites and map-reduce summaries."""
 
     def __init__(
-        self, backend: ChatBackend, checker: CitationChecker, excerpts: ExcerptBuilder, settings: RetrievalSettings
+        self,
+        backend: ChatBackend,
+        checker: CitationChecker,
+        excerpts: ExcerptBuilder,
+        settings: RetrievalSettings,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.backend = backend
         self._checker = checker
         self._excerpts = excerpts
         self._settings = settings
+        self._today = today
 
     async def stream_answer(self, found: Retrieval) -> AsyncIterator[PartialAnswer | LLMDraft]:
         """Partial texts as tokens arrive, then the checked draft. Raises `LLMError`."""
@@ -89,8 +96,9 @@ class LLMAnswerer:
         excerpts = await asyncio.to_thread(self._excerpts.build, found, self.backend.count_tokens)
         if not excerpts:
             raise LLMError("no retrieved sentence shares a word with the question")
-        fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(question, sources))
-        messages = prompts.answer_messages(question, fitted)
+        today = self._today()
+        fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(question, sources, today))
+        messages = prompts.answer_messages(question, fitted, today)
         started = time.perf_counter()
         first_token: float | None = None
         text = ""
@@ -128,8 +136,11 @@ class LLMAnswerer:
     async def summarize(self, subject: str, sources: Sequence[Excerpt], bm25: BM25Index) -> LLMDraft:
         """Map-reduce when the sources do not fit one prompt; markers keep global source numbers."""
         sentences = self._settings.summary_sentences
-        groups = self._groups(sources, lambda group, first: prompts.summary_messages(subject, group, sentences, first))
-        requests = [prompts.summary_messages(subject, group, sentences, first) for first, group in groups]
+        today = self._today()
+        groups = self._groups(
+            sources, lambda group, first: prompts.summary_messages(subject, group, sentences, today, first)
+        )
+        requests = [prompts.summary_messages(subject, group, sentences, today, first) for first, group in groups]
         started = time.perf_counter()
         partials = [await self.complete(messages) for messages in requests]
         if len(partials) > 1:

@@ -1,5 +1,5 @@
 """The sentence ranker: what counts as a sentence addressed to a model (never an answer, a summary
-line or support), and its sentence-embedding cache."""
+line or support), its sentence-embedding cache, and the diverse selection of topic summaries."""
 
 import threading
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from retrieval.models import DocumentRecord
-from retrieval.ranking import INSTRUCTION, Candidate, SentenceRanker
+from retrieval.ranking import INSTRUCTION, Candidate, ScoredSentence, SentenceRanker, select_diverse
 from retrieval.sentences import sentence_spans
 
 
@@ -102,3 +102,29 @@ def test_eight_threads_sharing_one_small_cache_all_get_correct_vectors(embed_mod
     assert failures == []
     assert wrong == []
     assert ranker.cached_embeddings <= 3
+
+
+# Topic summaries pick for coverage (maximal marginal relevance), not for score alone.
+
+
+def _scored(doc_id: str, text: str, score: float, direction: list[float]) -> ScoredSentence:
+    record = DocumentRecord(scope="shared", doc_id=doc_id, title=doc_id, content_hash="h", text=text)
+    vector = np.asarray(direction, dtype=np.float32)
+    return ScoredSentence(Candidate(record, 0, len(text), 0), score, vector / np.linalg.norm(vector))
+
+
+def test_diverse_selection_prefers_another_article_to_a_paraphrase_of_the_first():
+    warning = _scored("us", "The US warned China of consequences.", 0.60, [1.0, 0.0, 0.0])
+    paraphrase = _scored("us", "Washington told Beijing there would be consequences.", 0.58, [0.75, 0.66, 0.0])
+    denial = _scored("china", "Beijing called the report disinformation.", 0.45, [0.3, 0.0, 0.95])
+    weak = _scored("other", "Markets were calm on Monday.", 0.20, [0.0, 0.0, 1.0])
+    scored = [warning, paraphrase, denial, weak]
+
+    assert SentenceRanker.select(scored, 2, min_score=0.35, relative_floor=0.6) == [warning, paraphrase]
+    assert select_diverse(scored, 2, min_score=0.35, relative_floor=0.6) == [warning, denial]
+    # Below the floor (0.6 of the best) a sentence is never picked, however new it is.
+    assert weak not in select_diverse(scored, 4, min_score=0.35, relative_floor=0.6)
+
+
+def test_diverse_selection_abstains_below_the_minimum_score():
+    assert select_diverse([_scored("a", "A weak match here.", 0.2, [1.0, 0.0])], 3, min_score=0.35, relative_floor=0.6) == []

@@ -230,3 +230,16 @@ def test_topic_summary_and_unknown_topic(shared_service: AnswerService):
 def test_unknown_document_summary(shared_service: AnswerService):
     with pytest.raises(DocumentNotFound):
         shared_service.summarize_document("no-such-doc")
+
+
+def test_topic_summary_gives_both_sides_and_quotes_no_headline(shared_service: AnswerService):
+    """The summary of a response quotes the responders, not only the warning responded to (issue 14:
+    it used to quote a headline and three US statements, and neither Chinese reply)."""
+    summary = shared_service.summarize_topic("China's response to the US warning")
+    assert_citations_verbatim(shared_service, summary.citations)
+    assert any("disinformation" in c.quote for c in summary.citations)
+    assert len({c.doc_id for c in summary.citations}) == 2
+    titles = {record.title for record in shared_service.store.documents(["shared"])}
+    assert all(c.quote not in titles and c.quote.rstrip("”").endswith(".") for c in summary.citations)
+    dated = [bool(c.published) for c in summary.citations]
+    assert dated == sorted(dated, reverse=True), "the dated article comes before the undated one"

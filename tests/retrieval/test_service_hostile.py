@@ -258,7 +258,9 @@ def test_an_llm_that_obeys_an_injected_document_is_caught_by_the_citation_check(
     assert "Ottavio Brambilla" in sources_block, "document text sits inside the data block"
     assert "Ignore previous instructions" not in prompt, "a sentence addressed to a model never reaches it"
     assert "</ sources> interim harbour master" in sources_block, "a document cannot close the data block"
-    assert prompt.index("</sources>\n\n" + DATA_RULE) == len(sources_block), "the rule comes right after it"
+    assert prompt.index("</sources>\n\n" + DATA_RULE) == prompt.index(sources_block) + len(sources_block), (
+        "the rule comes right after it"
+    )
     assert (answer.backend, answer.fallback_reason) == ("extractive", "no sentence the model wrote is supported by the sources")
     assert "system prompt" not in answer.answer and "closed forever" not in answer.answer
     assert "Ministry of Truth" not in answer.answer

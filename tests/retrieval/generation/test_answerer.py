@@ -1,6 +1,8 @@
-"""How the answerer reads a model's follow-up rewrite, with a backend that replies with fixed text."""
+"""How the answerer reads a model's follow-up rewrite, and what it tells the model, with a backend
+that replies with fixed text."""
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -8,6 +10,10 @@ from llama_index.core.llms import ChatMessage
 
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
+from retrieval.generation.excerpts import whole_passages
+from retrieval.models import record_key
+from retrieval.ranking import SentenceRanker
+from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 
 HISTORY = [("Who is the Kremlin spokesman?", "The Kremlin spokesman is Dmitry Peskov. [1]")]
@@ -21,11 +27,13 @@ class FixedReply:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.requests: list[Sequence[ChatMessage]] = []
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
     async def stream_chat(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+        self.requests.append(messages)
         yield self.text
 
 
@@ -50,3 +58,19 @@ def test_a_rewrite_that_echoes_the_prompt_or_cites_is_refused():
     for reply in ("Standalone question:", "What did Peskov answer [1]?", "What is the weather like?"):
         with pytest.raises(LLMError):
             rewrite(reply)
+
+
+def test_the_model_is_told_today_and_each_source_s_day(shared_service: AnswerService, embed_model):
+    backend = FixedReply("China would be willing to supply arms to Russia [1].")
+    answerer = LLMAnswerer(
+        backend, shared_service.citation_checker, None, shared_service.settings,  # type: ignore[arg-type]
+        today=lambda: dt.date(2022, 3, 20),
+    )
+    passages = shared_service.ask("Is China willing to supply arms to Russia?").passages
+    records = shared_service.store.get_many(record_key(p.scope, p.doc_id) for p in passages)
+    sources = whole_passages(SentenceRanker(embed_model), passages, records)
+    draft = asyncio.run(answerer.summarize("China and Russia", sources, shared_service.snapshots.current().bm25))
+    prompt = backend.requests[0][-1].content or ""
+    assert prompt.startswith("Today's date is 2022-03-20;")
+    assert "(2022-03-14)" in prompt, "the dated article's day follows its title"
+    assert draft.checked.citations, "the reply quotes the corpus, so it passes the citation check"

@@ -1,0 +1,49 @@
+"""What the extractive summarizer may quote, and in which order it shows articles."""
+
+import pytest
+
+from retrieval.extractive import newest_first, quotable_in_summary
+from retrieval.models import DocumentRecord
+from retrieval.ranking import Candidate
+
+_TITLE = "Mega Millions jackpot won again"
+
+
+def _candidate(text: str, doc_id: str = "jackpot", published: str = "", start: int = 0) -> Candidate:
+    body = " " * start + text
+    record = DocumentRecord(scope="shared", doc_id=doc_id, title=_TITLE, content_hash="h", published=published, text=body)
+    return Candidate(record, start, start + len(text), 0)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The jackpot was won by a single ticket sold in Maine on Friday.",
+        "“We look with anticipation on the growing jackpot,” the director said.",
+        "Nobody matched all six numbers for 23 drawings in a row!",
+    ],
+)
+def test_statements_can_be_quoted_in_a_summary(sentence: str):
+    assert quotable_in_summary(_candidate(sentence))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _TITLE,  # the title repeated as the body's first line
+        "Here's what to know about the jackpot:",  # a subhead
+        "What was the biggest Mega Millions jackpot?",  # a subhead asked as a question
+        "“Who bought the winning ticket?”",
+        "It was won.",  # too short to stand alone
+    ],
+)
+def test_headlines_questions_and_fragments_are_not_summary_lines(line: str):
+    assert not quotable_in_summary(_candidate(line))
+
+
+def test_newest_article_comes_first_and_each_article_reads_in_order():
+    old_second = _candidate("The council met again in March to vote.", "old", "2022-03-01", start=50)
+    old_first = _candidate("The council met in February to debate.", "old", "2022-03-01", start=0)
+    new = _candidate("The council approved the plan on Monday.", "new", "January 5, 2023")
+    undated = _candidate("Residents have long asked for a new pier.", "undated")
+    assert newest_first([undated, old_second, new, old_first]) == [new, old_first, old_second, undated]
