@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from retrieval.answer_types import missing_answer
 from retrieval.models import Citation, DocumentRecord, Draft, FollowUp
 from retrieval.ranking import SENTENCE_END, Candidate, ScoredSentence, SentenceRanker, select_diverse
 from retrieval.recency import publication_day
@@ -23,6 +24,7 @@ RELATIVE_FLOOR = 0.7
 """An answer's further sentences score at least this share of its best one's."""
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
+NO_SUCH_ANSWER = "The corpus does not cover this: the closest passages give no {kind} for it."
 NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summary."
 
 
@@ -77,9 +79,15 @@ class ExtractiveAnswerer:
         self._shortlist = shortlist
 
     def answer(self, found: Retrieval, follow_up: FollowUp | None = None) -> Draft:
+        """The chosen sentences, cited; an abstention when none is good enough, or when the question
+        asks for a number, a duration, a date or a name and none of them gives one."""
         chosen = self._choose(found, follow_up)
         if not chosen:
             return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
+        asked = follow_up.question if follow_up is not None else found.query
+        missing = missing_answer(asked, [s.candidate.text for s in chosen])
+        if missing is not None:
+            return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
         text, citations = cite([s.candidate for s in chosen])
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 

@@ -3,7 +3,17 @@ question does not already say, near the question's own words."""
 
 import pytest
 
-from retrieval.answer_types import DURATION, ENTITY, NAME, NUMBER, PLACE, TIME, expected_answer, offers_answer
+from retrieval.answer_types import (
+    DURATION,
+    ENTITY,
+    NAME,
+    NUMBER,
+    PLACE,
+    TIME,
+    expected_answer,
+    missing_answer,
+    offers_answer,
+)
 from retrieval.bm25 import analyse
 
 
@@ -62,3 +72,42 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
     assert _offers("The cookies begin arriving in stores starting Jan. 30.", question)
     assert _offers("The cookie arrives in stores on 30 January.", question)
     assert not _offers("The cookie arrives in stores soon, the brand said.", question)
+
+
+# An answer without the phrase its question asks for is an abstention, for the decisive kinds only.
+
+
+@pytest.mark.parametrize(
+    ("question", "sentences", "missing"),
+    [
+        ("How many troops did China send?", ["Russia asked China for troops and drones."], "number"),
+        ("How many troops did China send?", ["China sent 300 troops, the ministry said."], None),
+        ("How long did the talks last?", ["The talks in Rome were tense."], "length of time"),
+        ("How long did the talks last?", ["The talks lasted more than eight hours."], None),
+        ("When did the harbour reopen?", ["The harbour reopened after repairs."], "date"),
+        ("Who chairs the orchard cooperative?", ["The orchard cooperative elected a chair."], "name"),
+        ("Who chairs the orchard cooperative?", ["The orchard cooperative elected Marta Quell as its chair."], None),
+        # Looser than the ranking's patterns: a wrong "missing" would refuse a right answer.
+        ("When does the harbour close?", ["The harbour of Valdora closes at noon."], None),
+        ("When did the talks end?", ["The talks ended last week, officials said."], None),
+        ("Who denied the request?", ["Peskov denied it on Monday."], None),
+        ("How long has she led the party?", ["She has led it since 2014."], None),
+        ("How many people were arrested?", ["Dozens were arrested after the protest."], None),
+        ("Who chairs the orchard cooperative?", ["The cooperative has a chair."], "name"),
+    ],
+)
+def test_an_answer_lacking_the_asked_for_phrase_is_named(question: str, sentences: list[str], missing: str | None):
+    assert missing_answer(question, sentences) == missing
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which country mourned the soccer great?",  # "the Brazilian soccer icon" answers it; no "in Brazil"
+        "Where did the ferry sink?",
+        "Which company bought the chain?",
+        "What did the spokesman say?",
+    ],
+)
+def test_places_named_things_and_open_questions_are_never_refused(question: str):
+    assert missing_answer(question, ["The mourners were mostly local people."]) is None

@@ -243,3 +243,17 @@ def test_topic_summary_gives_both_sides_and_quotes_no_headline(shared_service: A
     assert all(c.quote not in titles and c.quote.rstrip("”").endswith(".") for c in summary.citations)
     dated = [bool(c.published) for c in summary.citations]
     assert dated == sorted(dated, reverse=True), "the dated article comes before the undated one"
+
+
+def test_a_count_the_articles_do_not_give_is_an_abstention_that_says_so(shared_service: AnswerService):
+    """The articles are about Chinese arms for Russia but give no count of delivered missiles: quoting
+    the sentences about missiles would look like an answer without being one (issue 14)."""
+    answer = shared_service.ask("How many missiles has China delivered to Russia so far?")
+    assert answer.abstained and not answer.citations
+    assert "no number" in answer.answer
+
+
+def test_a_date_the_articles_give_is_answered(shared_service: AnswerService):
+    answer = shared_service.ask("When did Sullivan and Yang Jiechi meet?")
+    assert not answer.abstained
+    assert any("Monday" in c.quote for c in answer.citations)
