@@ -67,6 +67,11 @@ def expected_answer(question: str) -> re.Pattern[str] | None:
     return next((kind for asks, kind in _ASKS if asks.search(lowered)), None)
 
 
+def _stems(phrase: str) -> set[str]:
+    """The stemmed words of a phrase, to compare with what the question already says."""
+    return set(stem_words([w.lower() for w in _WORD.findall(phrase)]))
+
+
 def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str]) -> bool:
     """True when `text` holds a phrase of `kind` that the question does not already say, within a
     few words of one of the question's (stemmed) terms: "Dmitry Peskov, had denied" answers "who
@@ -77,7 +82,7 @@ def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str]) ->
     if not hits:
         return False
     for match in kind.finditer(text):
-        said = set(stem_words([w.lower() for w in _WORD.findall(match.group())]))
+        said = _stems(match.group())
         if said and said <= question_terms | _FRAME_WORDS:
             continue
         first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
@@ -134,7 +139,7 @@ def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
     said = set(analyse(question)) | _common_words()
     for sentence in sentences:
         for match in decisive.holds.finditer(sentence):
-            if not set(stem_words([w.lower() for w in _WORD.findall(match.group())])) <= said:
+            if not _stems(match.group()) <= said:
                 return None
     return decisive.noun
 

@@ -245,16 +245,12 @@ class SentenceRanker:
         max_similarity: float = 0.8,
     ) -> list[ScoredSentence]:
         """Greedy pick: good enough (absolute and relative to the best) and not a near-repeat."""
-        if not scored or scored[0].score < min_score:
-            return []
-        floor = max(min_score, relative_floor * scored[0].score)
         chosen: list[ScoredSentence] = []
-        for item in scored:
-            if len(chosen) == limit or item.score < floor:
+        for item in _good_enough(scored, min_score, relative_floor):
+            if len(chosen) == limit:
                 break
-            if any(float(item.embedding @ c.embedding) > max_similarity for c in chosen):
-                continue
-            chosen.append(item)
+            if not _repeats(item, chosen, max_similarity):
+                chosen.append(item)
         return chosen
 
 
@@ -275,10 +271,7 @@ def select_diverse(
     2.9 articles per summary instead of 2.2, and its closest pair of sentences at 0.67 cosine instead
     of 0.71 (docs/quality.md, "Topic summaries").
     """
-    if not scored or scored[0].score < min_score:
-        return []
-    floor = max(min_score, relative_floor * scored[0].score)
-    pool = [item for item in scored if item.score >= floor]
+    pool = _good_enough(scored, min_score, relative_floor)
     chosen: list[ScoredSentence] = []
 
     def marginal(item: ScoredSentence) -> float:
@@ -289,9 +282,23 @@ def select_diverse(
     while pool and len(chosen) < limit:
         best = max(pool, key=marginal)
         pool.remove(best)
-        if all(float(best.embedding @ c.embedding) <= max_similarity for c in chosen):
+        if not _repeats(best, chosen, max_similarity):
             chosen.append(best)
     return chosen
+
+
+def _good_enough(scored: Sequence[ScoredSentence], min_score: float, relative_floor: float) -> list[ScoredSentence]:
+    """The sentences of `scored` (best first) at least `min_score` and `relative_floor` of the best;
+    none when the best is below `min_score`."""
+    if not scored or scored[0].score < min_score:
+        return []
+    floor = max(min_score, relative_floor * scored[0].score)
+    return [item for item in scored if item.score >= floor]
+
+
+def _repeats(item: ScoredSentence, chosen: Sequence[ScoredSentence], max_similarity: float) -> bool:
+    """Whether `item` is a near-repeat of a sentence already chosen."""
+    return any(float(item.embedding @ c.embedding) > max_similarity for c in chosen)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

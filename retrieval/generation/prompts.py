@@ -59,7 +59,7 @@ def format_sources(sources: Sequence[Source], first_number: int = 1) -> str:
     return "<sources>\n" + "\n\n".join(blocks) + "\n</sources>"
 
 
-def today_line(today: dt.date) -> str:
+def _today_line(today: dt.date) -> str:
     return f"Today's date is {today.isoformat()}; the sources below were published on the dates after their titles."
 
 
@@ -69,7 +69,7 @@ def _messages(user: str) -> list[ChatMessage]:
 
 def answer_messages(question: str, sources: Sequence[Source], today: dt.date) -> list[ChatMessage]:
     return _messages(
-        f"{today_line(today)}\n\n{format_sources(sources)}\n\n{DATA_RULE}\n\nQuestion: {question}\n\n"
+        f"{_today_line(today)}\n\n{format_sources(sources)}\n\n{DATA_RULE}\n\nQuestion: {question}\n\n"
         "Answer in one to three short, complete sentences that keep the wording of the sources, "
         "each ending with the number of its source, like [1]:"
     )
@@ -79,7 +79,7 @@ def summary_messages(
     subject: str, sources: Sequence[Source], sentences: int, today: dt.date, first_number: int = 1
 ) -> list[ChatMessage]:
     return _messages(
-        f"{today_line(today)}\n\n{format_sources(sources, first_number)}\n\n{DATA_RULE}\n\n"
+        f"{_today_line(today)}\n\n{format_sources(sources, first_number)}\n\n{DATA_RULE}\n\n"
         f"Summarise what these sources say about: {subject}\n\n"
         f"Write at most {sentences} short sentences, using only facts stated in the sources. End each "
         "sentence with the number of its source in square brackets, like [1]."
