@@ -8,14 +8,16 @@ its index and answers the same questions, so each side's peak RSS is its own:
 
 - citebot: `AnswerService.ask` (hybrid BM25 + vector retrieval with the guild-scope filter, then the
   extractive answerer); "retrieve" and "retrieve + extractive" come from its `timings_ms`. Every
-  question is new, so the sentences it quotes are embedded for the first time; "repeat" asks the
-  same questions again, with those sentence embeddings cached;
+  question is new, so the sentence vectors of the passages it quotes are read from the store for
+  the first time; "repeat" asks the same questions again, with those vectors in memory;
 - plain: `VectorStoreIndex.from_vector_store(ChromaVectorStore).as_retriever(similarity_top_k=5)`.
 
 Both embed the question with the same all-MiniLM-L6-v2 model on every call. Chunk vectors are real
-embeddings up to `--real-up-to` chunks (default 1,000); above that they are synthetic: the real
+embeddings for the articles within the first `--real-up-to` chunks (default 1,000), made by
+citebot's own ingest embedder with their sentence vectors; above that they are synthetic: the real
 vector of chunk `i mod 1000` plus seeded Gaussian noise (cosine about 0.9 to it), so Chroma's HNSW
-sees realistic clusters without hours of embedding. Results: bench/results/query.json.
+sees realistic clusters without hours of embedding, and each sentence gets its chunk's vector plus
+noise. Results: bench/results/query.json.
 
 `--work-dir` keeps the built indexes (and reuses them on the next run); `--profile` runs citebot's
 side once more, under py-spy (which slows it down: those timings are kept apart), and writes where
@@ -35,9 +37,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from retrieval.sentence_vectors import SentenceVectors
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_VECTORS = 1000
@@ -85,7 +93,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     from chromadb.config import Settings as ChromaClientSettings
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.core.schema import MetadataMode, TextNode
+    from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from bench.ingest import synthetic_articles
@@ -95,7 +103,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     from retrieval.models import DocumentRecord
     from retrieval.service import SHARED_SCOPE
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import CorpusStore
+    from retrieval.store import CorpusStore, DocumentVersion
 
     started = time.perf_counter()
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
@@ -116,21 +124,18 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     if total < size:
         raise SystemExit(f"the synthetic corpus gave {total} chunks, fewer than {size}")
     all_nodes = [n for nodes in nodes_per_document for n in nodes]
-    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in all_nodes]
-    vectors = _vectors(texts, embed_model, real_up_to, root.parent)
-    for node, vector in zip(all_nodes, vectors, strict=True):
-        node.embedding = vector.tolist()
+    built = _vectors(documents, nodes_per_document, chunker, real_up_to, root.parent)
     chunked = time.perf_counter()
 
     store = CorpusStore.embedded(settings.data_dir / "chroma")
-    group: list[tuple[DocumentRecord, list[TextNode]]] = []
-    for document, nodes in zip(documents, nodes_per_document, strict=True):
-        group.append((
+    group: list[DocumentVersion] = []
+    for document, nodes, vectors in zip(documents, nodes_per_document, built.sentences, strict=True):
+        group.append(DocumentVersion(
             DocumentRecord(scope=SHARED_SCOPE, doc_id=document.doc_id, title=document.title,
                            content_hash=document.content_hash, published=document.published, text=document.text),
-            nodes,
+            nodes, vectors,
         ))
-        if sum(len(n) for _, n in group) >= settings.ingest_group_chunks:
+        if sum(len(v.nodes) for v in group) >= settings.ingest_group_chunks:
             store.write_versions(group)
             group = []
     store.write_versions(group)
@@ -148,31 +153,61 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     return {
         "chunks": len(all_nodes),
         "documents": len(documents),
-        "real_vectors": min(len(all_nodes), real_up_to),
+        "real_vectors": built.real_chunks,
         "chunk_and_vectors_s": round(chunked - started, 1),
         "citebot_index_s": round(citebot_built - chunked, 1),
         "plain_index_s": round(plain_built - citebot_built, 1),
     }
 
 
-def _vectors(texts: list[str], embed_model, real_up_to: int, cache_dir: Path) -> np.ndarray:
-    """Real embeddings for the first `real_up_to` chunks; seeded noisy copies of them after that."""
-    real_count = min(len(texts), real_up_to)
-    digest = hashlib.sha256("\n".join(texts[:real_count]).encode()).hexdigest()[:16]
-    cache = cache_dir / f"real-vectors-{digest}.npy"
+@dataclass(frozen=True)
+class BuiltVectors:
+    sentences: list["SentenceVectors"]
+    real_chunks: int
+
+
+def _vectors(documents, nodes_per_document, chunker, real_up_to: int, cache_dir: Path) -> BuiltVectors:
+    """Sets every chunk node's embedding and returns every document's sentence vectors: real (citebot's
+    ingest embedder) for the articles within the first `real_up_to` chunks, seeded noisy copies after."""
+    from retrieval.sentence_vectors import SentenceVectors
+    from retrieval.sentences import sentence_spans
+
+    real_docs = 0
+    while real_docs < len(documents) and sum(len(n) for n in nodes_per_document[: real_docs + 1]) <= real_up_to:
+        real_docs += 1
+    texts = [d.text for d in documents[:real_docs]]
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    cache = cache_dir / f"real-vectors-{digest}.json"
     if cache.exists():
-        real = np.load(cache)
+        stored = json.loads(cache.read_text())
+        sentences = [SentenceVectors.decode(text) for text in stored["sentences"]]
+        for node, vector in zip((n for ns in nodes_per_document[:real_docs] for n in ns), stored["chunks"], strict=True):
+            node.embedding = vector
     else:
-        real = np.asarray(embed_model.get_text_embedding_batch(texts[:real_count]), dtype=np.float32)
-        np.save(cache, real)
-    if len(texts) == real_count:
-        return real
+        sentences = chunker.embed(list(zip(texts, nodes_per_document[:real_docs], strict=True)))
+        cache.write_text(json.dumps({
+            "chunks": [n.embedding for ns in nodes_per_document[:real_docs] for n in ns],
+            "sentences": [v.encode() for v in sentences],
+        }))
+    real = np.asarray([n.embedding for ns in nodes_per_document[:real_docs] for n in ns], dtype=np.float32)
     base = real[:BASE_VECTORS]
     rng = np.random.default_rng(5)
-    extra = len(texts) - real_count
-    synthetic = base[np.arange(extra) % len(base)] + rng.normal(0.0, NOISE, (extra, base.shape[1])).astype(np.float32)
-    synthetic /= np.linalg.norm(synthetic, axis=1, keepdims=True)
-    return np.concatenate([real, synthetic])
+    index = 0
+    for document, nodes in zip(documents[real_docs:], nodes_per_document[real_docs:], strict=True):
+        chunk_vectors = []
+        for node in nodes:
+            vector = base[index % len(base)] + rng.normal(0.0, NOISE, base.shape[1]).astype(np.float32)
+            chunk_vectors.append(vector / np.linalg.norm(vector))
+            node.embedding = chunk_vectors[-1].tolist()
+            index += 1
+        spans = [(s.start, s.end) for s in sentence_spans(document.text)]
+        starts = [node.start_char_idx or 0 for node in nodes]
+        noisy = np.stack([
+            chunk_vectors[max(0, bisect_right(starts, start) - 1)] + rng.normal(0.0, NOISE, base.shape[1])
+            for start, _ in spans
+        ])
+        sentences.append(SentenceVectors(np.asarray(spans), noisy / np.linalg.norm(noisy, axis=1, keepdims=True)))
+    return BuiltVectors(sentences, len(real))
 
 
 def serve(side: str, root: Path, question_count: int) -> dict:

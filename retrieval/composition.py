@@ -3,7 +3,8 @@ from the one settings object. Nothing else constructs collaborators; tests and b
 own store, embedder or fetcher where they need to share or fake one (the embedder, loaded once per
 test session; a fetcher allowed to reach a loopback test server)."""
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
+from typing import TYPE_CHECKING
+
 from llama_index.core.node_parser import SentenceSplitter
 
 from retrieval.documents import ArticleReader
@@ -22,12 +23,15 @@ from retrieval.snapshots import SnapshotKeeper
 from retrieval.store import CorpusStore
 from retrieval.web import FetchLimits, WebFetcher
 
+if TYPE_CHECKING:
+    from retrieval.embedding import LateChunkingEmbedding
 
-def build_embed_model(settings: RetrievalSettings) -> BaseEmbedding:
+
+def build_embed_model(settings: RetrievalSettings) -> "LateChunkingEmbedding":
     """The sentence-transformers embedder (local path by default), on CPU unless told otherwise."""
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from retrieval.embedding import LateChunkingEmbedding
 
-    return HuggingFaceEmbedding(model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu")
+    return LateChunkingEmbedding(model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu")
 
 
 def fusion_settings(settings: RetrievalSettings) -> FusionSettings:
@@ -41,7 +45,7 @@ def build_service(
     settings: RetrievalSettings,
     *,
     store: CorpusStore | None = None,
-    embed_model: BaseEmbedding | None = None,
+    embed_model: "LateChunkingEmbedding | None" = None,
     fetcher: WebFetcher | None = None,
 ) -> AnswerService:
     """The service for these settings. Opening it finishes or rolls back any write a crash
@@ -55,7 +59,7 @@ def build_service(
     reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     ingestor = Ingestor(store, reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks)
-    ranker = SentenceRanker(embed_model, settings.sentence_cache_size)
+    ranker = SentenceRanker(embed_model, store, settings.sentence_cache_size)
     checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
     excerpts = ExcerptBuilder(ranker, settings.llm_source_tokens)
 

@@ -154,7 +154,7 @@ class ExtractiveSummarizer:
         """The retrieved sentences that say most about the topic, chosen for coverage
         (`select_diverse`), newest article first."""
         candidates = [c for c in self._ranker.candidates_from_passages(found.passages, found.records) if quotable_in_summary(c)]
-        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25)
+        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25, rescored=None)
         chosen = select_diverse(scored, self._sentences, self._min_score, relative_floor=0.6)
         if not chosen:
             return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)

@@ -7,17 +7,25 @@ full batches across documents (one document alone is only a handful of chunks) a
 mid-run leaves every document either at its previous version or fully at its new one.
 """
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
+import numpy as np
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeRelationship, TextNode
 
 from retrieval.documents import ArticleReader, DocumentError, SourceDocument
 from retrieval.models import DocumentRecord, IngestReport, chunk_id
-from retrieval.store import CorpusStore
+from retrieval.sentence_vectors import SentenceVectors, unit
+from retrieval.sentences import sentence_spans
+from retrieval.store import CorpusStore, DocumentVersion
+
+if TYPE_CHECKING:
+    # Importing the embedder imports torch: only the composition root does, when a model is needed.
+    from retrieval.embedding import LateChunkingEmbedding, TokenVectors
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (current file, files done, files total)."""
@@ -51,9 +59,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[IngestTarget], list[dict[str, 
 
 
 class ChunkEmbedder:
-    """Splits documents into sentence-aware chunks located by offsets, and embeds chunks in batches."""
+    """Splits documents into sentence-aware chunks located by offsets, and embeds chunks in batches,
+    each chunk's sentences from the same forward pass (`sentence_vectors.late_chunked`)."""
 
-    def __init__(self, splitter: SentenceSplitter, embed_model: BaseEmbedding) -> None:
+    def __init__(self, splitter: SentenceSplitter, embed_model: "LateChunkingEmbedding") -> None:
         self._splitter = splitter
         self._embed_model = embed_model
 
@@ -87,10 +96,75 @@ class ChunkEmbedder:
             )
         return nodes
 
-    def embed(self, nodes: Sequence[TextNode]) -> None:
-        texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
-        for node, embedding in zip(nodes, self._embed_model.get_text_embedding_batch(texts), strict=True):
-            node.embedding = embedding
+    def embed(self, documents: Sequence[tuple[str, Sequence[TextNode]]]) -> list[SentenceVectors]:
+        """Sets every chunk node's embedding, in full batches across the documents (text, chunk
+        nodes in order); returns each document's sentence vectors."""
+        nodes = [node for _, document_nodes in documents for node in document_nodes]
+        embedded = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+        token_vectors = iter(self._embed_model.token_vectors(embedded))
+        windows = iter([_window(node, text) for node, text in zip(nodes, embedded, strict=True)])
+        found = []
+        for text, document_nodes in documents:
+            own = [next(token_vectors) for _ in document_nodes]
+            for node, vectors in zip(document_nodes, own, strict=True):
+                node.embedding = vectors.embedding.tolist()
+            found.append(late_chunked(text, [next(windows) for _ in document_nodes], own, self._embed_separately))
+        return found
+
+    def _embed_separately(self, sentences: list[str]) -> list[np.ndarray]:
+        return [np.asarray(v, dtype=np.float32) for v in self._embed_model.get_text_embedding_batch(sentences)]
+
+
+@dataclass(frozen=True)
+class ChunkWindow:
+    """Where a chunk lies in its document, and where its text starts in the text that was embedded
+    (after the title header)."""
+
+    start: int
+    end: int
+    text_offset: int
+
+
+def late_chunked(
+    text: str,
+    windows: Sequence[ChunkWindow],
+    token_vectors: Sequence["TokenVectors"],
+    embed_separately: Callable[[list[str]], list[np.ndarray]],
+) -> SentenceVectors:
+    """Every sentence of `text` (`sentences.sentence_spans`, the unit every quote is made of) with
+    the pooled vector of its tokens from the first chunk window that holds it whole (windows ordered
+    by start, as the splitter makes them), or embedded on its own when none does (a sentence longer
+    than a chunk, or past the model's input length)."""
+    spans = [(s.start, s.end) for s in sentence_spans(text)]
+    ends = [w.end for w in windows]
+    vectors: list[np.ndarray | None] = []
+    for start, end in spans:
+        vector = None
+        # Windows ending at or after the sentence's end, while they still start before it.
+        for index in range(bisect_left(ends, end), len(windows)):
+            window = windows[index]
+            if window.start > start:
+                break
+            shift = window.text_offset - window.start
+            vector = token_vectors[index].span_vector(start + shift, end + shift)
+            if vector is not None:
+                break
+        vectors.append(vector)
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    if missing:
+        for i, vector in zip(missing, embed_separately([text[slice(*spans[i])] for i in missing]), strict=True):
+            vectors[i] = unit(np.asarray(vector, dtype=np.float32))
+    dims = len(token_vectors[0].embedding) if token_vectors else 0
+    stacked = np.stack([v for v in vectors if v is not None]) if spans else np.zeros((0, dims), dtype=np.float32)
+    return SentenceVectors(np.asarray(spans, dtype=np.int64).reshape(-1, 2), stacked)
+
+
+def _window(node: TextNode, embedded: str) -> ChunkWindow:
+    """Where the chunk's text starts in what was embedded: after the title header, at the end."""
+    content = node.get_content(metadata_mode=MetadataMode.NONE)
+    if not embedded.endswith(content) or node.start_char_idx is None or node.end_char_idx is None:
+        raise DocumentError("internal error: a chunk's embedded text does not end with the chunk")
+    return ChunkWindow(node.start_char_idx, node.end_char_idx, len(embedded) - len(content))
 
 
 def _locate(text: str, node: BaseNode) -> tuple[int, int]:
@@ -192,8 +266,10 @@ class Ingestor:
     def _commit(self, group: Sequence[_Staged], report: IngestReport) -> None:
         if not group:
             return
-        self._chunker.embed([node for staged in group for node in staged.nodes])
-        self._store.write_versions([(staged.record, staged.nodes) for staged in group])
+        sentences = self._chunker.embed([(staged.record.text, staged.nodes) for staged in group])
+        self._store.write_versions(
+            [DocumentVersion(staged.record, staged.nodes, vectors) for staged, vectors in zip(group, sentences, strict=True)]
+        )
         for staged in group:
             if staged.replaces_live:
                 report.updated += 1

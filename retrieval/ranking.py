@@ -18,6 +18,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from retrieval.answer_types import expected_answer, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
+from retrieval.sentence_vectors import SentenceKey, SentenceVectorSource, unit
 from retrieval.sentences import sentence_spans
 
 # A sentence's closing punctuation, possibly followed by closing quotes or brackets. A line without
@@ -37,6 +38,10 @@ SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
 _MIN_WORDS = 6
+RESCORED = 8
+"""Candidates of a question, the best by their stored vectors, that are embedded on their own and
+scored again: a pooled sentence vector ranks well enough to find them, but a sentence embedded
+alone is what the scores were measured on (docs/quality.md)."""
 
 
 @dataclass(frozen=True)
@@ -84,26 +89,94 @@ def support_score(semantic: float, query_terms: set[str], terms: set[str], bm25:
     return SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical_recall(query_terms, terms, bm25)
 
 
-class SentenceRanker:
-    """Scores and selects sentences for a query; caches sentence embeddings per document version.
+class SentenceEmbedder:
+    """Sentence vectors: the one stored with the document version at ingest (`vectors`), or one the
+    model computes now, each cached apart, per document version.
 
-    One ranker serves every question of a bot, from several threads at once, for as long as the
-    bot runs: its caches are bounded LRU caches behind one lock, and a call never reads back from
-    the cache what it needs (it keeps its own vectors in a local dict), so an eviction caused by
-    the same or another call cannot make it fail.
+    Shared by every question of a bot, from several threads at once, for as long as the bot runs:
+    its caches are bounded LRU caches behind one lock, and a call never reads back from the cache
+    what it needs (it keeps its own vectors in a local dict), so an eviction caused by the same or
+    another call cannot make it fail.
     """
 
-    def __init__(self, embed_model: BaseEmbedding, cache_size: int = 50_000, span_cache_size: int = 1024) -> None:
+    def __init__(self, embed_model: BaseEmbedding, vectors: SentenceVectorSource | None, cache_size: int) -> None:
         self._embed_model = embed_model
+        self._vectors = vectors
         self._lock = threading.Lock()
-        self._cache: LRUCache[tuple[str, str, int, int], np.ndarray] = LRUCache(maxsize=cache_size)
+        self._cache: LRUCache[SentenceKey, np.ndarray] = LRUCache(maxsize=cache_size)
+        self._stored: LRUCache[SentenceKey, np.ndarray] = LRUCache(maxsize=cache_size)
+
+    @property
+    def stores_vectors(self) -> bool:
+        return self._vectors is not None
+
+    @property
+    def cached_embeddings(self) -> int:
+        with self._lock:
+            return len(self._cache)
+
+    def embed(self, candidates: Sequence[Candidate], stored: bool) -> np.ndarray:
+        """Unit-length vectors of the candidates, stored ones first when `stored`.
+
+        The model runs outside the lock (it is the slow part); two threads missing the same
+        sentence may both embed it, which costs time, never correctness.
+        """
+        if not candidates:
+            return np.zeros((0, 0), dtype=np.float32)
+        keys = [SentenceKey(c.record.key, c.record.content_hash, c.start, c.end) for c in candidates]
+        vectors: dict[SentenceKey, np.ndarray] = self._stored_vectors(keys) if stored else {}
+        with self._lock:
+            for key in keys:
+                cached = None if key in vectors else self._cache.get(key)
+                if cached is not None:
+                    vectors[key] = cached
+        missing = list(dict.fromkeys(k for k in keys if k not in vectors))
+        if missing:
+            texts = {k: c.text for k, c in zip(keys, candidates, strict=True)}
+            computed = self._embed_model.get_text_embedding_batch([texts[k] for k in missing])
+            fresh = {k: unit(np.asarray(v, dtype=np.float32)) for k, v in zip(missing, computed, strict=True)}
+            vectors.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+        return np.stack([vectors[k] for k in keys])
+
+    def _stored_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """The vectors stored at ingest for those of `keys` that have one."""
+        if self._vectors is None:
+            return {}
+        with self._lock:
+            found = {key: self._stored[key] for key in keys if key in self._stored}
+        unread = list(dict.fromkeys(key for key in keys if key not in found))
+        if unread:
+            read = self._vectors.sentence_vectors(unread)
+            found.update(read)
+            with self._lock:
+                self._stored.update(read)
+        return found
+
+
+class SentenceRanker:
+    """Scores and selects sentences for a query.
+
+    Sentence vectors come from the `SentenceEmbedder`: those stored at ingest rank every candidate
+    for free, and the best `RESCORED` of a question are then embedded on their own and scored
+    again (docs/quality.md, "Sentence vectors from the chunk's forward pass"). Thread-safe: the
+    embedder's and the span cache are bounded LRU caches behind locks.
+    """
+
+    def __init__(
+        self, embed_model: BaseEmbedding, vectors: SentenceVectorSource | None = None, cache_size: int = 50_000,
+        span_cache_size: int = 1024,
+    ) -> None:
+        self._embed_model = embed_model
+        self._embedder = SentenceEmbedder(embed_model, vectors, cache_size)
+        self._lock = threading.Lock()
         self._spans: LRUCache[tuple[str, str], list[tuple[int, int]]] = LRUCache(maxsize=span_cache_size)
 
     @property
     def cached_embeddings(self) -> int:
-        """How many sentence embeddings the cache holds now (at most `cache_size`)."""
-        with self._lock:
-            return len(self._cache)
+        """How many computed sentence embeddings the cache holds now (at most `cache_size`)."""
+        return self._embedder.cached_embeddings
 
     def spans(self, record: DocumentRecord) -> list[tuple[int, int]]:
         cache_key = (record.key, record.content_hash)
@@ -144,30 +217,11 @@ class SentenceRanker:
     def query_embedding(self, query: str) -> list[float]:
         return self._embed_model.get_query_embedding(query)
 
-    def embed(self, candidates: Sequence[Candidate]) -> np.ndarray:
-        """Unit-length embeddings of the candidates, computed once per document version.
-
-        The model runs outside the lock (it is the slow part); two threads missing the same
-        sentence may both embed it, which costs time, never correctness.
-        """
-        if not candidates:
-            return np.zeros((0, 0), dtype=np.float32)
-        keys = [(c.record.key, c.record.content_hash, c.start, c.end) for c in candidates]
-        vectors: dict[tuple[str, str, int, int], np.ndarray] = {}
-        with self._lock:
-            for key in keys:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    vectors[key] = cached
-        missing = list(dict.fromkeys(k for k in keys if k not in vectors))
-        if missing:
-            texts = {k: c.text for k, c in zip(keys, candidates, strict=True)}
-            computed = self._embed_model.get_text_embedding_batch([texts[k] for k in missing])
-            fresh = {k: _unit(np.asarray(v, dtype=np.float32)) for k, v in zip(missing, computed, strict=True)}
-            vectors.update(fresh)
-            with self._lock:
-                self._cache.update(fresh)
-        return np.stack([vectors[k] for k in keys])
+    def embed(self, candidates: Sequence[Candidate], stored: bool = True) -> np.ndarray:
+        """Unit-length vectors of the candidates: stored with their document at ingest where there
+        is one, else computed. `stored=False` computes every one (the vector of the sentence alone),
+        as the citation check does, whose threshold was measured that way."""
+        return self._embedder.embed(candidates, stored)
 
     def score(
         self,
@@ -178,8 +232,11 @@ class SentenceRanker:
         shortlist: int | None = None,
         shortlist_for: str | None = None,
         asked: str | None = None,
+        rescored: int | None = RESCORED,
     ) -> list[ScoredSentence]:
-        """Candidates scored for `query`, best first.
+        """Candidates scored for `query`, best first: all of them with their stored vectors, then the
+        best `rescored` again with their own (None: every one, for a topic summary, which picks by
+        diversity among many good sentences and so compares more than the best few).
 
         With `shortlist`, only that many candidates sharing a term with `shortlist_for` (default:
         the query) are embedded and scored, the lexically best first: an extractive answer only
@@ -206,18 +263,17 @@ class SentenceRanker:
         kept = [candidates[i] for i in order]
         if not kept:
             return []
-        embeddings = self.embed(kept)
-        semantic = embeddings @ _unit(np.asarray(query_embedding, dtype=np.float32))
         wants = expected_answer(asked or query)
-        scored = []
-        for i, candidate, sem, emb in zip(order, kept, semantic, embeddings, strict=True):
-            value = support_score(float(sem), query_terms, terms[i], bm25)
-            if wants is not None and offers_answer(candidate.text, query_terms, wants):
-                value += _ANSWER_TYPE_BONUS
-            if len(candidate.text.split()) < _MIN_WORDS:
-                value *= 0.7
-            scored.append(ScoredSentence(candidate, value, emb))
-        return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
+        scoring = _Scoring(unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants)
+        kept_terms = [terms[i] for i in order]
+        scored = scoring.ranked(kept, kept_terms, self.embed(kept))
+        if not self._embedder.stores_vectors:
+            return scored
+        # Stored vectors ranked every candidate; the best few are scored again with their own.
+        terms_of = {candidate.key: t for candidate, t in zip(kept, kept_terms, strict=True)}
+        cut = len(scored) if rescored is None else rescored
+        best = [item.candidate for item in scored[:cut]]
+        return scoring.ranked(best, [terms_of[c.key] for c in best], self.embed(best, stored=False)) + scored[cut:]
 
     def best_for_query(
         self,
@@ -252,6 +308,29 @@ class SentenceRanker:
             if not _repeats(item, chosen, max_similarity):
                 chosen.append(item)
         return chosen
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    """What one `SentenceRanker.score` call scores sentences against."""
+
+    query_vector: np.ndarray
+    query_terms: set[str]
+    bm25: BM25Index
+    wants: re.Pattern[str] | None
+
+    def ranked(
+        self, candidates: Sequence[Candidate], terms: Sequence[set[str]], embeddings: np.ndarray
+    ) -> list[ScoredSentence]:
+        scored = []
+        for candidate, candidate_terms, embedding in zip(candidates, terms, embeddings, strict=True):
+            value = support_score(float(embedding @ self.query_vector), self.query_terms, candidate_terms, self.bm25)
+            if self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants):
+                value += _ANSWER_TYPE_BONUS
+            if len(candidate.text.split()) < _MIN_WORDS:
+                value *= 0.7
+            scored.append(ScoredSentence(candidate, value, embedding))
+        return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 
 
 def select_diverse(
@@ -299,8 +378,3 @@ def _good_enough(scored: Sequence[ScoredSentence], min_score: float, relative_fl
 def _repeats(item: ScoredSentence, chosen: Sequence[ScoredSentence], max_similarity: float) -> bool:
     """Whether `item` is a near-repeat of a sentence already chosen."""
     return any(float(item.embedding @ c.embedding) > max_similarity for c in chosen)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector

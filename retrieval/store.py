@@ -2,7 +2,9 @@
 
 Chroma is the single source of truth. Chunks live in one collection (written through llama-index's
 `ChromaVectorStore`); each document has a record in a second collection holding its metadata, its
-full cleaned text (quotes are verified against it) and the hash of the version whose chunks are live.
+full cleaned text (quotes are verified against it) and the hash of the version whose chunks are live;
+a third holds the vector of each sentence of each version (`sentence_vectors.py`), written and
+deleted with its chunks.
 
 Chroma has no multi-record transactions, so a document version becomes visible at one single-record
 write, the commit, and the record doubles as a journal:
@@ -25,17 +27,18 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import chromadb
 import httpx
 import numpy as np
-from chromadb.api.types import GetResult
+from chromadb.api.types import GetResult, Metadata
 from chromadb.config import Settings as ChromaClientSettings
 
 from retrieval.models import DocumentRecord, StoredChunk, record_key
+from retrieval.sentence_vectors import SentenceKey, SentenceVectors
 from retrieval.settings import RetrievalSettings
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 
 CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
+SENTENCES_COLLECTION = "citebot_sentences"
 STATE_COLLECTION = "citebot_state"
 GENERATION_ID = "generation"
 
@@ -55,6 +59,16 @@ def _placeholder_embeddings(count: int) -> np.ndarray:
     """Document records carry no meaningful vector; Chroma requires one per record, so each gets a
     one-dimensional zero."""
     return np.zeros((count, 1), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    """What `CorpusStore.write_versions` makes live: a record, its embedded chunk nodes and its
+    sentence vectors (None: none are stored, and the ranker embeds sentences when they are asked for)."""
+
+    record: DocumentRecord
+    nodes: Sequence["TextNode"]
+    sentences: SentenceVectors | None = None
 
 
 class StoreUnavailable(RuntimeError):
@@ -185,6 +199,57 @@ class DocumentTable:
         )
 
 
+class SentenceVectorTable:
+    """Every sentence's vector (`sentence_vectors.py`), one Chroma record per sentence, found by id
+    (document version and span) and deleted by version. Its HNSW graph is built as cheaply as Chroma
+    allows: it is read by id, never searched, and building it is part of every ingest."""
+
+    def __init__(self, client: chromadb.api.ClientAPI) -> None:
+        self._client = client
+        self._collection = client.get_or_create_collection(
+            SENTENCES_COLLECTION, metadata={"hnsw:space": "cosine", "hnsw:M": 4, "hnsw:construction_ef": 8},
+            embedding_function=None,
+        )
+
+    def add(self, versions: Sequence[DocumentVersion]) -> None:
+        ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        metadatas: list[Metadata] = []
+        for version in versions:
+            if version.sentences is None:
+                continue
+            record = version.record
+            for (start, end), vector in zip(version.sentences.spans, version.sentences.vectors, strict=True):
+                ids.append(_sentence_id(SentenceKey(record.key, record.content_hash, int(start), int(end))))
+                vectors.append(vector)
+                metadatas.append({"version": _version_id(record.key, record.content_hash)})
+        step = self._client.get_max_batch_size()
+        for first in range(0, len(ids), step):
+            self._collection.add(
+                ids=ids[first : first + step], embeddings=np.asarray(vectors[first : first + step], dtype=np.float32),
+                metadatas=metadatas[first : first + step],
+            )
+
+    def delete(self, key: str, content_hash: str) -> None:
+        self._collection.delete(where={"version": _version_id(key, content_hash)})
+
+    def get(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        by_id = {_sentence_id(key): key for key in keys}
+        if not by_id:
+            return {}
+        found = self._collection.get(ids=list(by_id), include=["embeddings"])
+        vectors = np.asarray(found["embeddings"] if found["embeddings"] is not None else [], dtype=np.float32)
+        return {by_id[i]: vector for i, vector in zip(found["ids"], vectors, strict=True)}
+
+
+def _version_id(key: str, content_hash: str) -> str:
+    return f"{key}@{content_hash}"
+
+
+def _sentence_id(key: SentenceKey) -> str:
+    return f"{_version_id(key.record_key, key.content_hash)}#{key.start}-{key.end}"
+
+
 class CorpusStore:
     """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
 
@@ -193,6 +258,7 @@ class CorpusStore:
         self.location = location
         self._chunks = client.get_or_create_collection(
             CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        self.sentences = SentenceVectorTable(client)
         self.records = DocumentTable(
             client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
             client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
@@ -248,8 +314,9 @@ class CorpusStore:
     # The write protocol --------------------------------------------------------------------------
 
     @_reaching_chroma
-    def write_versions(self, versions: Sequence[tuple[DocumentRecord, Sequence["TextNode"]]]) -> None:
-        """Make each record, with its embedded chunk nodes, the live version of its document.
+    def write_versions(self, versions: Sequence[DocumentVersion]) -> None:
+        """Make each record, with its embedded chunk nodes and sentence vectors, the live version of
+        its document.
 
         The documents of one call share every step (one upsert begins them all, one add writes all
         their chunks, one upsert commits them), because each Chroma write is a commit of its own,
@@ -259,7 +326,7 @@ class CorpusStore:
         """
         if not versions:
             return
-        keys = [new.key for new, _ in versions]
+        keys = [version.record.key for version in versions]
         if len(set(keys)) != len(keys):
             raise ValueError("write_versions: a document appears twice in one call")
         previous = self.get_many(keys)
@@ -273,28 +340,23 @@ class CorpusStore:
                 replace(previous[new.key], pending_hash=new.content_hash)
                 if new.key in previous
                 else replace(new, content_hash="", pending_hash=new.content_hash, chunks=0)
-                for new, _ in versions
+                for new in (version.record for version in versions)
             ]
         )
-        for new, _ in versions:
-            if new.key in previous:
-                self._delete_chunks(new.scope, new.doc_id, new.content_hash)
-        nodes: list[BaseNode] = [node for _, document_nodes in versions for node in document_nodes]
+        for version in versions:
+            if version.record.key in previous:
+                self._delete_chunks(version.record.scope, version.record.doc_id, version.record.content_hash)
+        nodes: list[BaseNode] = [node for version in versions for node in version.nodes]
         if nodes:
             self.vector_store.add(nodes)
+        self.sentences.add(versions)
         now = time.time()
         committed = []
-        for new, document_nodes in versions:
+        for version in versions:
+            new = version.record
             old_hash = previous[new.key].content_hash if new.key in previous else ""
-            committed.append(
-                replace(
-                    new,
-                    chunks=len(document_nodes),
-                    ingested_at=now,
-                    pending_hash="",
-                    stale_hash=old_hash if old_hash != new.content_hash else "",
-                )
-            )
+            committed.append(replace(new, chunks=len(version.nodes), ingested_at=now, pending_hash="",
+                                     stale_hash=old_hash if old_hash != new.content_hash else ""))
         self.records.put(committed)
         self.records.bump_generation()
         stale = [record for record in committed if record.stale_hash]
@@ -336,9 +398,16 @@ class CorpusStore:
             self.records.put([replace(record, pending_hash="", stale_hash="")])
 
     def _delete_chunks(self, scope: str, doc_id: str, content_hash: str) -> None:
+        """The chunks of one version, and its sentence vectors."""
         self._chunks.delete(
             where={"$and": [{"scope": scope}, {"article_id": doc_id}, {"content_hash": content_hash}]}
         )
+        self.sentences.delete(record_key(scope, doc_id), content_hash)
+
+    @_reaching_chroma
+    def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """The stored vectors of those sentences that have one (`SentenceVectorSource`)."""
+        return self.sentences.get(keys)
 
     # Chunks --------------------------------------------------------------------------------------
 

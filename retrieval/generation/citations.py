@@ -153,7 +153,7 @@ class CitationChecker:
         sentences = [s for s in source.sentences if s.is_statement]
         if not sentences:
             return Support(0.0, None)
-        embeddings = self._ranker.embed(sentences)
+        embeddings = self._ranker.embed(sentences, stored=False)
         analysed = analyse_many([claim] + [s.text for s in sentences])
         claim_terms = set(analysed[0])
         own = claim if required is None else required
@@ -180,7 +180,7 @@ class CitationChecker:
         windows = _clause_windows(sentence)
         if not windows:
             return []
-        return [float(v @ claim_embedding) for v in self._ranker.embed(windows)]
+        return [float(v @ claim_embedding) for v in self._ranker.embed(windows, stored=False)]
 
     def check(self, answer: str, sources: Sequence[Excerpt], bm25: BM25Index, question: str = "") -> CheckedAnswer:
         """`question`, when given, is read before a claim too short to stand alone ("Liu Pengyu."

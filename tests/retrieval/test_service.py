@@ -1,15 +1,17 @@
 """The answer service end to end on the real corpus, embedder, Chroma and BM25."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events.embedding import EmbeddingStartEvent
+from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
 
 from bench.questions import QUESTIONS as BENCH_QUESTIONS
-from retrieval.models import IngestReport
+from retrieval.ranking import RESCORED
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError
 from tests.support.services import make_settings, open_service
 
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.slow
 US_DOC = "us-warns-allies-china-willing-to-support-russia"
 ITALY_DOC = "china-open-to-supplying-arms-to-russia"
 QUESTIONS = BENCH_QUESTIONS[:5]
+T = TypeVar("T")
 
 
 def assert_citations_verbatim(service: AnswerService, citations) -> None:
@@ -32,11 +35,13 @@ def chroma_chunks(service: AnswerService) -> list[dict]:
 
 
 class EmbeddingCounter(BaseEventHandler):
-    calls: int = 0
+    """The texts of each batch the embedder ran (llama-index's instrumentation events)."""
+
+    batches: list[list[str]] = []
 
     def handle(self, event, **kwargs) -> None:
-        if isinstance(event, EmbeddingStartEvent):
-            self.calls += 1
+        if isinstance(event, EmbeddingEndEvent):
+            self.batches.append(list(event.chunks))
 
 
 def test_who_denied_names_and_cites_both_spokesmen(shared_service: AnswerService):
@@ -88,36 +93,54 @@ def test_control_characters_are_stripped_from_questions(shared_service: AnswerSe
     assert answer.question == "Who denied the request?"
 
 
-def ingest_counting_embedding_calls(service: AnswerService) -> tuple[IngestReport, int]:
-    counter = EmbeddingCounter()
+def embedding_batches(action: Callable[[], T]) -> tuple[T, list[list[str]]]:
+    """What `action` returns, and the texts of each batch the embedder ran for it."""
+    counter = EmbeddingCounter(batches=[])
     dispatcher = get_dispatcher()
     dispatcher.add_event_handler(counter)
     try:
-        return service.ingest(), counter.calls
+        return action(), counter.batches
     finally:
         dispatcher.event_handlers.remove(counter)
 
 
 def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
     ids_before = sorted(service.store._chunks.get()["ids"])
-    report, calls = ingest_counting_embedding_calls(service)
+    report, batches = embedding_batches(service.ingest)
     assert report.to_json() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []}
-    assert calls == 0
+    assert batches == []
     assert sorted(service.store._chunks.get()["ids"]) == ids_before
 
 
-@pytest.mark.parametrize(("group_chunks", "embedding_batches"), [(256, 1), (1, 2)])
+@pytest.mark.parametrize(("group_chunks", "chunk_batch_sizes"), [(256, [8]), (1, [4, 4])])
 def test_ingest_embeds_across_documents_in_full_batches(
-    tmp_path, corpus_copy, embed_model, group_chunks: int, embedding_batches: int
+    tmp_path, corpus_copy, embed_model, group_chunks: int, chunk_batch_sizes: list[int]
 ):
     """The corpus's two articles (8 chunks) fill one batch together; groups of one chunk commit each
-    article on its own. Either way the index ends the same."""
+    article on its own. Either way the index ends the same. (The other batches embed the few
+    sentences that no chunk holds whole, after their group's chunks.)"""
     service = open_service(make_settings(tmp_path / "data", corpus_copy, ingest_group_chunks=group_chunks), embed_model)
-    report, calls = ingest_counting_embedding_calls(service)
+    report, batches = embedding_batches(service.ingest)
     assert (report.added, report.chunks, report.errors) == (2, 8, [])
-    assert calls == embedding_batches
+    assert [len(b) for b in batches if b[0].startswith("title: ")] == chunk_batch_sizes
     assert len(chroma_chunks(service)) == 8
     assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(service.store._chunks.get()["ids"])
+
+
+def test_a_question_embeds_itself_and_only_its_best_few_sentences(service: AnswerService):
+    """Every sentence got a vector with its chunk at ingest (late chunking), which ranks them all; a
+    new question then embeds itself and its best `RESCORED` sentences, each on its own, and a
+    document summary embeds nothing."""
+    question = "Who denied the request?"
+    answer, batches = embedding_batches(lambda: service.ask(question))
+    assert batches[0] == [question] and len(batches) == 2
+    assert 3 <= len(batches[1]) <= RESCORED
+    assert {c.quote for c in answer.citations} <= set(batches[1])
+    assert "Liu Pengyu" in answer.answer and "Peskov" in answer.answer
+    again, batches = embedding_batches(lambda: service.ask(question))
+    assert batches == [[question]] and again.answer == answer.answer
+    summary, batches = embedding_batches(lambda: service.summarize_document(US_DOC))
+    assert batches == [] and summary.citations
 
 
 def test_a_changed_document_replaces_its_chunks(service: AnswerService):

@@ -4,13 +4,15 @@ generation; how `connect` picks embedded or server mode."""
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from retrieval.models import DocumentRecord, chunk_id
+from retrieval.sentence_vectors import SentenceKey, SentenceVectors
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore, StoreUnavailable, scope_filter
+from retrieval.store import CorpusStore, DocumentVersion, StoreUnavailable, scope_filter
 from tests.support.llama_server import free_port
 
 
@@ -46,11 +48,11 @@ def chunk_hashes(store: CorpusStore) -> list[str]:
 
 def test_write_replace_and_remove(store: CorpusStore):
     v1 = record("a", "One. Two.", "h1" * 8)
-    store.write_versions([(v1, nodes_for(v1, ["One.", "Two."]))])
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
     assert [r.doc_id for r in store.documents()] == ["a"]
     assert store.get("shared", "a").chunks == 2
     v2 = record("a", "Three.", "h2" * 8)
-    store.write_versions([(v2, nodes_for(v2, ["Three."]))])
+    store.write_versions([DocumentVersion(v2, nodes_for(v2, ["Three."]))])
     assert chunk_hashes(store) == ["h2" * 8]
     assert [c.text for c in store.live_chunks()] == ["Three."]
     assert store.remove("shared", "a")
@@ -59,10 +61,47 @@ def test_write_replace_and_remove(store: CorpusStore):
     assert not store.remove("shared", "a")
 
 
+def vectors_for(rec: DocumentRecord, seed: int) -> SentenceVectors:
+    """One hand-made unit vector per '.'-ended sentence of the record's text."""
+    spans, start = [], 0
+    for end in [i + 1 for i, ch in enumerate(rec.text) if ch == "."]:
+        spans.append((start, end))
+        start = end + 1
+    vectors = np.random.default_rng(seed).normal(size=(len(spans), 4))
+    return SentenceVectors(np.asarray(spans), vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def stored_sentence_versions(store: CorpusStore) -> list[str]:
+    return sorted({m["version"] for m in store.sentences._collection.get(include=["metadatas"])["metadatas"]})
+
+
+def test_sentence_vectors_live_and_die_with_their_version(store: CorpusStore):
+    """Written with the chunks, found by version and span, replaced and removed with them; a version
+    a kill left pending loses its vectors on recovery too."""
+    v1 = record("a", "One. Two.", "h1" * 8)
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]), vectors_for(v1, 1))])
+    wanted = [SentenceKey("shared/a", v1.content_hash, 5, 9), SentenceKey("shared/a", v1.content_hash, 0, 3)]
+    read = store.sentence_vectors(wanted)
+    assert list(read) == wanted[:1]
+    assert np.allclose(read[wanted[0]], vectors_for(v1, 1).vectors[1], atol=1e-6)
+    v2 = record("a", "Three.", "h2" * 8)
+    store.write_versions([DocumentVersion(v2, nodes_for(v2, ["Three."]), vectors_for(v2, 2))])
+    assert stored_sentence_versions(store) == ["shared/a@" + "h2" * 8]
+    assert store.sentence_vectors(wanted) == {}
+    killed = record("a", "Four.", "k" * 16)
+    store.records.put([replace(store.get("shared", "a"), pending_hash=killed.content_hash)])
+    store.sentences.add([DocumentVersion(killed, [], vectors_for(killed, 3))])
+    assert stored_sentence_versions(store) == sorted(["shared/a@" + "h2" * 8, "shared/a@" + "k" * 16])
+    store.recover()
+    assert stored_sentence_versions(store) == ["shared/a@" + "h2" * 8]
+    store.remove("shared", "a")
+    assert stored_sentence_versions(store) == []
+
+
 def test_scopes_are_separate_documents(store: CorpusStore):
     for scope in ("shared", "guild-9"):
         rec = record("same-id", "Text here.", "h" * 16, scope)
-        store.write_versions([(rec, nodes_for(rec, ["Text here."]))])
+        store.write_versions([DocumentVersion(rec, nodes_for(rec, ["Text here."]))])
     assert [(r.scope, r.doc_id) for r in store.documents()] == [("guild-9", "same-id"), ("shared", "same-id")]
     assert [r.scope for r in store.documents(["guild-9"])] == ["guild-9"]
     store.remove("guild-9", "same-id")
@@ -72,7 +111,7 @@ def test_scopes_are_separate_documents(store: CorpusStore):
 def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
     """The state a kill between 'chunks written' and 'commit' leaves behind."""
     v1 = record("a", "Old text.", "o" * 16)
-    store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
     store.records.put([replace(store.get("shared", "a"), pending_hash=v2.content_hash)])
     store.vector_store.add(nodes_for(v2, ["New text."]))
@@ -95,7 +134,7 @@ def test_a_new_document_killed_before_commit_leaves_nothing(store: CorpusStore):
 def test_stale_chunks_after_commit_are_deleted_by_recover(store: CorpusStore):
     """The state a kill between 'commit' and 'old chunks deleted' leaves behind."""
     v1 = record("a", "Old text.", "o" * 16)
-    store.write_versions([(v1, nodes_for(v1, ["Old text."]))])
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["Old text."]))])
     v2 = record("a", "New text.", "n" * 16)
     store.vector_store.add(nodes_for(v2, ["New text."]))
     store.records.put([replace(v2, chunks=1, stale_hash=v1.content_hash)])
@@ -107,7 +146,7 @@ def test_stale_chunks_after_commit_are_deleted_by_recover(store: CorpusStore):
 def test_one_call_replaces_adds_and_resumes_documents_each_at_its_own_commit(store: CorpusStore):
     """A group write: a replaced document, a new one, and one a killed run left half-written."""
     old = record("a", "Old text.", "o" * 16)
-    store.write_versions([(old, nodes_for(old, ["Old text."]))])
+    store.write_versions([DocumentVersion(old, nodes_for(old, ["Old text."]))])
     killed = record("c", "Killed text.", "k" * 16)
     store.records.put([replace(killed, content_hash="", pending_hash=killed.content_hash)])
     store.vector_store.add(nodes_for(killed, ["Killed text."]))
@@ -115,21 +154,21 @@ def test_one_call_replaces_adds_and_resumes_documents_each_at_its_own_commit(sto
     new_b = record("b", "Brand new.", "b" * 16)
     new_c = record("c", "Second try.", "s" * 16)
     store.write_versions(
-        [(new_a, nodes_for(new_a, ["New text."])), (new_b, nodes_for(new_b, ["Brand new."])),
-         (new_c, nodes_for(new_c, ["Second try."]))]
+        [DocumentVersion(new_a, nodes_for(new_a, ["New text."])), DocumentVersion(new_b, nodes_for(new_b, ["Brand new."])),
+         DocumentVersion(new_c, nodes_for(new_c, ["Second try."]))]
     )
     assert store.live_hashes() == {"shared/a": "n" * 16, "shared/b": "b" * 16, "shared/c": "s" * 16}
     assert chunk_hashes(store) == sorted(["n" * 16, "b" * 16, "s" * 16])
     assert all(not r.pending_hash and not r.stale_hash for r in store.documents())
     assert sorted(c.text for c in store.live_chunks()) == ["Brand new.", "New text.", "Second try."]
     with pytest.raises(ValueError, match="twice"):
-        store.write_versions([(new_b, []), (new_b, [])])
+        store.write_versions([DocumentVersion(new_b, []), DocumentVersion(new_b, [])])
 
 
 def test_every_commit_and_removal_starts_a_new_generation_and_reads_do_not(store: CorpusStore):
     seen = [store.generation()]
     v1 = record("a", "One. Two.", "h1" * 8)
-    store.write_versions([(v1, nodes_for(v1, ["One.", "Two."]))])
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
     seen.append(store.generation())
     store.documents(), store.live_chunks(), store.get("shared", "a")
     assert store.generation() == seen[-1]
@@ -159,7 +198,7 @@ def test_whole_collection_reads_go_page_by_page(store: CorpusStore, monkeypatch:
     versions = []
     for name in "abcde":
         rec = record(name, f"{name} one. {name} two.", name * 16)
-        versions.append((rec, nodes_for(rec, [f"{name} one.", f"{name} two."])))
+        versions.append(DocumentVersion(rec, nodes_for(rec, [f"{name} one.", f"{name} two."])))
     store.write_versions(versions)
     assert [r.doc_id for r in store.documents()] == list("abcde")
     assert len(store.live_chunks()) == 10 and len({c.chunk_id for c in store.live_chunks()}) == 10
@@ -172,8 +211,8 @@ def test_vector_search_returns_only_visible_scopes_whether_dense_or_sparse(store
     exactly what the filtered search gives, and never a chunk of another scope."""
     crowd = record("crowd", " ".join(f"Crowd {i}." for i in range(30)), "c" * 16, scope="guild-1")
     few = record("few", "Few one. Few two. Few three.", "f" * 16)
-    store.write_versions([(crowd, nodes_for(crowd, [f"Crowd {i}." for i in range(30)])),
-                          (few, nodes_for(few, ["Few one.", "Few two.", "Few three."]))])
+    store.write_versions([DocumentVersion(crowd, nodes_for(crowd, [f"Crowd {i}." for i in range(30)])),
+                          DocumentVersion(few, nodes_for(few, ["Few one.", "Few two.", "Few three."]))])
     query = [1.0, 20.0, 0.5]
     for scopes in (["shared"], ["guild-1"], ["shared", "guild-1"], ["guild-2"]):
         hits = store.query_vectors(query, 2, scopes)
