@@ -177,18 +177,18 @@ def _vectors(documents, nodes_per_document, chunker, real_up_to: int, cache_dir:
         real_docs += 1
     texts = [d.text for d in documents[:real_docs]]
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    cache = cache_dir / f"real-vectors-{digest}.json"
+    cache = cache_dir / f"real-vectors-{digest}.npz"
+    real_nodes = [n for ns in nodes_per_document[:real_docs] for n in ns]
     if cache.exists():
-        stored = json.loads(cache.read_text())
-        sentences = [SentenceVectors.decode(text) for text in stored["sentences"]]
-        for node, vector in zip((n for ns in nodes_per_document[:real_docs] for n in ns), stored["chunks"], strict=True):
-            node.embedding = vector
+        with np.load(cache) as stored:
+            sentences = [SentenceVectors(stored[f"spans{i}"], stored[f"vectors{i}"]) for i in range(real_docs)]
+            for node, vector in zip(real_nodes, stored["chunks"], strict=True):
+                node.embedding = vector.tolist()
     else:
         sentences = chunker.embed(list(zip(texts, nodes_per_document[:real_docs], strict=True)))
-        cache.write_text(json.dumps({
-            "chunks": [n.embedding for ns in nodes_per_document[:real_docs] for n in ns],
-            "sentences": [v.encode() for v in sentences],
-        }))
+        arrays = {f"spans{i}": v.spans for i, v in enumerate(sentences)} | {
+            f"vectors{i}": v.vectors for i, v in enumerate(sentences)}
+        np.savez(cache, chunks=np.asarray([n.embedding for n in real_nodes], dtype=np.float32), **arrays)
     real = np.asarray([n.embedding for ns in nodes_per_document[:real_docs] for n in ns], dtype=np.float32)
     base = real[:BASE_VECTORS]
     rng = np.random.default_rng(5)
