@@ -60,7 +60,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[IngestTarget], list[dict[str, 
 
 class ChunkEmbedder:
     """Splits documents into sentence-aware chunks located by offsets, and embeds chunks in batches,
-    each chunk's sentences from the same forward pass (`sentence_vectors.late_chunked`)."""
+    each chunk's sentences from the same forward pass (`late_chunked`)."""
 
     def __init__(self, splitter: SentenceSplitter, embed_model: "LateChunkingEmbedding") -> None:
         self._splitter = splitter

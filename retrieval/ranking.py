@@ -107,10 +107,6 @@ class SentenceEmbedder:
         self._stored: LRUCache[SentenceKey, np.ndarray] = LRUCache(maxsize=cache_size)
 
     @property
-    def stores_vectors(self) -> bool:
-        return self._vectors is not None
-
-    @property
     def cached_embeddings(self) -> int:
         with self._lock:
             return len(self._cache)
@@ -266,14 +262,13 @@ class SentenceRanker:
         wants = expected_answer(asked or query)
         scoring = _Scoring(unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants)
         kept_terms = [terms[i] for i in order]
+        if rescored is None:
+            return scoring.ranked(kept, kept_terms, self.embed(kept, stored=False))
         scored = scoring.ranked(kept, kept_terms, self.embed(kept))
-        if not self._embedder.stores_vectors:
-            return scored
         # Stored vectors ranked every candidate; the best few are scored again with their own.
         terms_of = {candidate.key: t for candidate, t in zip(kept, kept_terms, strict=True)}
-        cut = len(scored) if rescored is None else rescored
-        best = [item.candidate for item in scored[:cut]]
-        return scoring.ranked(best, [terms_of[c.key] for c in best], self.embed(best, stored=False)) + scored[cut:]
+        best = [item.candidate for item in scored[:rescored]]
+        return scoring.ranked(best, [terms_of[c.key] for c in best], self.embed(best, stored=False)) + scored[rescored:]
 
     def best_for_query(
         self,

@@ -36,6 +36,7 @@ from retrieval.generation.excerpts import Excerpt, follows
 from retrieval.models import CheckReport, Citation, ClaimCheck
 from retrieval.questions import question_words
 from retrieval.ranking import Candidate, SentenceRanker, support_score
+from retrieval.sentence_vectors import unit
 from retrieval.sentences import sentence_spans
 
 _LEADING_MARKERS = re.compile(r"^(\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
@@ -149,7 +150,7 @@ class CitationChecker:
         """The span of `source` that supports `claim` best among those naming all the names and
         numbers of `required` (default: the claim), with its score (0 and no span when none does)."""
         if claim_embedding is None:
-            claim_embedding = _unit(self._embed_model.get_text_embedding(claim))
+            claim_embedding = unit(np.asarray(self._embed_model.get_text_embedding(claim), dtype=np.float32))
         sentences = [s for s in source.sentences if s.is_statement]
         if not sentences:
             return Support(0.0, None)
@@ -186,8 +187,9 @@ class CitationChecker:
         """`question`, when given, is read before a claim too short to stand alone ("Liu Pengyu."
         answering "Who denied the request?"); the claim's own names and numbers are still required."""
         claims = split_claims(answer)
+        in_context = [_in_context(c.text, question) for c in claims]
         embeddings = (
-            [_unit(v) for v in self._embed_model.get_text_embedding_batch([_in_context(c.text, question) for c in claims])]
+            [unit(np.asarray(v, dtype=np.float32)) for v in self._embed_model.get_text_embedding_batch(in_context)]
             if claims else []
         )
         asked = _asked_terms(question)
@@ -306,7 +308,7 @@ def _spans(sentences: Sequence[Candidate], embeddings: np.ndarray, terms: Sequen
         first, second = sentences[index], sentences[index + 1]
         if not follows(first, second):
             continue
-        yield Span((first, second)), _unit(embeddings[index] + embeddings[index + 1]), set(terms[index]) | set(terms[index + 1])
+        yield Span((first, second)), unit(embeddings[index] + embeddings[index + 1]), set(terms[index]) | set(terms[index + 1])
 
 
 def _renumber(kept: Sequence[tuple[str, list[Span]]]) -> tuple[str, list[Citation]]:
@@ -326,9 +328,3 @@ def _renumber(kept: Sequence[tuple[str, list[Span]]]) -> tuple[str, list[Citatio
     ]
     _, citations = cite(quotes)
     return " ".join(parts), citations
-
-
-def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
-    array = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(array))
-    return array / norm if norm else array
