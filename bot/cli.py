@@ -120,15 +120,23 @@ def _ingest_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _ingest(run: Invocation) -> int:
     """Files and folders as one ingest run (the corpus folder when nothing is named), then each URL
-    fetched and ingested, all in one report."""
+    fetched and ingested, all in one report. Files that are all live as they are (a re-run) are
+    reported from the store without loading the embedder."""
     from bot import terminal
     from retrieval import IngestReport
+    from retrieval.discovery import UnchangedCheck
+    from retrieval.models import SHARED_SCOPE
 
     arguments: list[str] = run.args.paths
     urls = [argument for argument in arguments if argument.lower().startswith(("http://", "https://"))]
     paths = [Path(argument) for argument in arguments if argument not in urls]
-    progress = _progress(run.err, run.wants_json)
     given = {"published": run.args.published} if run.args.published else None
+    if not urls:
+        unchanged = UnchangedCheck.connect(run.settings).report(paths or [run.settings.corpus_dir], SHARED_SCOPE, given)
+        if unchanged is not None:
+            run.show(unchanged, terminal.render_report)
+            return EXIT_OK
+    progress = _progress(run.err, run.wants_json)
     report: IngestReport = run.service.ingest(paths, progress=progress, overrides=given) if paths or not urls else IngestReport()
     for url in urls:
         report.absorb(run.service.ingest_url(url, overrides=given))

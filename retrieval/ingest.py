@@ -8,7 +8,7 @@ mid-run leaves every document either at its previous version or fully at its new
 """
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ import numpy as np
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeRelationship, TextNode
 
+from retrieval.discovery import discover, ingested_folders, vanished
 from retrieval.documents import ArticleReader, DocumentError, SourceDocument
 from retrieval.models import DocumentRecord, IngestReport, chunk_id
 from retrieval.sentence_vectors import SentenceVectors, unit
@@ -31,31 +32,6 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as (current file, files done, files total)."""
 
 _CHUNK_METADATA = ("scope", "article_id", "content_hash", "title", "published", "url", "start", "end", "ordinal")
-
-
-@dataclass(frozen=True)
-class IngestTarget:
-    """A file to ingest, and the folder argument it was found under (None for a file argument)."""
-
-    path: Path
-    folder: Path | None
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[IngestTarget], list[dict[str, str]]]:
-    """Files to ingest under `paths` (hidden files skipped), and errors for paths that do not exist."""
-    targets: list[IngestTarget] = []
-    errors: list[dict[str, str]] = []
-    for path in paths:
-        if path.is_dir():
-            folder = path.resolve()
-            for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-                if not any(part.startswith(".") for part in file.relative_to(folder).parts):
-                    targets.append(IngestTarget(file, folder))
-        elif path.is_file():
-            targets.append(IngestTarget(path.resolve(), None))
-        else:
-            errors.append({"path": str(path), "error": "no such file or directory"})
-    return targets, errors
 
 
 class ChunkEmbedder:
@@ -230,10 +206,7 @@ class Ingestor:
         self._commit(group, report)
         if progress is not None:
             progress("", len(targets), len(targets))
-        folders = {t.folder for t in targets if t.folder is not None} | {
-            p.resolve() for p in paths if p.is_dir()
-        }
-        self._remove_vanished(folders, scope, report)
+        self._remove_vanished(ingested_folders(paths, targets), scope, report)
         return report
 
     def ingest_document(self, document: SourceDocument, scope: str, report: IngestReport) -> None:
@@ -281,11 +254,6 @@ class Ingestor:
         """Documents once ingested from these folders whose file is gone are removed."""
         if not folders:
             return
-        for record in self._store.documents([scope]):
-            if not record.path:
-                continue
-            path = Path(record.path)
-            gone = any(path.is_relative_to(folder) for folder in folders) and not path.exists()
-            if gone and self._store.remove(scope, record.doc_id):
+        for record in vanished(self._store.documents([scope]), folders):
+            if self._store.remove(scope, record.doc_id):
                 report.removed += 1
-

@@ -268,9 +268,11 @@ print(json.dumps({{"code": code, "loaded": [m for m in {HEAVY!r} if m in sys.mod
 """
 
 
-@pytest.mark.parametrize("command", [["sources", "--json"], ["feedback", "--json"]], ids=["sources", "feedback"])
+@pytest.mark.parametrize("command", [["sources", "--json"], ["feedback", "--json"], ["ingest", "--json"]],
+                         ids=["sources", "feedback", "re-ingest of an unchanged corpus"])
 def test_commands_that_need_no_model_load_none(cli, tmp_path: Path, command: list[str]):
-    """A cold `citebot sources` or `feedback` must not pay for torch, llama-index or discord.py."""
+    """A cold `citebot sources`, `feedback` or re-ingest that changes nothing must not pay for torch,
+    llama-index or discord.py."""
     assert cli("ingest", "--json")[0] == 0
     run = subprocess.run(
         [sys.executable, "-c", LOADED_AFTER, *command],
@@ -281,3 +283,6 @@ def test_commands_that_need_no_model_load_none(cli, tmp_path: Path, command: lis
     assert report == {"code": 0, "loaded": []}, run.stderr
     if command[0] == "sources":
         assert len(json.loads(run.stdout)) == 2
+    if command[0] == "ingest":
+        assert json.loads(run.stdout) == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0,
+                                          "errors": []}
