@@ -194,7 +194,7 @@ def main() -> None:
                 for backend in args.backends:
                     print(f"{set_name}: {backend}")
                     service = open_service(RetrievalSettings(_env_file=None, **base, llm_backend=backend), embed_model)
-                    service.load_llm()
+                    service.prepare()
                     rows = run_backend(service, questions, set_name, claims)["rows"]
                     results["sets"][set_name][backend] = {"summary": summarise(rows, baseline, known, set_name),
                                                           "rows": rows}

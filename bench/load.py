@@ -295,7 +295,7 @@ async def first_llamacpp_question(data_dir: Path) -> dict:
     )
     service = build_service(settings)
     service.ingest()
-    await asyncio.to_thread(service.load_llm)  # as the bot's setup_hook does before it connects
+    await asyncio.to_thread(service.prepare)  # as the bot's setup_hook does before it connects
     monitor = LoopLagMonitor()
     await monitor.start()
     started = time.perf_counter()

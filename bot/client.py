@@ -54,7 +54,7 @@ class Citebot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
-        problem = await asyncio.to_thread(self.services.answers.load_llm)
+        problem = await asyncio.to_thread(self.services.answers.prepare)
         if problem:
             log.warning("the LLM backend is unavailable, answers will be extractive: %s", problem)
         for extension in EXTENSIONS:

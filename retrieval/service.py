@@ -40,6 +40,9 @@ from retrieval.web import FetchError, WebFetcher, url_document_id
 
 __all__ = ["SHARED_SCOPE", "AnswerService", "DocumentNotFound", "QuestionError", "Turn", "clean_question"]
 
+_WARM_UP_QUESTION = "What happened, and who said what about it?"
+"""Answered once by `AnswerService.prepare` and thrown away: any question loads what every question needs."""
+
 
 class QuestionError(ValueError):
     """A question that cannot be asked as it is (empty, too long); the message is user-facing."""
@@ -211,7 +214,9 @@ class AnswerService:
             if (chunk.scope, chunk.doc_id) == (record.scope, record.doc_id)
         ]
         sources = whole_passages(self._ranker, passages, {record.key: record})
-        draft = self._summary(record.title, sources, snapshot, lambda: self._summarizer.summarize_document(record))
+        draft = _llm_or_extractive(
+            self._llm, record.title, sources, snapshot, lambda: self._summarizer.summarize_document(record)
+        )
         return DocumentSummary(record.title, draft, _elapsed_ms(started))
 
     def summarize_topic(self, topic: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
@@ -224,7 +229,8 @@ class AnswerService:
         if extractive.abstained:
             return DocumentSummary(topic, extractive, _elapsed_ms(started))
         sources = whole_passages(self._ranker, found.passages[: self.settings.top_k], found.records)
-        return DocumentSummary(topic, self._summary(topic, sources, snapshot, lambda: extractive), _elapsed_ms(started))
+        draft = _llm_or_extractive(self._llm, topic, sources, snapshot, lambda: extractive)
+        return DocumentSummary(topic, draft, _elapsed_ms(started))
 
     @property
     def sentence_cache_entries(self) -> int:
@@ -235,14 +241,20 @@ class AnswerService:
         """The stored (cleaned) text that citation offsets point into."""
         return self._find_document(doc_id, scopes).text
 
-    def load_llm(self) -> str:
-        """Build the configured LLM backend now rather than on the first question; returns why it
-        cannot be used ("" when it can, or when the extractive backend is configured).
+    def prepare(self) -> str:
+        """Load now what the first question would otherwise wait for, and return why the LLM cannot
+        be used ("" when it can, or when the extractive backend is configured).
 
-        The bot calls this (in a thread) before it connects: loading llama-cpp-python holds the GIL
-        for over a second, which would stall the event loop if it happened mid-session.
+        The LLM backend: loading llama-cpp-python holds the GIL for over a second, which would stall
+        the bot's event loop mid-session. Then one question is answered and thrown away, so that
+        Chroma loads its vector segments, Punkt its tables and the embedder makes its first passes:
+        on news-dev's 7,000 chunks a fresh process's first question took 1.1 s against 0.2 s for
+        the next ones (bench/cold_start.py). The bot calls this in a thread before it connects.
         """
-        return self._llm.status().problem
+        problem = self._llm.status().problem
+        found = self._retriever.retrieve(_WARM_UP_QUESTION, [SHARED_SCOPE], self.snapshots.current())
+        self._answerer.answer(found, None)
+        return problem
 
     # Internals ----------------------------------------------------------------------------------
 
@@ -253,19 +265,19 @@ class AnswerService:
                 return record
         raise DocumentNotFound(doc_id)
 
-    def _summary(
-        self, subject: str, sources: Sequence[Excerpt], snapshot: CorpusSnapshot, extractive: Callable[[], Draft]
-    ) -> Draft:
-        """The LLM's checked summary, or the extractive one (built only then) with the reason why."""
-        llm = self._llm.status()
-        drafted: LLMDraft | None = None
-        problem = llm.problem
-        if llm.answerer is not None and sources:
-            try:
-                drafted = asyncio.run(llm.answerer.summarize(subject, sources, snapshot.bm25))
-            except LLMError as exc:
-                problem = str(exc)
-        return settle(drafted, problem, extractive)
+def _llm_or_extractive(
+    lazy_llm: LazyLLM, subject: str, sources: Sequence[Excerpt], snapshot: CorpusSnapshot, extractive: Callable[[], Draft]
+) -> Draft:
+    """The LLM's checked summary, or the extractive one (built only then) with the reason why."""
+    llm = lazy_llm.status()
+    drafted: LLMDraft | None = None
+    problem = llm.problem
+    if llm.answerer is not None and sources:
+        try:
+            drafted = asyncio.run(llm.answerer.summarize(subject, sources, snapshot.bm25))
+        except LLMError as exc:
+            problem = str(exc)
+    return settle(drafted, problem, extractive)
 
 
 def _elapsed_ms(started: float) -> dict[str, float]:

@@ -140,7 +140,7 @@ def qwen_service(tmp_path_factory: pytest.TempPathFactory, embed_model, qwen_ggu
     settings = qwen_settings(tmp_path_factory.mktemp("qwen-data"), llm_backend="llamacpp", llm_gguf_path=qwen_gguf_path)
     service = open_service(settings, embed_model)
     service.ingest()
-    assert service.load_llm() == ""
+    assert service.prepare() == ""
     return service
 
 

@@ -143,6 +143,20 @@ def test_a_question_embeds_itself_and_only_its_best_few_sentences(service: Answe
     assert batches == [] and summary.citations
 
 
+def test_prepare_loads_what_a_first_question_needs_and_changes_nothing(service: AnswerService, tmp_path: Path,
+                                                                       embed_model):
+    """`prepare` answers a throwaway question: the embedder, Punkt and the stored sentence vectors have
+    all been used once when it returns (the cache holds the sentences it rescored), and the corpus
+    is as it was."""
+    generation, sources = service.store.generation(), service.sources()
+    assert service.sentence_cache_entries == 0
+    _, batches = embedding_batches(service.prepare)
+    assert batches and service.sentence_cache_entries > 0
+    assert (service.store.generation(), service.sources()) == (generation, sources)
+    empty = open_service(make_settings(tmp_path / "empty"), embed_model)
+    assert empty.prepare() == "" and empty.sources() == [], "an empty corpus has nothing to load, no LLM is configured"
+
+
 def test_a_changed_document_replaces_its_chunks(service: AnswerService):
     path = service.settings.corpus_dir / f"{ITALY_DOC}.md"
     path.write_text(
