@@ -118,7 +118,7 @@ def open_service(data_dir: Path, corpus: Path, embed_model):
     from retrieval.store import CorpusStore
 
     settings = RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus)
-    return build_service(settings, store=CorpusStore.embedded(data_dir / "chroma"), embed_model=embed_model)
+    return build_service(settings, store=CorpusStore.embedded(data_dir), embed_model=embed_model)
 
 
 def release_chroma() -> None:
@@ -132,7 +132,7 @@ def journal_entries(data_dir: Path) -> int:
     """Document records a killed writer left with a pending or stale version, before recovery."""
     from retrieval.store import CorpusStore
 
-    store = CorpusStore.embedded(data_dir / "chroma")
+    store = CorpusStore.embedded(data_dir)
     found = store.records._documents.get(where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]})
     release_chroma()
     return len(found["ids"])

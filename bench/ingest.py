@@ -84,7 +84,7 @@ def run_corpus(name: str, folder: Path, embed_model, tmp: Path) -> dict:
 
     raw_s, _ = timed(lambda: embed_model.get_text_embedding_batch(texts))
 
-    service = build_service(settings, store=CorpusStore.embedded(settings.data_dir / "chroma"), embed_model=embed_model)
+    service = build_service(settings, store=CorpusStore.embedded(settings.data_dir), embed_model=embed_model)
     ours_s, report = timed(service.ingest)
     again_s, again = timed(service.ingest)
 

@@ -30,7 +30,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         corpus = write_synthetic_corpus(tmp / "corpus", args.articles)
         settings = RetrievalSettings(_env_file=None, data_dir=tmp / "data", corpus_dir=corpus)
-        service = build_service(settings, store=CorpusStore.embedded(settings.data_dir / "chroma"), embed_model=embed_model)
+        service = build_service(settings, store=CorpusStore.embedded(settings.data_dir), embed_model=embed_model)
         profiler = Profiler(interval=0.005)
         with profiler:
             report = service.ingest()

@@ -127,7 +127,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     built = _vectors(documents, nodes_per_document, chunker, real_up_to, root.parent)
     chunked = time.perf_counter()
 
-    store = CorpusStore.embedded(settings.data_dir / "chroma")
+    store = CorpusStore.embedded(settings.data_dir)
     group: list[DocumentVersion] = []
     for document, nodes, vectors in zip(documents, nodes_per_document, built.sentences, strict=True):
         group.append(DocumentVersion(

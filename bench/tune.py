@@ -68,7 +68,7 @@ class Bench:
         data = self._root / f"chunks-{chunking[0]}-{chunking[1]}"
         settings = RetrievalSettings(_env_file=None, data_dir=data, corpus_dir=REPO / "corpus", **values)
         if chunking not in self._stores:
-            self._stores[chunking] = CorpusStore.embedded(data / "chroma")
+            self._stores[chunking] = CorpusStore.embedded(data)
         service = AnswerService(settings, self._stores[chunking], self._embed_model)
         service.ensure_corpus()
         return Evaluator(service).run(items)

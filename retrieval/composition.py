@@ -59,7 +59,7 @@ def build_service(
     reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     ingestor = Ingestor(store, reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks)
-    ranker = SentenceRanker(embed_model, store, settings.sentence_cache_size)
+    ranker = SentenceRanker(embed_model, store.sentences, settings.sentence_cache_size)
     checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
     excerpts = ExcerptBuilder(ranker, settings.llm_source_tokens)
 

@@ -1,10 +1,11 @@
 """The corpus in Chroma: chunk vectors plus one record per document, with a crash-safe commit.
 
-Chroma is the single source of truth. Chunks live in one collection (written through llama-index's
-`ChromaVectorStore`); each document has a record in a second collection holding its metadata, its
-full cleaned text (quotes are verified against it) and the hash of the version whose chunks are live;
-a third holds the vector of each sentence of each version (`sentence_vectors.py`), written and
-deleted with its chunks.
+Chroma is the source of truth for documents and chunks. Chunks live in one collection (written
+through llama-index's `ChromaVectorStore`); each document has a record in a second collection holding
+its metadata, its full cleaned text (quotes are verified against it) and the hash of the version whose
+chunks are live. The vector of each sentence of each version (`sentence_vectors.py`) is written and
+deleted with its chunks, in a SQLite file beside the index (`SentenceVectorTable` says why not in
+Chroma).
 
 Chroma has no multi-record transactions, so a document version becomes visible at one single-record
 write, the commit, and the record doubles as a journal:
@@ -23,7 +24,10 @@ writes a new random token to a one-record collection: the corpus generation. Rea
 record is how a process notices, before each read, that someone else changed the corpus.
 """
 
+import contextlib
 import functools
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -34,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 import chromadb
 import httpx
 import numpy as np
-from chromadb.api.types import GetResult, Metadata
+from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaClientSettings
 
 from retrieval.models import DocumentRecord, StoredChunk, record_key
@@ -50,7 +54,8 @@ if TYPE_CHECKING:
 
 CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
-SENTENCES_COLLECTION = "citebot_sentences"
+SENTENCES_FILE = "sentences.sqlite3"
+RETIRED_SENTENCES_COLLECTION = "citebot_sentences"
 STATE_COLLECTION = "citebot_state"
 GENERATION_ID = "generation"
 
@@ -200,65 +205,81 @@ class DocumentTable:
 
 
 class SentenceVectorTable:
-    """Every sentence's vector (`sentence_vectors.py`), one Chroma record per sentence, found by id
-    (document version and span) and deleted by version. Its HNSW graph is built as cheaply as Chroma
-    allows: it is read by id, never searched, and building it is part of every ingest."""
+    """Every sentence's vector (`sentence_vectors.py`), one row per sentence of each version in a
+    SQLite file beside the index, found by version and span and deleted by version.
 
-    def __init__(self, client: chromadb.api.ClientAPI) -> None:
-        self._client = client
-        self._collection = client.get_or_create_collection(
-            SENTENCES_COLLECTION, metadata={"hnsw:space": "cosine", "hnsw:M": 4, "hnsw:construction_ef": 8},
-            embedding_function=None,
-        )
+    Not in Chroma: a collection indexes every vector in an HNSW graph, which Chroma loads whole into
+    memory on the first read. At 100k chunks (669k sentences) that added 1.3 GB to a bot's peak RSS
+    (docs/benchmarks.md). A row here is read only when its sentence is a candidate. The file is
+    written between a version's begin and commit and cleaned with its chunks, so recovery and removal
+    treat it as part of the version; SQLite serialises the processes that share a data dir. With a
+    Chroma server, processes on other data dirs have no file of this one's: their ranker embeds the
+    sentences it needs when a question comes, as it does for any sentence without a stored vector.
+    """
 
-    def add(self, versions: Sequence[DocumentVersion]) -> None:
-        ids: list[str] = []
-        vectors: list[np.ndarray] = []
-        metadatas: list[Metadata] = []
-        for version in versions:
-            if version.sentences is None:
-                continue
-            record = version.record
-            for (start, end), vector in zip(version.sentences.spans, version.sentences.vectors, strict=True):
-                ids.append(_sentence_id(SentenceKey(record.key, record.content_hash, int(start), int(end))))
-                vectors.append(vector)
-                metadatas.append({"version": _version_id(record.key, record.content_hash)})
-        step = self._client.get_max_batch_size()
-        for first in range(0, len(ids), step):
-            self._collection.add(
-                ids=ids[first : first + step], embeddings=np.asarray(vectors[first : first + step], dtype=np.float32),
-                metadatas=metadatas[first : first + step],
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection, shared by the service's worker threads under a lock.
+        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS sentence_vectors (version TEXT NOT NULL, start INTEGER NOT NULL,"
+                " end INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (version, start, end)) WITHOUT ROWID"
             )
 
-    def delete(self, key: str, content_hash: str) -> None:
-        self._collection.delete(where={"version": _version_id(key, content_hash)})
+    def add(self, versions: Sequence[DocumentVersion]) -> None:
+        rows = [
+            (_version_id(version.record.key, version.record.content_hash), int(start), int(end),
+             np.asarray(vector, dtype=np.float32).tobytes())
+            for version in versions
+            if version.sentences is not None
+            for (start, end), vector in zip(version.sentences.spans, version.sentences.vectors, strict=True)
+        ]
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)", rows)
 
-    def get(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
-        by_id = {_sentence_id(key): key for key in keys}
-        if not by_id:
-            return {}
-        found = self._collection.get(ids=list(by_id), include=["embeddings"])
-        vectors = np.asarray(found["embeddings"] if found["embeddings"] is not None else [], dtype=np.float32)
-        return {by_id[i]: vector for i, vector in zip(found["ids"], vectors, strict=True)}
+    def delete(self, key: str, content_hash: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM sentence_vectors WHERE version = ?", (_version_id(key, content_hash),))
+
+    def versions(self) -> list[str]:
+        """The versions that have vectors here (what tests of the write protocol check)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT DISTINCT version FROM sentence_vectors ORDER BY 1")]
+
+    def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """The stored vectors of those sentences that have one (`SentenceVectorSource`)."""
+        found: dict[SentenceKey, np.ndarray] = {}
+        with self._lock:
+            for key in keys:
+                row = self._db.execute(
+                    "SELECT vector FROM sentence_vectors WHERE version = ? AND start = ? AND end = ?",
+                    (_version_id(key.record_key, key.content_hash), key.start, key.end),
+                ).fetchone()
+                if row is not None:
+                    found[key] = np.frombuffer(row[0], dtype=np.float32)
+        return found
 
 
 def _version_id(key: str, content_hash: str) -> str:
     return f"{key}@{content_hash}"
 
 
-def _sentence_id(key: SentenceKey) -> str:
-    return f"{_version_id(key.record_key, key.content_hash)}#{key.start}-{key.end}"
-
-
 class CorpusStore:
     """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
 
-    def __init__(self, client: chromadb.api.ClientAPI, location: str = "the embedded Chroma database") -> None:
+    def __init__(
+        self, client: chromadb.api.ClientAPI, sentences: SentenceVectorTable,
+        location: str = "the embedded Chroma database",
+    ) -> None:
         self._client = client
         self.location = location
         self._chunks = client.get_or_create_collection(
             CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-        self.sentences = SentenceVectorTable(client)
+        self.sentences = sentences
         self.records = DocumentTable(
             client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
             client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
@@ -272,17 +293,19 @@ class CorpusStore:
         return ChromaVectorStore(chroma_collection=self._chunks)
 
     @classmethod
-    def embedded(cls, path: Path) -> "CorpusStore":
-        """An embedded `PersistentClient` under `path`, with telemetry off (no network, ever)."""
-        return cls(_embedded_client(path))
+    def embedded(cls, data_dir: Path) -> "CorpusStore":
+        """An embedded `PersistentClient` in `data_dir`/chroma, with telemetry off (no network, ever),
+        and the sentence vectors beside it."""
+        return cls(_embedded_client(data_dir / "chroma"), SentenceVectorTable(data_dir / SENTENCES_FILE))
 
     @classmethod
     def connect(cls, settings: RetrievalSettings) -> "CorpusStore":
         """The Chroma server of `CHROMA_HOST` when set, else the embedded database in the data dir."""
         if settings.chroma_host is None:
-            return cls.embedded(settings.data_dir / "chroma")
+            return cls.embedded(settings.data_dir)
         location = _server_location(settings)
-        return cls(_server_client(settings, settings.chroma_host, location), location)
+        client = _server_client(settings, settings.chroma_host, location)
+        return cls(client, SentenceVectorTable(settings.data_dir / SENTENCES_FILE), location)
 
     # Documents: read through the table ---------------------------------------------------------
 
@@ -387,6 +410,9 @@ class CorpusStore:
         for record in journaled:
             self._clean(record)
         self.records.bump_generation()
+        with contextlib.suppress(chromadb.errors.NotFoundError):
+            # Sentence vectors lived in Chroma before they had a file of their own.
+            self._client.delete_collection(RETIRED_SENTENCES_COLLECTION)
         return len(journaled)
 
     def _clean(self, record: DocumentRecord) -> None:
@@ -403,11 +429,6 @@ class CorpusStore:
             where={"$and": [{"scope": scope}, {"article_id": doc_id}, {"content_hash": content_hash}]}
         )
         self.sentences.delete(record_key(scope, doc_id), content_hash)
-
-    @_reaching_chroma
-    def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
-        """The stored vectors of those sentences that have one (`SentenceVectorSource`)."""
-        return self.sentences.get(keys)
 
     # Chunks --------------------------------------------------------------------------------------
 

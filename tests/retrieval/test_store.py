@@ -39,7 +39,7 @@ def nodes_for(rec: DocumentRecord, parts: list[str]) -> list[TextNode]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> CorpusStore:
-    return CorpusStore.embedded(tmp_path / "chroma")
+    return CorpusStore.embedded(tmp_path)
 
 
 def chunk_hashes(store: CorpusStore) -> list[str]:
@@ -72,7 +72,7 @@ def vectors_for(rec: DocumentRecord, seed: int) -> SentenceVectors:
 
 
 def stored_sentence_versions(store: CorpusStore) -> list[str]:
-    return sorted({m["version"] for m in store.sentences._collection.get(include=["metadatas"])["metadatas"]})
+    return store.sentences.versions()
 
 
 def test_sentence_vectors_live_and_die_with_their_version(store: CorpusStore):
@@ -81,13 +81,13 @@ def test_sentence_vectors_live_and_die_with_their_version(store: CorpusStore):
     v1 = record("a", "One. Two.", "h1" * 8)
     store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]), vectors_for(v1, 1))])
     wanted = [SentenceKey("shared/a", v1.content_hash, 5, 9), SentenceKey("shared/a", v1.content_hash, 0, 3)]
-    read = store.sentence_vectors(wanted)
+    read = store.sentences.sentence_vectors(wanted)
     assert list(read) == wanted[:1]
     assert np.allclose(read[wanted[0]], vectors_for(v1, 1).vectors[1], atol=1e-6)
     v2 = record("a", "Three.", "h2" * 8)
     store.write_versions([DocumentVersion(v2, nodes_for(v2, ["Three."]), vectors_for(v2, 2))])
     assert stored_sentence_versions(store) == ["shared/a@" + "h2" * 8]
-    assert store.sentence_vectors(wanted) == {}
+    assert store.sentences.sentence_vectors(wanted) == {}
     killed = record("a", "Four.", "k" * 16)
     store.records.put([replace(store.get("shared", "a"), pending_hash=killed.content_hash)])
     store.sentences.add([DocumentVersion(killed, [], vectors_for(killed, 3))])
