@@ -12,7 +12,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from retrieval.models import DocumentRecord, chunk_id
 from retrieval.sentence_vectors import SentenceKey, SentenceVectors
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore, DocumentVersion, StoreUnavailable, scope_filter
+from retrieval.store import RETIRED_SENTENCES_COLLECTION, CorpusStore, DocumentVersion, StoreUnavailable, scope_filter
 from tests.support.llama_server import free_port
 
 
@@ -96,6 +96,14 @@ def test_sentence_vectors_live_and_die_with_their_version(store: CorpusStore):
     assert stored_sentence_versions(store) == ["shared/a@" + "h2" * 8]
     store.remove("shared", "a")
     assert stored_sentence_versions(store) == []
+
+
+def test_sentence_vectors_kept_in_chroma_by_an_older_index_are_dropped_on_recovery(store: CorpusStore):
+    """Their collection's HNSW graph was loaded whole into memory; the vectors are in SQLite now."""
+    store._client.get_or_create_collection(RETIRED_SENTENCES_COLLECTION).add(ids=["x"], embeddings=[[1.0, 0.0]])
+    store.recover()
+    assert RETIRED_SENTENCES_COLLECTION not in [c.name for c in store._client.list_collections()]
+    store.recover()
 
 
 def test_scopes_are_separate_documents(store: CorpusStore):
