@@ -1,6 +1,7 @@
 """A document version's sentence vectors: computed with its chunks at ingest (`ingest.late_chunked`),
-stored beside them in Chroma, one record per sentence, and read by the sentence ranker, which ranks
-a question's candidates with them and runs the model only on the best few (`ranking.RESCORED`).
+stored beside them in a SQLite file, one row per sentence (`store.SentenceVectorTable`), and read by
+the sentence ranker, which ranks a question's candidates with them and runs the model only on the
+best few (`ranking.RESCORED`).
 
 Plain data and numpy: the store imports it, and `citebot sources` loads no model and no llama-index.
 """
