@@ -247,9 +247,9 @@ class AnswerService:
 
         The LLM backend: loading llama-cpp-python holds the GIL for over a second, which would stall
         the bot's event loop mid-session. Then one question is answered and thrown away, so that
-        Chroma loads its vector segments, Punkt its tables and the embedder makes its first passes:
-        on news-dev's 7,000 chunks a fresh process's first question took 1.1 s against 0.2 s for
-        the next ones (bench/cold_start.py). The bot calls this in a thread before it connects.
+        Chroma loads the chunks' vector segment, Punkt its tables and the embedder makes its first
+        passes: on news-dev's 7,262 chunks a fresh process's first question took 1.1 s against 0.2 s
+        for the next ones (bench/cold_start.py). The bot calls this in a thread before it connects.
         """
         problem = self._llm.status().problem
         found = self._retriever.retrieve(_WARM_UP_QUESTION, [SHARED_SCOPE], self.snapshots.current())
