@@ -15,7 +15,7 @@ from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import ExcerptBuilder
 from retrieval.ingest import ChunkEmbedder, Ingestor
 from retrieval.ranking import SentenceRanker
-from retrieval.recency import RecencyPrior
+from retrieval.recency import RecencyPrior, SentenceRecency
 from retrieval.retriever import FusionSettings, PassageRetriever
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
@@ -59,7 +59,10 @@ def build_service(
     reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     ingestor = Ingestor(store, reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks)
-    ranker = SentenceRanker(embed_model, store.sentences, settings.sentence_cache_size)
+    ranker = SentenceRanker(
+        embed_model, store.sentences, settings.sentence_cache_size,
+        recency=SentenceRecency(settings.answer_recency_weight, settings.recency_days),
+    )
     checker = CitationChecker(ranker, embed_model, settings.citation_min_support)
     excerpts = ExcerptBuilder(ranker, settings.llm_source_tokens)
 

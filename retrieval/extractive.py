@@ -169,7 +169,7 @@ def quotable_in_summary(candidate: Candidate) -> bool:
     text = candidate.text.strip()
     return (
         candidate.is_statement
-        and not text.rstrip("\"”’')]").endswith("?")
+        and not candidate.is_question
         and len(text.split()) >= 6
         and text != candidate.record.title.strip()
     )

@@ -18,6 +18,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from retrieval.answer_types import expected_answer, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
+from retrieval.recency import SentenceRecency
 from retrieval.sentence_vectors import SentenceKey, SentenceVectorSource, unit
 from retrieval.sentences import sentence_spans
 
@@ -38,6 +39,10 @@ SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
 _MIN_WORDS = 6
+_WEAK_ANSWER = 0.7
+"""Share of its score kept by a sentence of fewer than `_MIN_WORDS` words, and by a question: a
+question answers nothing, yet shares a question's words and form (on news-dev, "Jacinda Ardern
+resigns: What happened?" was quoted before "… after taking the post in 2017"; docs/quality.md)."""
 RESCORED = 8
 """Candidates of a question, the best by their stored vectors, that are embedded on their own and
 scored again: a pooled sentence vector ranks well enough to find them, but a sentence embedded
@@ -65,6 +70,12 @@ class Candidate:
     def is_statement(self) -> bool:
         """A full sentence rather than a headline fragment (see `SENTENCE_END`)."""
         return bool(SENTENCE_END.search(self.text))
+
+    @property
+    def is_question(self) -> bool:
+        """A sentence asking, not telling ("Has Earth's inner core stopped spinning?"): a subhead or a
+        rhetorical question, which restates a question better than any answer does."""
+        return self.text.strip().rstrip("\"”’')]").endswith("?")
 
 
 @dataclass(frozen=True)
@@ -162,9 +173,10 @@ class SentenceRanker:
 
     def __init__(
         self, embed_model: BaseEmbedding, vectors: SentenceVectorSource | None = None, cache_size: int = 50_000,
-        span_cache_size: int = 1024,
+        span_cache_size: int = 1024, recency: SentenceRecency | None = None,
     ) -> None:
         self._embed_model = embed_model
+        self._recency = recency or SentenceRecency(weight=0.0, days=1.0)
         self._embedder = SentenceEmbedder(embed_model, vectors, cache_size)
         self._lock = threading.Lock()
         self._spans: LRUCache[tuple[str, str], list[tuple[int, int]]] = LRUCache(maxsize=span_cache_size)
@@ -260,7 +272,10 @@ class SentenceRanker:
         if not kept:
             return []
         wants = expected_answer(asked or query)
-        scoring = _Scoring(unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants)
+        recency = dict(
+            zip((c.key for c in kept), self._recency.factors(query, [c.record.published for c in kept]), strict=True)
+        )
+        scoring = _Scoring(unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants, recency)
         kept_terms = [terms[i] for i in order]
         if rescored is None:
             return scoring.ranked(kept, kept_terms, self.embed(kept, stored=False))
@@ -313,6 +328,7 @@ class _Scoring:
     query_terms: set[str]
     bm25: BM25Index
     wants: re.Pattern[str] | None
+    recency: dict[tuple[str, int, int], float]
 
     def ranked(
         self, candidates: Sequence[Candidate], terms: Sequence[set[str]], embeddings: np.ndarray
@@ -323,7 +339,10 @@ class _Scoring:
             if self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants):
                 value += _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
-                value *= 0.7
+                value *= _WEAK_ANSWER
+            if candidate.is_question:
+                value *= _WEAK_ANSWER
+            value *= self.recency[candidate.key]
             scored.append(ScoredSentence(candidate, value, embedding))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 

@@ -15,6 +15,7 @@ so questions about an archive are not all equally stale. A question that names a
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,6 +54,13 @@ def normalised_date(published: str) -> str:
     return dt.date.fromordinal(day).isoformat()
 
 
+def asks_about_the_past(query: str, reference_day: int) -> bool:
+    """Whether `query` names a year before the reference day's ("what happened in 2019?"): then
+    it asks about that time, and newer articles are no better evidence."""
+    years = [int(y) for y in _YEAR.findall(query)]
+    return bool(years) and max(years) < dt.date.fromordinal(reference_day).year
+
+
 @dataclass(frozen=True)
 class RecencyPrior:
     """Adds `weight * exp(-age / days) / (rrf_k + 1)` to a candidate chunk's fused score, age in
@@ -68,10 +76,7 @@ class RecencyPrior:
         if self.weight <= 0 or newest_day is None:
             return None
         reference = min(newest_day, today if today is not None else dt.date.today().toordinal())
-        years = [int(y) for y in _YEAR.findall(query)]
-        if years and max(years) < dt.date.fromordinal(reference).year:
-            return None
-        return reference
+        return None if asks_about_the_past(query, reference) else reference
 
     def boosts(self, days: dict[str, int | None], reference: int | None, rrf_k: int) -> dict[str, float]:
         """Each candidate's lift. An undated candidate gets the mean lift of the dated ones: not
@@ -85,3 +90,34 @@ class RecencyPrior:
         }
         unknown = sum(lifts.values()) / len(lifts) if lifts else 0.0
         return {key: lifts.get(key, unknown) for key in days}
+
+
+@dataclass(frozen=True)
+class SentenceRecency:
+    """The same preference where an answer picks its sentences: a sentence's score is multiplied by
+    `1 - weight * (1 - exp(-age / days))`, age in days before the newest article among the
+    candidates, so a sentence of a years-old article keeps at least `1 - weight` of its score.
+
+    Retrieval's prior brings the newest articles into the top passages, but older passages that
+    share the question's words come along, and their sentences restate it as well as the new ones
+    ("Sears said … 'substantial doubt'" of 2017 against Bed Bath & Beyond's of 2023). On news-dev
+    this took answer accuracy from 0.379 to 0.411 with no change on the seed and typed sets
+    (docs/quality.md). Relative to the newest candidate, not to today: an archive's answers are not
+    all equally stale, and candidates of one time are left as they were.
+    """
+
+    weight: float
+    days: float
+
+    def factors(self, query: str, published: Sequence[str]) -> list[float]:
+        """One factor per candidate, by its article's stored publication date. An undated one gets
+        the mean of the dated ones' factors, as in `RecencyPrior.boosts`."""
+        days = [publication_day(p) for p in published]
+        known = [d for d in days if d is not None]
+        if self.weight <= 0 or not known or asks_about_the_past(query, max(known)):
+            return [1.0] * len(days)
+        newest = max(known)
+        dated = [1 - self.weight * (1 - math.exp(-(newest - d) / self.days)) for d in known]
+        unknown = sum(dated) / len(dated)
+        factors = iter(dated)
+        return [next(factors) if d is not None else unknown for d in days]

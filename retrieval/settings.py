@@ -43,6 +43,10 @@ class RetrievalSettings(BaseSettings):
         2.0, ge=0.0, le=20.0, description="first places of one ranking a chunk from the newest day is worth (0: off)"
     )
     recency_days: float = Field(30.0, gt=0, description="days over which the recency prior falls to 1/e")
+    answer_recency_weight: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="share of its score a sentence of an old article loses against the newest one's, over RECENCY_DAYS (0: off)",
+    )
     answer_max_sentences: int = Field(3, ge=1, le=10)
     answer_min_score: float = Field(0.35, ge=0.0, le=1.0)
     answer_shortlist: int = Field(

@@ -1,10 +1,15 @@
-"""What the extractive summarizer may quote, and in which order it shows articles."""
+"""What the extractive summarizer may quote, in which order it shows articles, and why an answer
+quotes a statement rather than a question that restates the one asked."""
+
+from pathlib import Path
 
 import pytest
 
+from retrieval import ranking
 from retrieval.extractive import newest_first, quotable_in_summary
 from retrieval.models import DocumentRecord
 from retrieval.ranking import Candidate
+from tests.support.services import make_settings, open_service
 
 _TITLE = "Mega Millions jackpot won again"
 
@@ -47,3 +52,29 @@ def test_newest_article_comes_first_and_each_article_reads_in_order():
     new = _candidate("The council approved the plan on Monday.", "new", "January 5, 2023")
     undated = _candidate("Residents have long asked for a new pier.", "undated")
     assert newest_first([undated, old_second, new, old_first]) == [new, old_first, old_second, undated]
+
+
+def test_an_answer_quotes_the_statement_not_the_subhead_asking_the_same(
+    tmp_path: Path, embed_model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The subhead restates the question, so it outscores the sentence that answers: scored like any
+    other sentence, it is quoted first; as a question, it keeps 0.7 of its score and comes second."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pier.md").write_text(
+        '---\ntitle: "Harbour council meets"\npublished: "2023-01-10"\n---\n\n'
+        "The harbour council met on Tuesday evening. What's next for the old pier? "
+        "Councillors voted to demolish the old pier next spring and to build a ferry terminal in its place. "
+        "Residents asked for a public garden instead.\n",
+        encoding="utf-8",
+    )
+    question = "What will happen to the old pier?"
+
+    def first_quote(data: str) -> str:
+        service = open_service(make_settings(tmp_path / data, corpus), embed_model)
+        service.ingest()
+        return service.ask(question).citations[0].quote
+
+    assert first_quote("default").startswith("Councillors voted to demolish the old pier")
+    monkeypatch.setattr(ranking, "_WEAK_ANSWER", 1.0)
+    assert first_quote("unweighted") == "What's next for the old pier?"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.recency import RecencyPrior, publication_day
+from retrieval.recency import RecencyPrior, SentenceRecency, publication_day
 from tests.support.services import make_settings, open_service
 
 
@@ -106,3 +106,36 @@ def test_without_the_prior_the_order_is_the_search_order(tmp_path: Path, two_yea
 def test_a_question_about_an_earlier_year_gets_no_lift(tmp_path: Path, two_years: Path, embed_model) -> None:
     question = "Why was the harbour ferry service suspended after the pier failed a safety inspection in 2021?"
     assert _first_passage_doc(tmp_path, two_years, embed_model, question) == "ferry-2021"
+
+
+def test_a_sentence_loses_a_bounded_share_of_its_score_with_its_articles_age() -> None:
+    recency = SentenceRecency(weight=0.2, days=30.0)
+    new, month, years, undated = recency.factors(
+        "How long will the repairs take?", ["2023-01-27", "2022-12-28", "2017-03-01", ""]
+    )
+    assert new == 1.0
+    assert month == pytest.approx(1 - 0.2 * (1 - 1 / 2.718281828), rel=1e-6)
+    assert new > month > years >= 0.8
+    assert undated == pytest.approx((new + month + years) / 3)
+
+
+def test_sentences_keep_their_scores_when_turned_off_undated_or_asking_about_an_earlier_year() -> None:
+    dates = ["2023-01-27", "2017-03-01"]
+    assert SentenceRecency(weight=0.0, days=30.0).factors("Who resigned?", dates) == [1.0, 1.0]
+    assert SentenceRecency(weight=0.2, days=30.0).factors("Who resigned?", ["", "soon"]) == [1.0, 1.0]
+    assert SentenceRecency(weight=0.2, days=30.0).factors("Who resigned in 2017?", dates) == [1.0, 1.0]
+
+
+def _first_quote(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
+    data_dir = tmp_path / "-".join(["data", *(f"{k}={v}" for k, v in overrides.items())])
+    service = open_service(make_settings(data_dir, corpus, **overrides), embed_model)
+    service.ingest()
+    return service.ask(question).citations[0].quote
+
+
+def test_the_answer_quotes_the_newer_article_when_both_say_it(tmp_path: Path, two_years: Path, embed_model) -> None:
+    """Both articles are retrieved and both say how long the repairs take; the older one's wording
+    is closer to the question, so without the preference its sentence is quoted first."""
+    question = "How long would repairs to the pier take, officials said?"
+    assert "four months" in _first_quote(tmp_path, two_years, embed_model, question, answer_recency_weight=0.0)
+    assert "six weeks" in _first_quote(tmp_path, two_years, embed_model, question)
