@@ -295,12 +295,14 @@ class SentenceRanker:
         limit: int,
         min_score: float,
         relative_floor: float,
+        trade_off: float,
         shortlist: int | None = None,
     ) -> list[ScoredSentence]:
-        """The retrieved passages' best sentences for `query`: score, then `select`."""
+        """The retrieved passages' best sentences for `query`: score, then `select_diverse` with no
+        bonus for another article (an answer's sentences may all come from one)."""
         candidates = self.candidates_from_passages(passages, records)
         scored = self.score(query, query_embedding, candidates, bm25, shortlist=shortlist)
-        return self.select(scored, limit, min_score, relative_floor)
+        return select_diverse(scored, limit, min_score, relative_floor, trade_off, new_document_bonus=0.0)
 
     @staticmethod
     def select(
@@ -362,7 +364,8 @@ def select_diverse(
     not quoted yet. A topic summary then covers the topic from several articles and sides instead of
     quoting four paraphrases of its strongest article: on 13 dev topics (bench/topic_summaries.py),
     2.9 articles per summary instead of 2.2, and its closest pair of sentences at 0.67 cosine instead
-    of 0.71 (docs/quality.md, "Topic summaries").
+    of 0.71 (docs/quality.md, "Topic summaries"). An answer picks with a milder trade-off: after the
+    best sentence, one that says something else of the question beats a paraphrase of it.
     """
     pool = _good_enough(scored, min_score, relative_floor)
     chosen: list[ScoredSentence] = []

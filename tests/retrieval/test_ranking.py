@@ -6,6 +6,7 @@ import threading
 import numpy as np
 import pytest
 
+from retrieval.extractive import RELATIVE_FLOOR, TRADE_OFF
 from retrieval.models import DocumentRecord
 from retrieval.ranking import INSTRUCTION, Candidate, ScoredSentence, SentenceRanker, select_diverse
 from retrieval.sentences import sentence_spans
@@ -128,3 +129,22 @@ def test_diverse_selection_prefers_another_article_to_a_paraphrase_of_the_first(
 
 def test_diverse_selection_abstains_below_the_minimum_score():
     assert select_diverse([_scored("a", "A weak match here.", 0.2, [1.0, 0.0])], 3, min_score=0.35, relative_floor=0.6) == []
+
+
+def test_an_answer_prefers_a_sentence_naming_something_new_to_a_paraphrase_of_its_first():
+    """An answer's milder trade-off (`TRADE_OFF`), no bonus for another article: "which company …?"
+    quoted two paraphrases of the question before the sentence naming the company."""
+    framing = _scored("tech", "Google is not the only tech giant to announce layoffs.", 0.77, [1.0, 0.0, 0.0])
+    paraphrase = _scored("tech", "Many tech giants have announced layoffs lately.", 0.75, [0.75, 0.66, 0.0])
+    naming = _scored("tech", "Amazon begins its next round of layoffs, cutting 18,000 jobs.", 0.72, [0.3, 0.0, 0.95])
+    scored = [framing, paraphrase, naming]
+
+    assert SentenceRanker.select(scored, 2, min_score=0.35, relative_floor=RELATIVE_FLOOR) == [framing, paraphrase]
+    chosen = select_diverse(scored, 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0)
+    assert chosen == [framing, naming]
+    # Near the top, the trade-off keeps the score first: a close paraphrase only loses to a
+    # sentence scoring almost as well.
+    far_below = _scored("tech", "Amazon is a tech company.", 0.55, [0.0, 0.0, 1.0])
+    assert select_diverse(
+        [framing, paraphrase, far_below], 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0
+    ) == [framing, paraphrase]
