@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.models import CitedAnswer
 from retrieval.recency import RecencyPrior, SentenceRecency, publication_day
 from tests.support.services import make_settings, open_service
 
@@ -83,11 +84,16 @@ def two_years(tmp_path: Path) -> Path:
     return corpus
 
 
-def _first_passage_doc(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
+def _ask(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> CitedAnswer:
+    """`question` asked of `corpus` ingested with these settings (an index per set of overrides)."""
     data_dir = tmp_path / "-".join(["data", *(f"{k}={v}" for k, v in overrides.items())])
     service = open_service(make_settings(data_dir, corpus, **overrides), embed_model)
     service.ingest()
-    return service.ask(question).passages[0].doc_id
+    return service.ask(question)
+
+
+def _first_passage_doc(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
+    return _ask(tmp_path, corpus, embed_model, question, **overrides).passages[0].doc_id
 
 
 def test_the_newer_article_comes_first_when_both_fit(tmp_path: Path, two_years: Path, embed_model) -> None:
@@ -127,10 +133,7 @@ def test_sentences_keep_their_scores_when_turned_off_undated_or_asking_about_an_
 
 
 def _first_quote(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
-    data_dir = tmp_path / "-".join(["data", *(f"{k}={v}" for k, v in overrides.items())])
-    service = open_service(make_settings(data_dir, corpus, **overrides), embed_model)
-    service.ingest()
-    return service.ask(question).citations[0].quote
+    return _ask(tmp_path, corpus, embed_model, question, **overrides).citations[0].quote
 
 
 def test_the_answer_quotes_the_newer_article_when_both_say_it(tmp_path: Path, two_years: Path, embed_model) -> None:
