@@ -92,7 +92,6 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
     from llama_index.core import StorageContext, VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -108,7 +107,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     started = time.perf_counter()
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
     embed_model = build_embed_model(settings)
-    chunker = ChunkEmbedder(SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap), embed_model)
+    chunker = ChunkEmbedder(settings.chunk_size, settings.chunk_overlap, embed_model)
     reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
     documents, nodes_per_document = [], []
     articles = synthetic_articles(size // _ARTICLE_CHUNKS_ESTIMATE + 50)

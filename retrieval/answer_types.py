@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.bm25 import analyse, stem_words
+from retrieval.bm25 import analyse, stem_words, stopwords
 
 _COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
     r"|first|second|third|fourth)"
@@ -147,6 +147,4 @@ def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
 @lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
     """Stopwords, stemmed: a sentence's capitalised first word ("The", "This") names no one."""
-    from llama_index.core.utils import globals_helper
-
-    return frozenset(stem_words(sorted(globals_helper.stopwords)))
+    return frozenset(stem_words(sorted(stopwords())))

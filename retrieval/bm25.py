@@ -20,17 +20,17 @@ import Stemmer
 
 from retrieval.models import StoredChunk
 from retrieval.recency import publication_day
+from retrieval.sentences import NLTK_DATA
 
 _STEMMER = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
+def stopwords() -> list[str]:
     """NLTK's English list (bundled with llama-index): unlike bm25s's short default it drops
-    question words ("what", "did", "about"), which would otherwise count as evidence."""
-    from llama_index.core.utils import globals_helper
-
-    return list(globals_helper.stopwords)
+    question words ("what", "did", "about"), which would otherwise count as evidence. Read from its
+    file, as `nltk.corpus.stopwords` would, without importing NLTK (see `sentences._punkt`)."""
+    return (NLTK_DATA / "corpora" / "stopwords" / "english").read_text(encoding="utf-8").split()
 
 
 _FORMAT = 2
@@ -49,7 +49,7 @@ def analyse_many(texts: Sequence[str]) -> list[list[str]]:
     if not texts:
         return []
     return bm25s.tokenize(
-        list(texts), stopwords=_stopwords(), stemmer=_STEMMER, return_ids=False, show_progress=False
+        list(texts), stopwords=stopwords(), stemmer=_STEMMER, return_ids=False, show_progress=False
     )
 
 

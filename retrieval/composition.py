@@ -5,8 +5,6 @@ test session; a fetcher allowed to reach a loopback test server)."""
 
 from typing import TYPE_CHECKING
 
-from llama_index.core.node_parser import SentenceSplitter
-
 from retrieval.documents import ArticleReader
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.generation.answerer import LazyLLM, LLMAnswerer
@@ -57,8 +55,8 @@ def build_service(
                     settings.fetch_allow_loopback)
     )
     reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
-    splitter = SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-    ingestor = Ingestor(store, reader, ChunkEmbedder(splitter, embed_model), settings.ingest_group_chunks)
+    chunker = ChunkEmbedder(settings.chunk_size, settings.chunk_overlap, embed_model)
+    ingestor = Ingestor(store, reader, chunker, settings.ingest_group_chunks)
     ranker = SentenceRanker(
         embed_model, store.sentences, settings.sentence_cache_size,
         recency=SentenceRecency(settings.answer_recency_weight, settings.recency_days),

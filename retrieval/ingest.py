@@ -7,6 +7,7 @@ full batches across documents (one document alone is only a handful of chunks) a
 mid-run leaves every document either at its previous version or fully at its new one.
 """
 
+import functools
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,9 +39,16 @@ class ChunkEmbedder:
     """Splits documents into sentence-aware chunks located by offsets, and embeds chunks in batches,
     each chunk's sentences from the same forward pass (`late_chunked`)."""
 
-    def __init__(self, splitter: SentenceSplitter, embed_model: "LateChunkingEmbedding") -> None:
-        self._splitter = splitter
+    def __init__(self, chunk_size: int, chunk_overlap: int, embed_model: "LateChunkingEmbedding") -> None:
+        self._chunk_size = chunk_size
+        self._chunk_overlap = chunk_overlap
         self._embed_model = embed_model
+
+    @functools.cached_property
+    def _splitter(self) -> SentenceSplitter:
+        """Built when a document is first split: it loads a tiktoken encoding to count tokens, a
+        sixth of a second that a process which only answers questions never needs."""
+        return SentenceSplitter(chunk_size=self._chunk_size, chunk_overlap=self._chunk_overlap)
 
     def nodes_for(self, document: SourceDocument, scope: str) -> list[TextNode]:
         content_hash = document.content_hash

@@ -177,6 +177,7 @@ class SentenceRanker:
     ) -> None:
         self._embed_model = embed_model
         self._recency = recency or SentenceRecency(weight=0.0, days=1.0)
+        self._vectors = vectors
         self._embedder = SentenceEmbedder(embed_model, vectors, cache_size)
         self._lock = threading.Lock()
         self._spans: LRUCache[tuple[str, str], list[tuple[int, int]]] = LRUCache(maxsize=span_cache_size)
@@ -187,12 +188,18 @@ class SentenceRanker:
         return self._embedder.cached_embeddings
 
     def spans(self, record: DocumentRecord) -> list[tuple[int, int]]:
+        """The record's sentences: those stored at ingest with their vectors, else found now (a
+        version stored without them, or a store on a Chroma server with no file of this data dir's).
+        Stored ones spare a question NLTK, whose import is a fifth of a cold `citebot ask`, and
+        Punkt's pass over every candidate article; they are the spans ingest found, so a version
+        keeps its sentences until it is ingested again."""
         cache_key = (record.key, record.content_hash)
         with self._lock:
             cached = self._spans.get(cache_key)
         if cached is not None:
             return cached
-        spans = [(s.start, s.end) for s in sentence_spans(record.text)]
+        stored = self._vectors.sentence_spans(record.key, record.content_hash) if self._vectors is not None else []
+        spans = stored or [(s.start, s.end) for s in sentence_spans(record.text)]
         with self._lock:
             self._spans[cache_key] = spans
         return spans

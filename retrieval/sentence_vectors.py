@@ -41,6 +41,11 @@ class SentenceKey(NamedTuple):
 class SentenceVectorSource(Protocol):
     """Where stored sentence vectors are read (the store)."""
 
+    def sentence_spans(self, key: str, content_hash: str) -> list[tuple[int, int]]:
+        """The spans of a document version's sentences, found when it was ingested (one row each);
+        none for a version stored without them."""
+        ...
+
     def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of those of `keys` that have one (a version ingested before sentence
         vectors were stored has none; neither has a span that is not a whole sentence)."""

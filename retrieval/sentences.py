@@ -13,12 +13,24 @@ at its first word instead, and a piece that starts with a lowercase word ("he as
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import llama_index.core
-import nltk
+if TYPE_CHECKING:
+    import nltk
 
-_NLTK_DATA = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
+
+def _nltk_data() -> Path:
+    """Found without importing llama-index (commands that load no model import none of it)."""
+    spec = find_spec("llama_index.core")
+    if spec is None or spec.origin is None:
+        raise ImportError("llama-index-core is not installed")
+    return Path(spec.origin).parent / "_static" / "nltk_cache"
+
+
+NLTK_DATA = _nltk_data()
+"""NLTK's data as llama-index bundles it (Punkt's tables, the stopword lists): no download."""
 
 
 # Punctuation and space a quote must not start with (what Punkt leaves of the sentence before).
@@ -33,9 +45,14 @@ class SentenceSpan:
 
 @lru_cache(maxsize=1)
 def _punkt() -> "nltk.tokenize.PunktTokenizer":
-    if str(_NLTK_DATA) not in nltk.data.path:
-        nltk.data.path.append(str(_NLTK_DATA))
+    """Imported when first needed: `import nltk` imports SciPy and scikit-learn on the way (0.6 s of
+    a cold `citebot ask`), and a question reads its sentences' spans from the store instead
+    (`SentenceVectorTable.sentence_spans`)."""
+    import nltk
     from nltk.tokenize import PunktTokenizer
+
+    if str(NLTK_DATA) not in nltk.data.path:
+        nltk.data.path.append(str(NLTK_DATA))
 
     return PunktTokenizer("english")
 

@@ -250,6 +250,14 @@ class SentenceVectorTable:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT DISTINCT version FROM sentence_vectors ORDER BY 1")]
 
+    def sentence_spans(self, key: str, content_hash: str) -> list[tuple[int, int]]:
+        """The version's sentences as ingest found them, in text order (`SentenceVectorSource`)."""
+        with self._lock:
+            return [(start, end) for start, end in self._db.execute(
+                "SELECT start, end FROM sentence_vectors WHERE version = ? ORDER BY start, end",
+                (_version_id(key, content_hash),),
+            )]
+
     def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of those sentences that have one (`SentenceVectorSource`)."""
         found: dict[SentenceKey, np.ndarray] = {}

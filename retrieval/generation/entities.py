@@ -9,6 +9,8 @@ citation check requires every one of them in the span it quotes.
 import re
 from functools import lru_cache
 
+from retrieval.bm25 import stopwords
+
 _CAPITALISED = re.compile(r"(?<![\w’'-])[A-Z][\w’'.-]*[\w]|(?<![\w’'-])[A-Z](?![\w])")
 NAME_RUN = re.compile(r"(?<![\w’'-])[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+")
 """Consecutive capitalised words: a full name ("Liu Pengyu"), a body ("State Department")."""
@@ -32,9 +34,7 @@ _MIN_SHARED_PREFIX = 4
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from llama_index.core.utils import globals_helper
-
-    return frozenset(globals_helper.stopwords)
+    return frozenset(stopwords())
 
 
 def _strip(token: str) -> str:

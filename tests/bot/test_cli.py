@@ -286,3 +286,20 @@ def test_commands_that_need_no_model_load_none(cli, tmp_path: Path, command: lis
     if command[0] == "ingest":
         assert json.loads(run.stdout) == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0,
                                           "errors": []}
+
+
+def test_a_question_loads_neither_sentence_transformers_nor_nltk(cli, tmp_path: Path):
+    """A cold `citebot ask` runs the model on transformers and reads its sentences from the store:
+    sentence-transformers and NLTK (each importing scikit-learn and SciPy's statistics) and
+    discord.py are a second of start-up it does not need (docs/benchmarks.md, "Cold start")."""
+    assert cli("ingest", "--json")[0] == 0
+    unwanted = ("sentence_transformers", "nltk", "sklearn", "discord")
+    script = LOADED_AFTER.replace(repr(HEAVY), repr(unwanted))
+    run = subprocess.run(
+        [sys.executable, "-c", script, "ask", "--json", "Who denied the request?"],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}, run.stderr
+    assert "Peskov" in json.loads(run.stdout)["answer"]

@@ -1,9 +1,16 @@
-"""The embedder's token vectors (late chunking) on the real MiniLM: chunk embeddings unchanged, and
-a sentence's pooled vector standing for that sentence."""
+"""The embedder on the real MiniLM: the vectors sentence-transformers gives for the same folder, its
+token vectors (late chunking) with chunk embeddings unchanged and a sentence's pooled vector standing
+for that sentence, and model folders it refuses."""
+
+import json
+import shutil
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from retrieval.embedding import TokenVectors
+from retrieval.embedding import EmbeddingModelError, ModelLayout, TokenVectors
+from retrieval.settings import RetrievalSettings
 
 _TEXT = (
     "title: Harbour news\n\n"
@@ -48,3 +55,59 @@ def test_a_span_holding_no_whole_token_has_no_vector():
     )
     assert vectors.span_vector(1, 4) is None
     assert np.allclose(vectors.span_vector(0, 5), [0.0, 1.0])
+
+
+def test_vectors_are_those_sentence_transformers_gives_for_the_same_folder(embed_model):
+    """The model folder is made for sentence-transformers; the embedder runs it without importing
+    that library, and must give the same vectors, for chunks, questions, texts past the model's
+    input length and texts with surrounding whitespace (which sentence-transformers strips)."""
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(RetrievalSettings(_env_file=None).embed_model, device="cpu")
+    texts = [_TEXT, "  Who denied the request?\n", "word " * 400, "A short one."]
+    expected = reference.encode(texts, normalize_embeddings=True)
+    assert np.allclose(np.asarray(embed_model.get_text_embedding_batch(texts)), expected, atol=1e-5)
+    assert np.allclose(embed_model.get_query_embedding(texts[1]), expected[1], atol=1e-5)
+
+
+def test_token_offsets_index_the_text_as_given(embed_model):
+    text = "   Ferries left."
+    (vectors,) = embed_model.token_vectors([text])
+    real = vectors.offsets[vectors.offsets[:, 1] > vectors.offsets[:, 0]]
+    assert [text[start:end] for start, end in real] == ["Ferries", "left", "."]
+
+
+def _model_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(RetrievalSettings(_env_file=None).embed_model, folder)
+    return folder
+
+
+def test_the_shipped_folder_is_read_as_mean_pooling_over_256_tokens():
+    layout = ModelLayout.read(RetrievalSettings(_env_file=None).embed_model)
+    assert (layout.pooling, layout.max_seq_length, layout.do_lower_case) == ("mean", 256, False)
+
+
+def test_a_folder_with_a_module_the_embedder_does_not_run_is_refused(tmp_path: Path):
+    folder = _model_copy(tmp_path)
+    modules = json.loads((folder / "modules.json").read_text())
+    modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(EmbeddingModelError, match="Dense"):
+        ModelLayout.read(str(folder))
+
+
+def test_a_folder_with_an_unknown_pooling_is_refused(tmp_path: Path):
+    folder = _model_copy(tmp_path)
+    config = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_weightedmean_tokens": True}))
+    with pytest.raises(EmbeddingModelError, match="pooling"):
+        ModelLayout.read(str(folder))
+
+
+def test_a_folder_that_is_not_a_sentence_transformers_model_is_refused(tmp_path: Path):
+    folder = _model_copy(tmp_path)
+    (folder / "modules.json").unlink()
+    with pytest.raises(EmbeddingModelError, match="not a sentence-transformers model folder"):
+        ModelLayout.read(str(folder))

@@ -148,3 +148,20 @@ def test_an_answer_prefers_a_sentence_naming_something_new_to_a_paraphrase_of_it
     assert select_diverse(
         [framing, paraphrase, far_below], 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0
     ) == [framing, paraphrase]
+
+
+def test_a_stored_version_s_sentences_are_read_from_the_store_not_found_again(
+    shared_service, embed_model, monkeypatch: pytest.MonkeyPatch
+):
+    """The sentences ingest found are stored with their vectors; a question reads them from there
+    (no NLTK import, no Punkt pass), and a version stored without them falls back to Punkt."""
+    records = [shared_service.store.get(r.scope, r.doc_id) for r in shared_service.store.documents(["shared"])]
+    assert all(records) and all(r.text for r in records)
+    found_now = {r.key: [(s.start, s.end) for s in sentence_spans(r.text)] for r in records}
+    monkeypatch.setattr("retrieval.ranking.sentence_spans", lambda text: pytest.fail("Punkt ran for a stored version"))
+    ranker = SentenceRanker(embed_model, shared_service.store.sentences)
+    for record in records:
+        assert ranker.spans(record) == found_now[record.key]
+    monkeypatch.undo()
+    unstored = DocumentRecord(scope="shared", doc_id="harbour", title="Harbour", content_hash="h1", text=_TEXT)
+    assert ranker.spans(unstored) == [(s.start, s.end) for s in sentence_spans(_TEXT)]
