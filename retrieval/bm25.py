@@ -106,6 +106,14 @@ class BM25Index:
         df = self._document_frequency.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def share_of(self, scopes: Sequence[str]) -> float:
+        """The part of the indexed chunks that lie in `scopes` (1 for an empty index): how far the
+        vector search must look past other scopes' chunks (`CorpusStore.query_vectors`)."""
+        if not self.chunks:
+            return 1.0
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        return float(np.isin(self._scope_codes, wanted).sum()) / len(self.chunks)
+
     def newest_day(self, scopes: Sequence[str]) -> int | None:
         """The latest publication day among the chunks in `scopes` (None when none is dated)."""
         newest = max((int(self._newest[self._scope_numbers[s]]) for s in scopes if s in self._scope_numbers), default=0)

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 
 def build_embed_model(settings: RetrievalSettings) -> "LateChunkingEmbedding":
-    """The sentence-transformers embedder (local path by default), on CPU unless told otherwise."""
-    from retrieval.embedding import LateChunkingEmbedding
+    """The embedder (the packaged MiniLM by default) on the CPU, in bfloat16 where the CPU has it."""
+    from retrieval.embedding import LateChunkingEmbedding, native_bfloat16
 
-    return LateChunkingEmbedding(model_name=settings.embed_model, embed_batch_size=settings.embed_batch_size, device="cpu")
+    precision = settings.embed_precision
+    bfloat16 = precision == "bfloat16" or (precision == "auto" and native_bfloat16())
+    return LateChunkingEmbedding(settings.embed_model, settings.embed_batch_size, device="cpu", bfloat16=bfloat16)
 
 
 def fusion_settings(settings: RetrievalSettings) -> FusionSettings:

@@ -59,7 +59,9 @@ class HybridRetriever(BaseRetriever):
 
         vector_hits = [
             node
-            for node, _ in self._store.query_vectors(query_bundle.embedding, ranking.depth, self._scopes)
+            for node, _ in self._store.query_vectors(
+                query_bundle.embedding, ranking.depth, self._scopes, self._bm25.share_of(self._scopes)
+            )
             if self._live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
             == node.metadata["content_hash"]
         ]

@@ -30,6 +30,9 @@ class RetrievalSettings(BaseSettings):
     )
     embed_model: str = Field(default_factory=_default_embed_model)
     embed_batch_size: int = Field(64, ge=1)
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="auto: bfloat16 where the CPU has it in hardware (embedding.native_bfloat16)"
+    )
     ingest_group_chunks: int = Field(
         256, ge=1, description="chunks embedded and committed together (a kill loses at most one group's work)"
     )

@@ -26,6 +26,7 @@ record is how a process notices, before each read, that someone else changed the
 
 import contextlib
 import functools
+import math
 import sqlite3
 import threading
 import time
@@ -463,31 +464,33 @@ class CorpusStore:
 
     @_reaching_chroma
     def query_vectors(
-        self, embedding: list[float], top_k: int, scopes: Sequence[str]
+        self, embedding: list[float], top_k: int, scopes: Sequence[str], share: float = 1.0
     ) -> list[tuple["TextNode", float]]:
-        """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter).
+        """Nearest chunks in `scopes`, including possibly uncommitted ones (callers filter); `share`:
+        the part of the chunks in `scopes`, as the caller knows it (the snapshot's BM25 index).
 
         Chroma's filtered search costs far more than its plain one when the filter matches most of
-        the collection, the usual case (shared corpus plus one guild's uploads): at 100k chunks
-        it was half of a question's time (docs/benchmarks.md, "Profile"). So a plain search for
-        `_OVERFETCH` times the hits goes first, and only chunks in `scopes` are kept from it. When
-        at least `top_k` are left (or the search saw the whole collection), they are exactly what
-        the filtered search would return; otherwise, when the scopes are a small part of the
-        collection, the filtered search, which is then cheap, answers instead.
+        the collection, the usual case: at 100k chunks it was half of a question's time
+        (docs/benchmarks.md, "Profile"). So a plain search for `top_k / share` hits (at most
+        `_OVERFETCH` times `top_k`) goes first and only chunks in `scopes` are kept. When `top_k`
+        are left (or it saw the whole collection) they are what the filtered search would return;
+        otherwise, and at once when `share` < 1 / `_OVERFETCH`, the filtered search, then cheap, answers.
         """
-        return _nearest_in_scopes(self.vector_store, embedding, top_k, scopes)
+        return _nearest_in_scopes(self.vector_store, embedding, top_k, scopes, share)
 
 
 def _nearest_in_scopes(
-    vector_store: "ChromaVectorStore", embedding: list[float], top_k: int, scopes: Sequence[str]
+    vector_store: "ChromaVectorStore", embedding: list[float], top_k: int, scopes: Sequence[str], share: float
 ) -> list[tuple["TextNode", float]]:
     from llama_index.core.vector_stores.types import VectorStoreQuery
 
-    wanted = set(scopes)
-    wide = vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k * _OVERFETCH))
-    hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
-    if len(hits) >= top_k or len(wide.nodes or []) < top_k * _OVERFETCH:
-        return hits[:top_k]
+    if share * _OVERFETCH >= 1:
+        wanted = set(scopes)
+        fetch = min(top_k * _OVERFETCH, math.ceil(top_k / share))
+        wide = vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=fetch))
+        hits = [(node, similarity) for node, similarity in _scored_nodes(wide) if node.metadata.get("scope") in wanted]
+        if len(hits) >= top_k or len(wide.nodes or []) < fetch:
+            return hits[:top_k]
     result = vector_store.query(
         VectorStoreQuery(query_embedding=embedding, similarity_top_k=top_k, filters=scope_filter(scopes))
     )

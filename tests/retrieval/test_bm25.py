@@ -29,6 +29,14 @@ def test_idf_prefers_rare_terms():
 
 def test_empty_index_answers_nothing():
     assert BM25Index([], "fp").search("harbour", 5, ["shared"]) == []
+    assert BM25Index([], "fp").share_of(["shared"]) == 1.0
+
+
+def test_the_share_of_scopes_counts_their_chunks():
+    index = BM25Index(CHUNKS, "fp")
+    assert index.share_of(["shared"]) == 2 / 3
+    assert index.share_of(["shared", "guild-1"]) == 1.0
+    assert index.share_of(["guild-2"]) == 0.0
 
 
 def test_saved_index_loads_only_for_the_same_fingerprint(tmp_path: Path):

@@ -222,11 +222,14 @@ def test_vector_search_returns_only_visible_scopes_whether_dense_or_sparse(store
     store.write_versions([DocumentVersion(crowd, nodes_for(crowd, [f"Crowd {i}." for i in range(30)])),
                           DocumentVersion(few, nodes_for(few, ["Few one.", "Few two.", "Few three."]))])
     query = [1.0, 20.0, 0.5]
+    shares = {"shared": 3 / 33, "guild-1": 30 / 33, "guild-2": 0.0}
     for scopes in (["shared"], ["guild-1"], ["shared", "guild-1"], ["guild-2"]):
-        hits = store.query_vectors(query, 2, scopes)
         filtered = store.vector_store.query(
             VectorStoreQuery(query_embedding=query, similarity_top_k=2, filters=scope_filter(scopes))
         )
-        assert [n.node_id for n, _ in hits] == [n.node_id for n in filtered.nodes]
-        assert all(n.metadata["scope"] in scopes for n, _ in hits)
+        # The share the caller gives only sets how far the plain search looks; a wrong one costs time.
+        for share in (sum(shares[s] for s in scopes), 1.0, 0.5, 0.1):
+            hits = store.query_vectors(query, 2, scopes, share)
+            assert [n.node_id for n, _ in hits] == [n.node_id for n in filtered.nodes]
+            assert all(n.metadata["scope"] in scopes for n, _ in hits)
     assert [n.metadata["article_id"] for n, _ in store.query_vectors(query, 2, ["shared"])] == ["few", "few"]
