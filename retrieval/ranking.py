@@ -191,7 +191,7 @@ class SentenceRanker:
     def spans(self, record: DocumentRecord) -> list[tuple[int, int]]:
         """The record's sentences: those stored at ingest with their vectors, else found now (a
         version stored without them, or a store on a Chroma server with no file of this data dir's).
-        Stored ones spare a question NLTK, whose import is a fifth of a cold `citebot ask`, and
+        Stored ones spare a question NLTK, whose import was 0.6 s of a cold `citebot ask`, and
         Punkt's pass over every candidate article; they are the spans ingest found, so a version
         keeps its sentences until it is ingested again."""
         cache_key = (record.key, record.content_hash)
