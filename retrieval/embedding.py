@@ -203,8 +203,8 @@ class LateChunkingEmbedding(BaseEmbedding):
         mask = batch["attention_mask"]
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bfloat16):
             hidden = self._model(**batch).last_hidden_state.float()
-        pooled = _pool(hidden, mask, self._layout.pooling).float().numpy()
-        tokens = hidden.float().numpy()
+        pooled = _pool(hidden, mask, self._layout.pooling).numpy()
+        tokens = hidden.numpy()
         own = mask.bool().numpy()
         return [TokenVectors(unit(pooled[i]), tokens[i][own[i]], offsets[i][own[i]].astype(np.int64))
                 for i in range(len(inputs))]
