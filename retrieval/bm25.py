@@ -11,7 +11,7 @@ import math
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -106,13 +106,19 @@ class BM25Index:
         df = self._document_frequency.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    @cached_property
+    def _scope_sizes(self) -> np.ndarray:
+        """How many chunks each scope code has: counted once per index, so `share_of` does not scan
+        the chunks again after `search` has masked them."""
+        return np.bincount(self._scope_codes, minlength=len(self._scope_numbers))
+
     def share_of(self, scopes: Sequence[str]) -> float:
         """The part of the indexed chunks that lie in `scopes` (1 for an empty index): how far the
         vector search must look past other scopes' chunks (`CorpusStore.query_vectors`)."""
         if not self.chunks:
             return 1.0
-        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
-        return float(np.isin(self._scope_codes, wanted).sum()) / len(self.chunks)
+        wanted = {self._scope_numbers[s] for s in scopes if s in self._scope_numbers}
+        return float(sum(int(self._scope_sizes[code]) for code in wanted)) / len(self.chunks)
 
     def newest_day(self, scopes: Sequence[str]) -> int | None:
         """The latest publication day among the chunks in `scopes` (None when none is dated)."""
