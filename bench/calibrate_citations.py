@@ -18,6 +18,7 @@ from retrieval.composition import build_service
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import whole_passages
 from retrieval.models import Passage
+from retrieval.retriever import passage_of
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 
@@ -34,10 +35,9 @@ class ScoredPair:
 
 def passage_containing(service: AnswerService, phrase: str) -> Passage:
     for chunk in service.snapshots.latest.bm25.chunks:
-        if phrase in chunk.text:
-            record = service.store.get(chunk.scope, chunk.doc_id)
-            return Passage(chunk.chunk_id, chunk.scope, chunk.doc_id, record.title, chunk.text, 0.0,
-                           chunk.start, chunk.end, record.published, record.url)
+        record = service.store.get(chunk.scope, chunk.doc_id)
+        if record is not None and phrase in record.text[chunk.start : chunk.end]:
+            return passage_of(record, chunk.chunk_id, chunk.start, chunk.end, 0.0)
     raise LookupError(f"no chunk contains {phrase!r}")
 
 

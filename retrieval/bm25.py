@@ -1,28 +1,40 @@
-"""The keyword side of hybrid search: a bm25s index over the live chunks.
+"""The keyword side of hybrid search: BM25 over the live chunks, updated in place of rebuilt.
 
-The index is derived data: it is rebuilt from Chroma's live chunks whenever the set of live document
-versions changes, and persisted with a fingerprint of that set so a restart reuses it only when it
-still agrees with Chroma.
+bm25s tokenises (its tokenizer with a Snowball stemmer), but it cannot add or drop a document: its
+index stores every posting's final score, which depends on the corpus's size and average length, so
+one upload into a 100k-chunk corpus meant reading every chunk back from Chroma, tokenising it and
+scoring it again (bm25s issues #98 and #129). `TermCounts` keeps the raw term counts instead and
+scores at question time, with bm25s's default formula (Lucene's), which costs a few postings per
+query term; adding a version tokenises only its chunks, removing one drops its rows.
+
+The index is derived data, persisted with the live versions it covers, so a restart reuses it when
+it agrees with Chroma and otherwise updates it by the difference.
 """
 
 import hashlib
 import json
 import math
 import shutil
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+from scipy import sparse
 
-from retrieval.models import StoredChunk
+from retrieval.models import ChunkLocation, StoredChunk, record_key
 from retrieval.recency import publication_day
 from retrieval.sentences import NLTK_DATA
 
 _STEMMER = Stemmer.Stemmer("english")
+_K1 = 1.5
+_B = 0.75
+"""bm25s's defaults, kept so rankings did not move when its index was replaced."""
 
 
 @lru_cache(maxsize=1)
@@ -33,12 +45,16 @@ def stopwords() -> list[str]:
     return (NLTK_DATA / "corpora" / "stopwords" / "english").read_text(encoding="utf-8").split()
 
 
-_FORMAT = 2
-"""Bumped when what the saved index holds changes (2: each chunk's publication date), so an index
-saved by an older citebot is rebuilt instead of loaded."""
+_LOCATION_ROW = attrgetter(*(field.name for field in fields(ChunkLocation)))
+"""A chunk's location as a row of its fields, in order: how the saved index lists them (a dict per
+chunk, `dataclasses.asdict`, took seconds at 100k chunks)."""
+
+_FORMAT = 3
+"""Bumped when what the saved index holds changes (2: each chunk's publication date; 3: term counts
+and the live versions instead of bm25s's scores), so an index saved by an older citebot is rebuilt."""
 
 
-def fingerprint(live_hashes: dict[str, str]) -> str:
+def fingerprint(live_hashes: Mapping[str, str]) -> str:
     """Identifies a set of live document versions (and the saved index's format)."""
     payload = json.dumps([_FORMAT, sorted(live_hashes.items())])
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -62,7 +78,84 @@ def analyse(text: str) -> list[str]:
     return analyse_many([text])[0]
 
 
-def _newest_days(chunks: Sequence[StoredChunk], scope_count: int, scope_codes: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class TermCounts:
+    """How often each term occurs in each chunk (a chunks × terms sparse matrix, by column so a
+    query reads only its terms' postings), and each chunk's length in terms.
+
+    Immutable: `kept` and `extended` return new counts, so a question still reading the old snapshot
+    is not disturbed. The vocabulary only grows; a term whose chunks are all gone has no postings.
+    """
+
+    matrix: sparse.csc_array
+    lengths: np.ndarray
+    vocabulary: dict[str, int]
+
+    @classmethod
+    def empty(cls) -> "TermCounts":
+        return cls(sparse.csc_array((0, 0), dtype=np.float32), np.zeros(0, dtype=np.float32), {})
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def extended(self, token_lists: Sequence[Sequence[str]]) -> "TermCounts":
+        """These counts with one row more per token list (new terms get new columns)."""
+        if not token_lists:
+            return self
+        vocabulary = dict(self.vocabulary)
+        ids = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for tokens in token_lists for t in tokens), dtype=np.int64
+        )
+        sizes = np.fromiter((len(tokens) for tokens in token_lists), dtype=np.int64, count=len(token_lists))
+        rows = np.repeat(np.arange(len(token_lists)), sizes)
+        added = sparse.coo_array(
+            (np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=(len(token_lists), len(vocabulary))
+        ).tocsc()
+        widened = sparse.csc_array(
+            (self.matrix.data, self.matrix.indices,
+             np.pad(self.matrix.indptr, (0, len(vocabulary) - self.matrix.shape[1]), mode="edge")),
+            shape=(len(self), len(vocabulary)),
+        )
+        matrix = sparse.vstack([widened, added], format="csc", dtype=np.float32)
+        return TermCounts(matrix, np.concatenate([self.lengths, sizes.astype(np.float32)]), vocabulary)
+
+    def kept(self, rows: np.ndarray) -> "TermCounts":
+        """These counts restricted to `rows` (indices, in order)."""
+        if len(rows) == len(self):
+            return self
+        return TermCounts(sparse.csc_array(self.matrix[rows, :]), self.lengths[rows], self.vocabulary)
+
+    @cached_property
+    def document_frequency(self) -> np.ndarray:
+        """How many chunks hold each term."""
+        return np.diff(self.matrix.indptr)
+
+    @cached_property
+    def _length_norm(self) -> np.ndarray:
+        """Each chunk's k1 · (1 − b + b · length / average length), the per-chunk part of BM25."""
+        average = float(self.lengths.mean()) if len(self) else 1.0
+        return (_K1 * (1 - _B + _B * self.lengths / max(average, 1e-9))).astype(np.float32)
+
+    def idf(self, term: str) -> float:
+        """Lucene's smoothed inverse document frequency (bm25s's default); an unknown term is as
+        rare as can be."""
+        term_id = self.vocabulary.get(term)
+        df = 0 if term_id is None else int(self.document_frequency[term_id])
+        return math.log(1 + (max(len(self), 1) - df + 0.5) / (df + 0.5))
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """Every chunk's BM25 score for these analysed query tokens (a repeated token counts again)."""
+        total = np.zeros(len(self), dtype=np.float32)
+        indptr = self.matrix.indptr
+        for token, repeats in Counter(t for t in tokens if t in self.vocabulary).items():
+            term_id = self.vocabulary[token]
+            rows = self.matrix.indices[indptr[term_id] : indptr[term_id + 1]]
+            counts = self.matrix.data[indptr[term_id] : indptr[term_id + 1]]
+            total[rows] += repeats * self.idf(token) * counts / (counts + self._length_norm[rows])
+        return total
+
+
+def _newest_days(chunks: Sequence[ChunkLocation], scope_count: int, scope_codes: np.ndarray) -> np.ndarray:
     """The latest publication day (proleptic ordinal) of each scope's chunks, 0 where none is dated:
     computed once per index, so a question looks up its scopes instead of scanning every chunk."""
     days = np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
@@ -71,7 +164,7 @@ def _newest_days(chunks: Sequence[StoredChunk], scope_count: int, scope_codes: n
     return newest
 
 
-def _scope_codes(chunks: Sequence[StoredChunk]) -> tuple[dict[str, int], np.ndarray]:
+def _scope_codes(chunks: Sequence[ChunkLocation]) -> tuple[dict[str, int], np.ndarray]:
     """Each chunk's scope as a small integer: the per-question scope mask compares integers, which
     at 100k chunks is several times faster than comparing the scope strings."""
     numbers: dict[str, int] = {}
@@ -80,31 +173,48 @@ def _scope_codes(chunks: Sequence[StoredChunk]) -> tuple[dict[str, int], np.ndar
 
 
 class BM25Index:
-    """BM25 over chunks, filterable by scope, with the document frequencies the answerer reuses."""
+    """BM25 over the chunks of a set of live document versions, filterable by scope, with the
+    document frequencies the answerer reuses. It keeps where each chunk stands, not its text."""
 
-    def __init__(self, chunks: Sequence[StoredChunk], fingerprint_value: str) -> None:
+    def __init__(self, chunks: Sequence[ChunkLocation], counts: TermCounts, live: Mapping[str, str]) -> None:
         self.chunks = list(chunks)
-        self.fingerprint = fingerprint_value
+        self.counts = counts
+        self.live = dict(live)
+        """record_key -> content hash of each version whose chunks this index holds."""
+        self.fingerprint = fingerprint(self.live)
         self._scope_numbers, self._scope_codes = _scope_codes(self.chunks)
         self._newest = _newest_days(self.chunks, len(self._scope_numbers), self._scope_codes)
-        self._retriever: bm25s.BM25 | None = None
-        self._document_frequency: dict[str, int] = {}
-        if self.chunks:
-            corpus_tokens = analyse_many([c.text for c in self.chunks])
-            self._retriever = bm25s.BM25()
-            self._retriever.index(corpus_tokens, show_progress=False)
-            for tokens in corpus_tokens:
-                for token in set(tokens):
-                    self._document_frequency[token] = self._document_frequency.get(token, 0) + 1
+
+    @classmethod
+    def build(cls, chunks: Sequence[StoredChunk], live: Mapping[str, str]) -> "BM25Index":
+        """The index of `chunks`, which must be exactly the chunks of the versions in `live`."""
+        return cls.empty().updated(live, chunks)
+
+    @classmethod
+    def empty(cls) -> "BM25Index":
+        return cls([], TermCounts.empty(), {})
+
+    def missing(self, live: Mapping[str, str]) -> dict[str, str]:
+        """The versions of `live` whose chunks this index lacks: what `updated` must be given."""
+        return {key: digest for key, digest in live.items() if self.live.get(key) != digest}
+
+    def updated(self, live: Mapping[str, str], new_chunks: Iterable[StoredChunk]) -> "BM25Index":
+        """This index for the versions in `live`: chunks of versions no longer live are dropped and
+        `new_chunks` (the chunks of `self.missing(live)`) analysed and added; nothing else is read."""
+        rows = np.fromiter(
+            (i for i, c in enumerate(self.chunks) if self.live.get(key := record_key(c.scope, c.doc_id)) == live.get(key)),
+            dtype=np.int64,
+        )
+        added = sorted(new_chunks, key=lambda c: c.location.chunk_id)
+        counts = self.counts.kept(rows).extended(analyse_many([c.text for c in added]))
+        return BM25Index([self.chunks[i] for i in rows] + [c.location for c in added], counts, live)
 
     def __len__(self) -> int:
         return len(self.chunks)
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency of an analysed token over the chunks."""
-        n = max(len(self.chunks), 1)
-        df = self._document_frequency.get(token, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return self.counts.idf(token)
 
     @cached_property
     def _scope_sizes(self) -> np.ndarray:
@@ -125,33 +235,30 @@ class BM25Index:
         newest = max((int(self._newest[self._scope_numbers[s]]) for s in scopes if s in self._scope_numbers), default=0)
         return newest or None
 
-    def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[StoredChunk, float]]:
+    def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[ChunkLocation, float]]:
         """Best chunks for `query` among those in `scopes`, with their BM25 scores (> 0 only)."""
-        tokens = [t for t in analyse(query) if t in self._document_frequency]
-        if self._retriever is None or not tokens:
-            return []
         wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
-        mask = np.isin(self._scope_codes, wanted).astype(np.float32)
+        if not self.chunks or not wanted or top_k < 1:
+            return []
+        scores = self.counts.scores(analyse(query))
+        scores[~np.isin(self._scope_codes, wanted)] = 0.0
         k = min(top_k, len(self.chunks))
-        indices, scores = self._retriever.retrieve(
-            [tokens], k=k, weight_mask=mask, show_progress=False, n_threads=1
-        )
-        return [
-            (self.chunks[int(i)], float(s))
-            for i, s in zip(indices[0], scores[0], strict=True)
-            if s > 0
-        ]
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(self.chunks) else np.arange(len(self.chunks))
+        best = best[np.lexsort((best, -scores[best]))]
+        return [(self.chunks[int(i)], float(scores[i])) for i in best if scores[i] > 0]
 
     def save(self, directory: Path) -> None:
         """Persist atomically: written beside, then renamed over the previous copy."""
         staging = directory.with_name(directory.name + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(staging / "bm25"))
-        meta = {"fingerprint": self.fingerprint, "chunks": [asdict(c) for c in self.chunks],
-                "df": self._document_frequency}
+        matrix = self.counts.matrix
+        np.savez(staging / "counts.npz", data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
+                 shape=np.array(matrix.shape), lengths=self.counts.lengths)
+        meta = {"format": _FORMAT, "live": self.live, "vocabulary": self.counts.vocabulary,
+                "chunks": list(map(_LOCATION_ROW, self.chunks))}
         (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        (staging / "fingerprint").write_text(self.fingerprint, encoding="utf-8")
         backup = directory.with_name(directory.name + ".old")
         shutil.rmtree(backup, ignore_errors=True)
         if directory.exists():
@@ -159,27 +266,30 @@ class BM25Index:
         staging.rename(directory)
         shutil.rmtree(backup, ignore_errors=True)
 
-    @classmethod
-    def load(cls, directory: Path, expected_fingerprint: str) -> "BM25Index | None":
-        """The saved index if it matches `expected_fingerprint`, else None (callers rebuild)."""
-        meta_path = directory / "meta.json"
+    @staticmethod
+    def saved_fingerprint(directory: Path) -> str | None:
+        """The fingerprint of the index saved in `directory`, read without loading it."""
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return (directory / "fingerprint").read_text(encoding="utf-8")
+        except OSError:
             return None
-        if meta.get("fingerprint") != expected_fingerprint:
-            return None
-        index = cls.__new__(cls)
-        index.chunks = [StoredChunk(**c) for c in meta["chunks"]]
-        index.fingerprint = expected_fingerprint
-        index._scope_numbers, index._scope_codes = _scope_codes(index.chunks)
-        index._newest = _newest_days(index.chunks, len(index._scope_numbers), index._scope_codes)
-        index._document_frequency = meta["df"]
-        index._retriever = None
-        if index.chunks:
-            try:
-                index._retriever = bm25s.BM25.load(str(directory / "bm25"))
-            except (OSError, ValueError):
-                return None
-        return index
 
+    @classmethod
+    def load(cls, directory: Path) -> "BM25Index | None":
+        """The saved index, whichever versions it covers, or None when there is none this citebot
+        can read (missing, damaged, or of an older format)."""
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != _FORMAT:
+                return None
+            with np.load(directory / "counts.npz") as arrays:
+                matrix = sparse.csc_array(
+                    (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+                )
+                counts = TermCounts(matrix, arrays["lengths"], meta["vocabulary"])
+            chunks = [ChunkLocation(*row) for row in meta["chunks"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if len(chunks) != len(counts):
+            return None
+        return cls(chunks, counts, meta["live"])

@@ -1,5 +1,5 @@
-"""The retrieval layer's data: what the store keeps (`DocumentRecord`, `StoredChunk`) and what the
-service returns (answers, summaries, reports), with the JSON shapes the CLI prints. Plain data: no
+"""The retrieval layer's data: what the store keeps (`DocumentRecord`, `StoredChunk` and its
+`ChunkLocation`) and what the service returns (answers, summaries, reports), with the JSON shapes the CLI prints. Plain data: no
 module here imports Chroma or a model."""
 
 import datetime as dt
@@ -375,24 +375,34 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True)
+class ChunkLocation:
+    """Where a live chunk stands: its document and its span of the document's stored text. The BM25
+    index keeps these and not the chunks' text, which the document records hold already: at 100k
+    chunks the text was most of the index's memory and of the file saved after every upload."""
+
+    chunk_id: str
+    scope: str
+    doc_id: str
+    start: int
+    end: int
+    published: str = ""
+
+
+@dataclass(frozen=True)
 class StoredChunk:
-    """A live chunk: its text and where it stands in its document's stored text.
+    """A live chunk as the store returns it: where it stands, and its text.
 
     In Chroma metadata the document id is stored as `article_id`: llama-index's vector stores
     reserve `doc_id` for the id of the source node.
     """
 
-    chunk_id: str
-    scope: str
-    doc_id: str
+    location: ChunkLocation
     text: str
-    start: int
-    end: int
-    published: str = ""
 
     @classmethod
     def from_chroma(cls, chunk_id: str, metadata: Mapping[str, Any], text: str) -> "StoredChunk":
-        return cls(
-            chunk_id=chunk_id, scope=str(metadata["scope"]), doc_id=str(metadata["article_id"]), text=text,
+        location = ChunkLocation(
+            chunk_id=chunk_id, scope=str(metadata["scope"]), doc_id=str(metadata["article_id"]),
             start=int(metadata["start"]), end=int(metadata["end"]), published=str(metadata.get("published") or ""),
         )
+        return cls(location, text)

@@ -74,7 +74,7 @@ class HybridRetriever(BaseRetriever):
                 chunk.chunk_id,
                 TextNode(
                     id_=chunk.chunk_id,
-                    text=chunk.text,
+                    text="",  # a passage's text is cut from its document record (PassageRetriever)
                     start_char_idx=chunk.start,
                     end_char_idx=chunk.end,
                     metadata={"scope": chunk.scope, "article_id": chunk.doc_id, "published": chunk.published},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from retrieval.bm25 import BM25Index, fingerprint
+from retrieval.bm25 import BM25Index
 from retrieval.store import CorpusStore
 
 
@@ -26,8 +26,9 @@ class CorpusSnapshot:
 
 
 class SnapshotKeeper:
-    """Keeps the current snapshot: one generation read per question when nothing changed, a reload
-    (BM25 rebuilt only if the live versions differ, else taken from the on-disk cache) when it did."""
+    """Keeps the current snapshot: one generation read per question when nothing changed, an update
+    when it did (BM25 brought to the live versions by their difference: only new versions' chunks
+    are read and analysed)."""
 
     def __init__(self, store: CorpusStore, bm25_dir: Path, bm25_lock: Path) -> None:
         self._store = store
@@ -53,14 +54,29 @@ class SnapshotKeeper:
             return self._snapshot
 
     def _load(self, generation: str, previous: CorpusSnapshot | None) -> CorpusSnapshot:
-        """The snapshot for `generation`, which must have been read before the live hashes are."""
+        """The snapshot for `generation`, which must have been read before the live hashes are.
+
+        The index to update is this process's previous one, else the saved one (another process may
+        have saved the very versions live now), else an empty one; the result is saved for the next
+        process to start from."""
         live = self._store.live_hashes()
-        expected = fingerprint(live)
-        if previous is not None and previous.bm25.fingerprint == expected:
+        if previous is not None and previous.bm25.live == live:
             return CorpusSnapshot(previous.bm25, live, generation)
         with self._bm25_lock:
-            bm25 = BM25Index.load(self._bm25_dir, expected)
-            if bm25 is None:
-                bm25 = BM25Index(self._store.live_chunks(live), expected)
+            if previous is not None:
+                base = previous.bm25
+            else:
+                saved = BM25Index.load(self._bm25_dir)
+                if saved is not None and saved.live == live:
+                    return CorpusSnapshot(saved, live, generation)
+                base = saved if saved is not None else BM25Index.empty()
+            missing = base.missing(live)
+            if len(missing) > len(live) // 2:
+                # Mostly new (a first ingest, an old cache): one read of every chunk beats many filtered ones.
+                bm25 = BM25Index.build(self._store.live_chunks(live), live)
+            else:
+                bm25 = base.updated(live, self._store.chunks_of(missing))
+            # Another process may have saved these very versions already (then its file is kept).
+            if previous is None or BM25Index.saved_fingerprint(self._bm25_dir) != bm25.fingerprint:
                 bm25.save(self._bm25_dir)
         return CorpusSnapshot(bm25, live, generation)

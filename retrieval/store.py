@@ -31,7 +31,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
@@ -117,6 +117,9 @@ _PAGE = 5000
 """Records per `get` when reading a whole collection: one unbounded `get` of 100,000 chunks fails
 inside Chroma ("too many SQL variables"), found by bench/query.py."""
 
+_HASHES_PER_QUERY = 500
+"""Content hashes per `$in` filter: far below SQLite's bound on a statement's parameters."""
+
 
 ColumnName = Literal["ids", "metadatas", "documents"]
 _COLUMNS: tuple[ColumnName, ...] = ("ids", "metadatas", "documents")
@@ -138,6 +141,17 @@ def _get_all(collection: chromadb.Collection, **query: Any) -> dict[ColumnName, 
         if len(page["ids"]) < _PAGE:
             return merged
         offset += _PAGE
+
+
+def _chunks_matching(collection: chromadb.Collection, versions: Mapping[str, str], **query: Any) -> list[StoredChunk]:
+    """The chunks `query` finds that belong to one of `versions` (record_key -> content hash): a
+    hash alone does not name a version, since two scopes may hold the same text."""
+    result = _get_all(collection, include=["metadatas", "documents"], **query)
+    return [
+        StoredChunk.from_chroma(cid, m, text)
+        for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"], strict=True)
+        if versions.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
+    ]
 
 
 class DocumentTable:
@@ -443,20 +457,20 @@ class CorpusStore:
 
     @_reaching_chroma
     def live_chunks(self, live_hashes: dict[str, str] | None = None) -> list[StoredChunk]:
-        """Every chunk of a live version, in a stable order: what the BM25 index is built from.
-
-        `live_hashes` are the versions to keep (read now when None). A caller that fingerprints
-        them passes the same dict, so the chunks match the fingerprint even if another process
-        commits in between, and the document records are not read twice.
-        """
+        """Every chunk of the versions `live_hashes` (default: the live ones, read now), by chunk id:
+        a caller that fingerprinted the versions passes the same dict, so the chunks match them even
+        if another process commits in between."""
         live = self.live_hashes() if live_hashes is None else live_hashes
-        result = _get_all(self._chunks, include=["metadatas", "documents"])
-        chunks = [
-            StoredChunk.from_chroma(cid, m, text)
-            for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"], strict=True)
-            if live.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
-        ]
-        return sorted(chunks, key=lambda c: c.chunk_id)
+        return sorted(_chunks_matching(self._chunks, live), key=lambda c: c.location.chunk_id)
+
+    @_reaching_chroma
+    def chunks_of(self, versions: Mapping[str, str]) -> list[StoredChunk]:
+        """The chunks of these versions only, by chunk id: what an upload adds to the BM25 index, read
+        by content hash in batches (SQLite bounds a statement's parameters), not with every chunk."""
+        hashes = sorted(set(versions.values()))
+        batches = [hashes[i : i + _HASHES_PER_QUERY] for i in range(0, len(hashes), _HASHES_PER_QUERY)]
+        chunks = [c for b in batches for c in _chunks_matching(self._chunks, versions, where={"content_hash": {"$in": b}})]
+        return sorted(chunks, key=lambda c: c.location.chunk_id)
 
     @_reaching_chroma
     def count_chunks(self) -> int:

@@ -1,13 +1,45 @@
+import json
+import random
 from pathlib import Path
 
-from retrieval.bm25 import BM25Index, analyse, fingerprint
-from retrieval.models import StoredChunk
+import bm25s
+import numpy as np
+import pytest
+
+from retrieval.bm25 import BM25Index, analyse, analyse_many
+from retrieval.models import ChunkLocation, StoredChunk
+
+
+def _chunk(chunk_id: str, scope: str, doc_id: str, text: str) -> StoredChunk:
+    return StoredChunk(ChunkLocation(chunk_id, scope, doc_id, 0, len(text)), text)
+
 
 CHUNKS = [
-    StoredChunk("s/a/1/0", "shared", "a", "The harbour reopened after the storm.", 0, 37),
-    StoredChunk("s/b/1/0", "shared", "b", "Wheat prices rose for the third week.", 0, 37),
-    StoredChunk("g/c/1/0", "guild-1", "c", "The harbour master resigned on Friday.", 0, 38),
+    _chunk("s/a/1/0", "shared", "a", "The harbour reopened after the storm."),
+    _chunk("s/b/1/0", "shared", "b", "Wheat prices rose for the third week."),
+    _chunk("g/c/1/0", "guild-1", "c", "The harbour master resigned on Friday."),
 ]
+LIVE = {"shared/a": "1", "shared/b": "1", "guild-1/c": "1"}
+
+WORDS = (
+    "harbour", "storm", "wheat", "price", "week", "master", "resign", "friday", "port", "ship",
+    "cargo", "strike", "union", "wage", "talk", "minister", "budget", "deficit", "vote", "senate",
+    "court", "ruling", "appeal", "judge", "river", "flood", "rain", "farmer", "crop", "export",
+)
+
+
+def _random_chunks(count: int, seed: int, version: str = "1") -> list[StoredChunk]:
+    """Chunks of made-up sentences over a small vocabulary, so terms repeat across and within them."""
+    rng = random.Random(seed)
+    chunks = []
+    for n in range(count):
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40))) + "."
+        chunks.append(_chunk(f"shared/d{seed}-{n}/{version}/0", "shared", f"d{seed}-{n}", text))
+    return chunks
+
+
+def _live(chunks: list[StoredChunk], version: str = "1") -> dict[str, str]:
+    return {f"{c.location.scope}/{c.location.doc_id}": version for c in chunks}
 
 
 def test_analyse_drops_question_words_and_stems():
@@ -15,36 +47,87 @@ def test_analyse_drops_question_words_and_stems():
 
 
 def test_search_respects_scopes():
-    index = BM25Index(CHUNKS, "fp")
+    index = BM25Index.build(CHUNKS, LIVE)
     assert [c.doc_id for c, _ in index.search("harbour", 5, ["shared"])] == ["a"]
     assert {c.doc_id for c, _ in index.search("harbour", 5, ["shared", "guild-1"])} == {"a", "c"}
     assert index.search("volcano", 5, ["shared"]) == []
     assert index.search("the of and", 5, ["shared"]) == []
+    assert index.search("harbour", 5, ["guild-2"]) == []
+
+
+def test_scores_equal_bm25s_on_the_same_chunks():
+    """The index scores at question time what bm25s precomputes (its default, Lucene's BM25), so
+    replacing bm25s's index moved no ranking."""
+    chunks = _random_chunks(300, seed=1)
+    index = BM25Index.build(chunks, _live(chunks))
+    reference = bm25s.BM25()
+    reference.index(analyse_many([c.text for c in chunks]), show_progress=False)
+    for query in ("harbour strike", "wheat wheat price", "judge ruling appeal court", "flood"):
+        tokens = analyse(query)
+        expected = reference.get_scores(tokens)
+        ours = {c.chunk_id: s for c, s in index.search(query, len(chunks), ["shared"])}
+        got = np.array([ours.get(c.location.chunk_id, 0.0) for c in chunks])
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_an_updated_index_equals_one_built_from_scratch():
+    """Adding and dropping versions gives the scores, document frequencies and chunks a rebuild over
+    the same live versions gives."""
+    old, kept, new = _random_chunks(40, seed=2), _random_chunks(60, seed=3), _random_chunks(30, seed=4)
+    replaced = _random_chunks(20, seed=5, version="2")
+    index = BM25Index.build(old + kept + _random_chunks(20, seed=5), _live(old + kept) | _live(replaced, "1"))
+    live = _live(kept) | _live(new) | _live(replaced, "2")
+    assert index.missing(live) == _live(new) | _live(replaced, "2")
+    updated = index.updated(live, new + replaced)
+    rebuilt = BM25Index.build(kept + new + replaced, live)
+    assert sorted(c.chunk_id for c in updated.chunks) == sorted(c.chunk_id for c in rebuilt.chunks)
+    assert updated.chunks[: len(kept)] == sorted((c.location for c in kept), key=lambda c: c.chunk_id)
+    assert updated.fingerprint == rebuilt.fingerprint
+    for query in ("harbour strike wage", "crop export farmer", "senate vote"):
+        assert dict(updated.search(query, 200, ["shared"])) == pytest.approx(dict(rebuilt.search(query, 200, ["shared"])))
+        assert [updated.idf(t) for t in analyse(query)] == pytest.approx([rebuilt.idf(t) for t in analyse(query)])
+    assert index.search("harbour", 200, ["shared"]) != updated.search("harbour", 200, ["shared"])
 
 
 def test_idf_prefers_rare_terms():
-    index = BM25Index(CHUNKS, "fp")
+    index = BM25Index.build(CHUNKS, LIVE)
     assert index.idf("wheat") > index.idf("harbour")
+    assert index.idf("volcano") > index.idf("wheat")
 
 
 def test_empty_index_answers_nothing():
-    assert BM25Index([], "fp").search("harbour", 5, ["shared"]) == []
-    assert BM25Index([], "fp").share_of(["shared"]) == 1.0
+    assert BM25Index.empty().search("harbour", 5, ["shared"]) == []
+    assert BM25Index.empty().share_of(["shared"]) == 1.0
+    assert BM25Index.build(CHUNKS, LIVE).updated({}, []).search("harbour", 5, ["shared"]) == []
 
 
 def test_the_share_of_scopes_counts_their_chunks():
-    index = BM25Index(CHUNKS, "fp")
+    index = BM25Index.build(CHUNKS, LIVE)
     assert index.share_of(["shared"]) == 2 / 3
     assert index.share_of(["shared", "guild-1"]) == 1.0
     assert index.share_of(["guild-2"]) == 0.0
 
 
-def test_saved_index_loads_only_for_the_same_fingerprint(tmp_path: Path):
-    live = {"shared/a": "1", "shared/b": "1", "guild-1/c": "1"}
-    index = BM25Index(CHUNKS, fingerprint(live))
+def test_a_saved_index_loads_with_the_versions_it_covers(tmp_path: Path):
+    index = BM25Index.build(CHUNKS, LIVE)
     index.save(tmp_path / "bm25")
-    loaded = BM25Index.load(tmp_path / "bm25", fingerprint(live))
-    assert loaded is not None and loaded.chunks == CHUNKS
-    assert [c.doc_id for c, _ in loaded.search("wheat", 3, ["shared"])] == ["b"]
-    assert BM25Index.load(tmp_path / "bm25", fingerprint({"shared/a": "2"})) is None
-    assert BM25Index.load(tmp_path / "missing", fingerprint(live)) is None
+    assert BM25Index.saved_fingerprint(tmp_path / "bm25") == index.fingerprint
+    loaded = BM25Index.load(tmp_path / "bm25")
+    assert loaded is not None and loaded.chunks == index.chunks and loaded.live == LIVE
+    assert loaded.fingerprint == index.fingerprint
+    assert loaded.search("wheat harbour", 3, ["shared", "guild-1"]) == index.search("wheat harbour", 3, ["shared", "guild-1"])
+    assert BM25Index.load(tmp_path / "missing") is None
+    assert BM25Index.saved_fingerprint(tmp_path / "missing") is None
+
+
+def test_an_index_of_another_format_or_damaged_is_not_loaded(tmp_path: Path):
+    BM25Index.build(CHUNKS, LIVE).save(tmp_path / "bm25")
+    meta_path = tmp_path / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps(meta | {"format": 2}), encoding="utf-8")
+    assert BM25Index.load(tmp_path / "bm25") is None
+    meta_path.write_text(json.dumps(meta | {"chunks": meta["chunks"][:2]}), encoding="utf-8")
+    assert BM25Index.load(tmp_path / "bm25") is None
+    (tmp_path / "bm25" / "counts.npz").write_bytes(b"not numpy")
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    assert BM25Index.load(tmp_path / "bm25") is None

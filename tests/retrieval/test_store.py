@@ -113,7 +113,7 @@ def test_scopes_are_separate_documents(store: CorpusStore):
     assert [(r.scope, r.doc_id) for r in store.documents()] == [("guild-9", "same-id"), ("shared", "same-id")]
     assert [r.scope for r in store.documents(["guild-9"])] == ["guild-9"]
     store.remove("guild-9", "same-id")
-    assert [c.scope for c in store.live_chunks()] == ["shared"]
+    assert [c.location.scope for c in store.live_chunks()] == ["shared"]
 
 
 def test_uncommitted_chunks_are_invisible_and_recovered(store: CorpusStore):
@@ -209,7 +209,7 @@ def test_whole_collection_reads_go_page_by_page(store: CorpusStore, monkeypatch:
         versions.append(DocumentVersion(rec, nodes_for(rec, [f"{name} one.", f"{name} two."])))
     store.write_versions(versions)
     assert [r.doc_id for r in store.documents()] == list("abcde")
-    assert len(store.live_chunks()) == 10 and len({c.chunk_id for c in store.live_chunks()}) == 10
+    assert len(store.live_chunks()) == 10 and len({c.location.chunk_id for c in store.live_chunks()}) == 10
     store.records.put([replace(store.get("shared", "c"), pending_hash="x" * 16)])
     assert store.recover() == 1
 
