@@ -143,15 +143,38 @@ def _get_all(collection: chromadb.Collection, **query: Any) -> dict[ColumnName, 
         offset += _PAGE
 
 
-def _chunks_matching(collection: chromadb.Collection, versions: Mapping[str, str], **query: Any) -> list[StoredChunk]:
-    """The chunks `query` finds that belong to one of `versions` (record_key -> content hash): a
-    hash alone does not name a version, since two scopes may hold the same text."""
-    result = _get_all(collection, include=["metadatas", "documents"], **query)
-    return [
-        StoredChunk.from_chroma(cid, m, text)
-        for cid, m, text in zip(result["ids"], result["metadatas"], result["documents"], strict=True)
-        if versions.get(record_key(m["scope"], m["article_id"])) == m["content_hash"]
-    ]
+def _chunks_matching(
+    collection: chromadb.Collection, versions: Mapping[str, str], records: Mapping[str, DocumentRecord], **query: Any
+) -> list[StoredChunk]:
+    """The chunks `query` finds that belong to one of `versions` (record_key -> content hash: a hash
+    alone does not name a version, since two scopes may hold the same text), each with its text cut
+    from its version's record in `records` (Chroma holds no chunk text, see `_add_chunks`)."""
+    result = _get_all(collection, include=["metadatas"], **query)
+    chunks = []
+    for chunk_id, metadata in zip(result["ids"], result["metadatas"], strict=True):
+        key, content_hash = record_key(metadata["scope"], metadata["article_id"]), metadata["content_hash"]
+        record = records.get(key)
+        if versions.get(key) == content_hash and record is not None and record.content_hash == content_hash:
+            text = record.text[int(metadata["start"]) : int(metadata["end"])]
+            chunks.append(StoredChunk.from_chroma(chunk_id, metadata, text))
+    return chunks
+
+
+def _add_chunks(collection: chromadb.Collection, nodes: Sequence["BaseNode"], batch_size: int) -> None:
+    """Chunks as llama-index's `ChromaVectorStore.add` writes them (the vector, and flat metadata
+    holding the node's serialised form), but without their text: the document record holds it, and
+    Chroma indexes every stored text for full-text search, which nothing here uses and which cost
+    0.45 s per 1,000 chunks, three quarters of their write (docs/benchmarks.md, "Ingest")."""
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+    for begin in range(0, len(nodes), batch_size):
+        batch = nodes[begin : begin + batch_size]
+        metadatas = [node_to_metadata_dict(node, remove_text=True, flat_metadata=True) for node in batch]
+        collection.add(
+            ids=[node.node_id for node in batch],
+            embeddings=np.array([node.get_embedding() for node in batch], dtype=np.float32),
+            metadatas=[{key: "" if value is None else value for key, value in m.items()} for m in metadatas],
+        )
 
 
 class DocumentTable:
@@ -310,7 +333,7 @@ class CorpusStore:
 
     @functools.cached_property
     def vector_store(self) -> "ChromaVectorStore":
-        """The chunks collection as llama-index's vector store (what ingest adds to and search queries)."""
+        """The chunks collection as llama-index's vector store, which search queries."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self._chunks)
@@ -385,16 +408,15 @@ class CorpusStore:
             [
                 replace(previous[new.key], pending_hash=new.content_hash)
                 if new.key in previous
-                else replace(new, content_hash="", pending_hash=new.content_hash, chunks=0)
+                else replace(new, content_hash="", pending_hash=new.content_hash, chunks=0, text="")
                 for new in (version.record for version in versions)
             ]
         )
         for version in versions:
             if version.record.key in previous:
                 self._delete_chunks(version.record.scope, version.record.doc_id, version.record.content_hash)
-        nodes: list[BaseNode] = [node for version in versions for node in version.nodes]
-        if nodes:
-            self.vector_store.add(nodes)
+        nodes = [node for version in versions for node in version.nodes]
+        _add_chunks(self._chunks, nodes, self._client.get_max_batch_size())
         self.sentences.add(versions)
         now = time.time()
         committed = []
@@ -457,19 +479,20 @@ class CorpusStore:
 
     @_reaching_chroma
     def live_chunks(self, live_hashes: dict[str, str] | None = None) -> list[StoredChunk]:
-        """Every chunk of the versions `live_hashes` (default: the live ones, read now), by chunk id:
-        a caller that fingerprinted the versions passes the same dict, so the chunks match them even
-        if another process commits in between."""
-        live = self.live_hashes() if live_hashes is None else live_hashes
-        return sorted(_chunks_matching(self._chunks, live), key=lambda c: c.location.chunk_id)
+        """Every chunk of the versions `live_hashes` (default: the live ones), by chunk id: exactly
+        those versions' chunks even if another process commits meanwhile."""
+        records = {record.key: record for record in self.records.documents(None, with_text=True)}
+        live = {key: r.content_hash for key, r in records.items()} if live_hashes is None else live_hashes
+        return sorted(_chunks_matching(self._chunks, live, records), key=lambda c: c.location.chunk_id)
 
     @_reaching_chroma
     def chunks_of(self, versions: Mapping[str, str]) -> list[StoredChunk]:
         """The chunks of these versions only, by chunk id: what an upload adds to the BM25 index, read
         by content hash in batches (SQLite bounds a statement's parameters), not with every chunk."""
-        hashes = sorted(set(versions.values()))
-        batches = [hashes[i : i + _HASHES_PER_QUERY] for i in range(0, len(hashes), _HASHES_PER_QUERY)]
-        chunks = [c for b in batches for c in _chunks_matching(self._chunks, versions, where={"content_hash": {"$in": b}})]
+        pairs, chunks = sorted(versions.items(), key=lambda pair: pair[1]), []
+        for batch in (pairs[i : i + _HASHES_PER_QUERY] for i in range(0, len(pairs), _HASHES_PER_QUERY)):
+            where = {"content_hash": {"$in": sorted({content_hash for _, content_hash in batch})}}
+            chunks += _chunks_matching(self._chunks, versions, self.records.get_many(k for k, _ in batch), where=where)
         return sorted(chunks, key=lambda c: c.location.chunk_id)
 
     @_reaching_chroma

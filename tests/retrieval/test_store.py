@@ -46,6 +46,25 @@ def chunk_hashes(store: CorpusStore) -> list[str]:
     return sorted(m["content_hash"] for m in store._chunks.get(include=["metadatas"])["metadatas"])
 
 
+def test_chunks_are_stored_without_text_and_read_with_their_records(store: CorpusStore):
+    """Chroma keeps each chunk's vector and location only; its text is cut from the record, for
+    every chunk and for one version's (what an upload adds to BM25), and two scopes holding the
+    same text each get their own chunks."""
+    a, b = record("a", "One. Two.", "h1" * 8), record("b", "Three.", "h3" * 8)
+    a_elsewhere = replace(a, scope="guild-1")
+    store.write_versions([DocumentVersion(r, nodes_for(r, parts)) for r, parts in
+                          ((a, ["One.", "Two."]), (b, ["Three."]), (a_elsewhere, ["One.", "Two."]))])
+    assert store._chunks.get(include=["documents"])["documents"] == [None] * 5
+    assert sorted(c.text for c in store.live_chunks()) == ["One.", "One.", "Three.", "Two.", "Two."]
+    only_a = store.chunks_of({a.key: a.content_hash})
+    assert [(c.location.scope, c.text) for c in only_a] == [("shared", "One."), ("shared", "Two.")]
+    assert store.chunks_of({a_elsewhere.key: a.content_hash, b.key: b.content_hash}) == sorted(
+        [c for c in store.live_chunks() if c.location.doc_id == "b" or c.location.scope == "guild-1"],
+        key=lambda c: c.location.chunk_id,
+    )
+    assert store.chunks_of({a.key: "other"}) == []
+
+
 def test_write_replace_and_remove(store: CorpusStore):
     v1 = record("a", "One. Two.", "h1" * 8)
     store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
