@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -288,7 +289,7 @@ class BM25Index:
                 )
                 counts = TermCounts(matrix, arrays["lengths"], meta["vocabulary"])
             chunks = [ChunkLocation(*row) for row in meta["chunks"]]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
             return None
         if len(chunks) != len(counts):
             return None

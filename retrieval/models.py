@@ -1,6 +1,6 @@
 """The retrieval layer's data: what the store keeps (`DocumentRecord`, `StoredChunk` and its
-`ChunkLocation`) and what the service returns (answers, summaries, reports), with the JSON shapes the CLI prints. Plain data: no
-module here imports Chroma or a model."""
+`ChunkLocation`) and what the service returns (answers, summaries, reports), with the JSON shapes
+the CLI prints. Plain data: no module here imports Chroma or a model."""
 
 import datetime as dt
 from collections.abc import Mapping

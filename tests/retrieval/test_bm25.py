@@ -128,6 +128,9 @@ def test_an_index_of_another_format_or_damaged_is_not_loaded(tmp_path: Path):
     assert BM25Index.load(tmp_path / "bm25") is None
     meta_path.write_text(json.dumps(meta | {"chunks": meta["chunks"][:2]}), encoding="utf-8")
     assert BM25Index.load(tmp_path / "bm25") is None
-    (tmp_path / "bm25" / "counts.npz").write_bytes(b"not numpy")
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    assert BM25Index.load(tmp_path / "bm25") is None
+    counts_path = tmp_path / "bm25" / "counts.npz"
+    saved = counts_path.read_bytes()
+    for damaged in (b"not numpy", saved[: len(saved) // 2], b""):
+        counts_path.write_bytes(damaged)
+        assert BM25Index.load(tmp_path / "bm25") is None
