@@ -33,20 +33,19 @@ class FusionSettings:
 
 
 class HybridRetriever(BaseRetriever):
-    """Top-k live chunks in the given scopes for a query whose embedding is already computed."""
+    """Top-k live chunks in the given scopes for a query whose embedding is already computed. The
+    snapshot's BM25 index says which versions are live: vector hits of other versions are dropped."""
 
     def __init__(
         self,
         store: CorpusStore,
         bm25: BM25Index,
-        live_hashes: dict[str, str],
         scopes: Sequence[str],
         ranking: FusionSettings,
     ) -> None:
         super().__init__()
         self._store = store
         self._bm25 = bm25
-        self._live = live_hashes
         self._scopes = list(scopes)
         self._ranking = ranking
 
@@ -62,7 +61,7 @@ class HybridRetriever(BaseRetriever):
             for node, _ in self._store.query_vectors(
                 query_bundle.embedding, ranking.depth, self._scopes, self._bm25.share_of(self._scopes)
             )
-            if self._live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
+            if self._bm25.live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
             == node.metadata["content_hash"]
         ]
         for rank, node in enumerate(vector_hits):
@@ -119,7 +118,7 @@ class PassageRetriever:
         summary asks for more than a question's answer needs."""
         embedding = self._embed_model.get_query_embedding(query)
         ranking = self._ranking if top_k is None else replace(self._ranking, top_k=top_k)
-        retriever = HybridRetriever(self._store, snapshot.bm25, snapshot.live, scopes, ranking)
+        retriever = HybridRetriever(self._store, snapshot.bm25, scopes, ranking)
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
         passages = []

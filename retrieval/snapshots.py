@@ -20,9 +20,13 @@ from retrieval.store import CorpusStore
 @dataclass(frozen=True)
 class CorpusSnapshot:
     bm25: BM25Index
-    live: dict[str, str]
-    """record_key -> content hash of the committed version: chunks of other versions are ignored."""
     generation: str
+
+    @property
+    def live(self) -> dict[str, str]:
+        """record_key -> content hash of the committed version: chunks of other versions are ignored.
+        The BM25 index covers exactly these versions, so it is what holds them."""
+        return self.bm25.live
 
 
 class SnapshotKeeper:
@@ -61,14 +65,14 @@ class SnapshotKeeper:
         process to start from."""
         live = self._store.live_hashes()
         if previous is not None and previous.bm25.live == live:
-            return CorpusSnapshot(previous.bm25, live, generation)
+            return CorpusSnapshot(previous.bm25, generation)
         with self._bm25_lock:
             if previous is not None:
                 base = previous.bm25
             else:
                 saved = BM25Index.load(self._bm25_dir)
                 if saved is not None and saved.live == live:
-                    return CorpusSnapshot(saved, live, generation)
+                    return CorpusSnapshot(saved, generation)
                 base = saved if saved is not None else BM25Index.empty()
             missing = base.missing(live)
             if len(missing) > len(live) // 2:
@@ -79,4 +83,4 @@ class SnapshotKeeper:
             # Another process may have saved these very versions already (then its file is kept).
             if previous is None or BM25Index.saved_fingerprint(self._bm25_dir) != bm25.fingerprint:
                 bm25.save(self._bm25_dir)
-        return CorpusSnapshot(bm25, live, generation)
+        return CorpusSnapshot(bm25, generation)
