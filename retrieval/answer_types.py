@@ -56,6 +56,15 @@ _ASKS = (
                 r"|platform|network|party|chain|club)\b"), ENTITY),
 )
 _NEAR_WORDS = 5
+# The words of a question that say what form its answer takes, not what it is about: "kind" in
+# "what kind of document …?", "long" in "how long …?", "day" in "on which day …?". A sentence holding
+# them is no likelier to answer ("In the documents sent …" beat "sent via diplomatic cable" for the
+# word "kind"'s weight), so they are left out of the terms sentences are matched against.
+_FORM_WORDS = re.compile(
+    r"\b(?:what|which)\s+(kind|type|sort|form)s?\s+of\b|\bhow\s+(long)\b"
+    r"|\b(?:what|which)\s+(day|date|time)\b",
+    re.I,
+)
 _WORD = re.compile(r"\w\w+")
 _FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
 
@@ -65,6 +74,12 @@ def expected_answer(question: str) -> re.Pattern[str] | None:
     ("what did he say?")."""
     lowered = question.lower()
     return next((kind for asks, kind in _ASKS if asks.search(lowered)), None)
+
+
+def form_terms(question: str) -> set[str]:
+    """The stemmed words of `question` that only say what form its answer takes (`_FORM_WORDS`)."""
+    words = [word.lower() for match in _FORM_WORDS.finditer(question) for word in match.groups() if word]
+    return set(stem_words(words))
 
 
 def _stems(phrase: str) -> set[str]:

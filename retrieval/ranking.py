@@ -15,7 +15,7 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.answer_types import expected_answer, offers_answer
+from retrieval.answer_types import expected_answer, form_terms, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.recency import SentenceRecency
@@ -266,7 +266,7 @@ class SentenceRanker:
         if not candidates:
             return []
         analysed = analyse_many([query] + [c.text for c in candidates])
-        query_terms = set(analysed[0])
+        query_terms = set(analysed[0]) - form_terms(asked or query)
         terms = [set(t) for t in analysed[1:]]
         order: Sequence[int] = range(len(candidates))
         if shortlist is not None:

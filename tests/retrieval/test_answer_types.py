@@ -11,10 +11,11 @@ from retrieval.answer_types import (
     PLACE,
     TIME,
     expected_answer,
+    form_terms,
     missing_answer,
     offers_answer,
 )
-from retrieval.bm25 import analyse
+from retrieval.bm25 import analyse, stem_words
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,22 @@ from retrieval.bm25 import analyse
 )
 def test_the_question_form_names_the_kind_of_answer(question: str, kind) -> None:
     assert expected_answer(question) is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        ("What type of weapons is Moscow said to want from Beijing?", {"type"}),
+        ("What kinds of documents did the State Department send?", {"kind"}),
+        ("How long did the talks go on?", {"long"}),
+        ("On which day of the week did Sullivan speak on CNN?", {"day"}),
+        ("How many weeks has the war lasted?", set()),
+        ("Who denied the request?", set()),
+        ("Which kind of weather event cut the power?", {"kind"}),
+    ],
+)
+def test_words_that_only_ask_for_a_form_are_not_what_the_question_is_about(question: str, form: set[str]) -> None:
+    assert form_terms(question) == set(stem_words(sorted(form)))
 
 
 def _offers(sentence: str, question: str) -> bool:

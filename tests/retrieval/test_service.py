@@ -294,3 +294,11 @@ def test_a_date_the_articles_give_is_answered(shared_service: AnswerService):
     answer = shared_service.ask("When did Sullivan and Yang Jiechi meet?")
     assert not answer.abstained
     assert any("Monday" in c.quote for c in answer.citations)
+
+
+def test_the_word_that_asks_for_a_day_is_not_matched_as_a_topic(shared_service: AnswerService):
+    """"day" in "on which day of the week …?" says what form the answer takes; matched as a term, it
+    kept Sullivan's "said Sunday on CNN" out of the answer (typed dev set t06)."""
+    answer = shared_service.ask("On which day of the week did Sullivan speak on CNN?")
+    assert not answer.abstained
+    assert any("Sunday on CNN" in c.quote for c in answer.citations)
