@@ -7,6 +7,9 @@ adjacent ones, supports it:
 
 - every name and number of the claim occurs in the span (so "Peskov said he had never heard of
   it" is not supported by one sentence naming Peskov and another, about someone else, saying it),
+  except those the question gives that the article's title states, when the claim adds a name or
+  number of its own ("Steven Spielberg won Best Director at the 2023 Golden Globes" from "Steven
+  Spielberg won best director" in an article titled "Golden Globes 2023: …"; `_shown_by_title`),
 - the claim does not put two of its names the other way round around the same word ("China asked
   Russia" from "Russia asked China": every word stands in the span, so nothing else sees it),
 - and the span's support score (`retrieval.ranking.support_score`: embedding similarity and the
@@ -145,10 +148,11 @@ class CitationChecker:
 
     def support(
         self, claim: str, source: Excerpt, bm25: BM25Index, claim_embedding: np.ndarray | None = None,
-        required: str | None = None,
+        required: str | None = None, question: str = "",
     ) -> Support:
         """The span of `source` that supports `claim` best among those naming all the names and
-        numbers of `required` (default: the claim), with its score (0 and no span when none does)."""
+        numbers of `required` (default: the claim) but those `question` gives and the source's title
+        states, with its score (0 and no span when none does)."""
         if claim_embedding is None:
             claim_embedding = unit(np.asarray(self._embed_model.get_text_embedding(claim), dtype=np.float32))
         sentences = [s for s in source.sentences if s.is_statement]
@@ -159,9 +163,10 @@ class CitationChecker:
         claim_terms = set(analysed[0])
         own = claim if required is None else required
         required_names = names_and_numbers(own, source.record.text)
+        in_span = required_names - _shown_by_title(question, source, required_names)
         best = Support(0.0, None)
         for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
-            if not span_mentions(span.text, required_names):
+            if not span_mentions(span.text, in_span):
                 continue
             if len(span.sentences) == 2 and not _continues(span, claim):
                 continue
@@ -221,7 +226,7 @@ class CitationChecker:
         valid = [n for n in claim.markers if 1 <= n <= len(sources)]
         invalid = len(claim.markers) - len(valid)
         text = _in_context(claim.text, question)
-        cited = [self.support(text, sources[n - 1], bm25, embedding, required=claim.text) for n in valid]
+        cited = [self.support(text, sources[n - 1], bm25, embedding, claim.text, question) for n in valid]
         spans = tuple(s.span for s in cited if s.span is not None and s.score >= self.min_support)
         best = max((s.score for s in cited), default=0.0)
         if spans:
@@ -231,12 +236,30 @@ class CitationChecker:
             # copied from anywhere, a planted "Source: …" line included, and a marker out of range
             # is often copied too, from a planted "[9]".
             return Verdict(claim, "uncited", 0.0, (), invalid)
-        others = [self.support(text, source, bm25, embedding, required=claim.text)
+        others = [self.support(text, source, bm25, embedding, claim.text, question)
                   for n, source in enumerate(sources, start=1) if n not in valid]
         moved = max(others, key=lambda s: s.score, default=Support(0.0, None))
         if moved.span is not None and moved.score >= self.min_support:
             return Verdict(claim, "reattributed", moved.score, (moved.span,), invalid)
         return Verdict(claim, "unsupported", max(best, moved.score), (), invalid)
+
+
+def _shown_by_title(question: str, source: Excerpt, required: set[str]) -> set[str]:
+    """The names and numbers of `required` (a claim's) that `question` gives and the source's title
+    states. A claim restating the question's event ("… at the 2023 Golden Globes") need not find it
+    in the quoted sentence, which seldom repeats what its article is about: the citation shows the
+    title beside the quote. Only for a claim that adds a name or number of its own, the answer,
+    which the span must hold: "Peskov said he had never heard of it", answering "What did Peskov
+    say?", adds nobody, so Peskov must still stand in the span (not in Liu Pengyu's sentence). On
+    news-dev, a model's claims kept with the right answer 27 -> 30 of 45, with the wrong one 24 of
+    58 either way; on the labelled seed claims no conflated or unsupported claim more is kept
+    (docs/citations.md)."""
+    if not question:
+        return set()
+    given = names_and_numbers(question, source.record.text) & required
+    if not given or not required - given:
+        return set()
+    return {name for name in given if span_mentions(source.record.title, {name})}
 
 
 _FRAGMENT_WORDS = 5

@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.calibrate_citations import accuracy, passage_containing, score_pairs
-from retrieval.generation.citations import MARKER, split_claims
-from retrieval.generation.excerpts import whole_passages
-from retrieval.models import Passage
+from retrieval.generation.citations import MARKER, _shown_by_title, split_claims
+from retrieval.generation.entities import names_and_numbers
+from retrieval.generation.excerpts import Excerpt, whole_passages
+from retrieval.models import DocumentRecord, Passage
 from retrieval.service import AnswerService
 
 pytestmark = pytest.mark.slow
@@ -21,6 +22,7 @@ ZHAO = "who accused the Americans of conducting"
 CNN = "Sullivan said Sunday on CNN"
 FT_DATE = "Today, Monday 14 March"
 PRICE = "the State Department spokesman, Ned Price"
+WHITE_HOUSE = "the White House issued a statement"
 
 
 @pytest.fixture
@@ -78,6 +80,32 @@ def test_a_conflation_of_two_speakers_is_not_supported(check):
     """Liu Pengyu said he had never heard of the request; Peskov denied it, in other sentences."""
     checked = check("Dmitry Peskov denied the request, saying he had never heard anything about it [1].", [LIU])
     assert checked.citations == [] and checked.report.unsupported == 1
+
+
+def test_a_name_the_question_gives_may_stand_in_the_title_instead_of_the_quote(check):
+    """"After the meeting, the White House issued a statement …" names neither the US nor China; its
+    article's title ("The US warns its allies that China is willing to support Russia militarily")
+    does, and the reader sees it beside the quote. What the claim adds, the White House, must be in
+    the quote."""
+    question = "Which office issued a statement after the US and China met?"
+    claim = "The White House issued a statement after the US and China met [1]."
+    checked = check(claim, [WHITE_HOUSE], question=question)
+    assert checked.report.kept == 1 and checked.citations[0].quote.startswith("After the meeting, the White House")
+    assert check(claim, [WHITE_HOUSE]).citations == [], "without the question, every name is the quote's"
+    invented = check(claim.replace("White House", "Pentagon"), [WHITE_HOUSE], question=question)
+    assert invented.citations == []
+
+
+def test_names_the_question_gives_are_left_to_the_title_only_beside_a_new_one():
+    record = DocumentRecord(scope="shared", doc_id="globes", title="Golden Globes 2023: the winners",
+                            content_hash="x", text="Steven Spielberg won best director at the Golden Globes.")
+    source = Excerpt(record, ())
+    question = "Who won Best Director at the 2023 Golden Globes?"
+    answer = names_and_numbers("Steven Spielberg won Best Director at the 2023 Golden Globes.", record.text)
+    assert _shown_by_title(question, source, answer) == {"globes", "2023"}
+    restating = names_and_numbers("Best Director was won at the 2023 Golden Globes.", record.text)
+    assert _shown_by_title(question, source, restating) == set(), "a claim adding nobody is its quote's alone"
+    assert _shown_by_title("", source, answer) == set()
 
 
 def test_markers_closing_a_paragraph_cover_its_sentences():
