@@ -57,14 +57,21 @@ _ASKS = (
 )
 _NEAR_WORDS = 5
 # The words of a question that say what form its answer takes, not what it is about: "kind" in
-# "what kind of document …?", "long" in "how long …?", "day" in "on which day …?". A sentence holding
-# them is no likelier to answer ("In the documents sent …" beat "sent via diplomatic cable" for the
-# word "kind"'s weight), so they are left out of the terms sentences are matched against.
+# "what kind of document …?", "long" in "how long …?" and the "last" or "take" closing it, "day" in
+# "on which day …?". A sentence holding them is no likelier to answer ("In the documents sent …"
+# beat "sent via diplomatic cable" for the word "kind"'s weight; "How long will the sanctions
+# last?" was answered with the meeting that "lasted more than eight hours"), so they are left out
+# of the terms sentences are matched against.
 _FORM_WORDS = re.compile(
-    r"\b(?:what|which)\s+(kind|type|sort|form)s?\s+of\b|\bhow\s+(long)\b"
+    r"\b(?:what|which)\s+(kind|type|sort|form)s?\s+of\b|\bhow\s+(long)\b(?:.*\b(last|take)\s*\W*$)?"
     r"|\b(?:what|which)\s+(day|date|time)\b",
     re.I,
 )
+ANYWHERE = frozenset({DURATION})
+"""Kinds whose phrase answers from anywhere in a sentence sharing the question's terms: a duration
+is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
+"How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), where a name
+far from the question's words usually belongs to someone else."""
 _WORD = re.compile(r"\w\w+")
 _FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
 
@@ -87,22 +94,28 @@ def _stems(phrase: str) -> set[str]:
     return set(stem_words([w.lower() for w in _WORD.findall(phrase)]))
 
 
-def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str]) -> bool:
+def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str], continues: bool = False) -> bool:
     """True when `text` holds a phrase of `kind` that the question does not already say, within a
     few words of one of the question's (stemmed) terms: "Dmitry Peskov, had denied" answers "who
-    denied?"; a name far from the verb usually belongs to someone else."""
+    denied?"; a name far from the verb usually belongs to someone else. Anywhere in the sentence
+    for the kinds of `ANYWHERE`, and for a sentence that `continues` the one before it, which names
+    the question's subject ("Sullivan … and … Yang Jiechi met this Monday in Rome. The meeting …
+    lasted more than eight hours"), when it shares none of the question's words itself."""
     words = list(_WORD.finditer(text))
     stems = stem_words([w.group().lower() for w in words])
     hits = [i for i, stem in enumerate(stems) if stem in question_terms]
-    if not hits:
+    if not hits and not continues:
         return False
     for match in kind.finditer(text):
         said = _stems(match.group())
         if said and said <= question_terms | _FRAME_WORDS:
             continue
+        if not hits:
+            return True
         first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
         last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
-        if any(first - _NEAR_WORDS <= h <= last + _NEAR_WORDS and not first <= h <= last for h in hits):
+        near = len(words) if kind in ANYWHERE else _NEAR_WORDS
+        if any(first - near <= h <= last + near and not first <= h <= last for h in hits):
             return True
     return False
 

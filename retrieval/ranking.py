@@ -15,7 +15,7 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.answer_types import expected_answer, form_terms, offers_answer
+from retrieval.answer_types import DURATION, expected_answer, form_terms, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.recency import SentenceRecency
@@ -38,6 +38,14 @@ INSTRUCTION = re.compile(
 SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
+_DURATION_BONUS = 0.25
+"""A duration asked for and offered weighs more than other kinds: a "how long" question shares
+few words with the sentence that answers it ("the meeting … lasted more than eight hours" for "How
+long did the talks … go on?"), while the sentences naming its subject say nothing of how long.
+With 0.15 that sentence stayed below the answer's relative floor (docs/quality.md)."""
+_CONTINUED_KINDS = frozenset({DURATION})
+"""Kinds asked for that a sentence sharing none of the question's words may still give, when the
+sentence before it does (`SentenceRanker._continuations`)."""
 _MIN_WORDS = 6
 _WEAK_ANSWER = 0.7
 """Share of its score kept by a sentence of fewer than `_MIN_WORDS` words, and by a question: a
@@ -269,6 +277,8 @@ class SentenceRanker:
         query_terms = set(analysed[0]) - form_terms(asked or query)
         terms = [set(t) for t in analysed[1:]]
         order: Sequence[int] = range(len(candidates))
+        wants = expected_answer(asked or query)
+        continuations = _continuations(candidates, terms, query_terms, wants)
         if shortlist is not None:
             wide = set(analyse(shortlist_for)) if shortlist_for else query_terms
             lexical = [lexical_recall(wide, t, bm25) for t in terms]
@@ -276,14 +286,17 @@ class SentenceRanker:
                 (i for i in order if lexical[i] > 0),
                 key=lambda i: (-lexical[i], candidates[i].passage_rank, candidates[i].start),
             )[:shortlist]
+            order += [i for i in continuations if i not in order]
         kept = [candidates[i] for i in order]
         if not kept:
             return []
-        wants = expected_answer(asked or query)
         recency = dict(
             zip((c.key for c in kept), self._recency.factors(query, [c.record.published for c in kept]), strict=True)
         )
-        scoring = _Scoring(unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants, recency)
+        scoring = _Scoring(
+            unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants, recency,
+            frozenset(candidates[i].key for i in continuations),
+        )
         kept_terms = [terms[i] for i in order]
         if rescored is None:
             return scoring.ranked(kept, kept_terms, self.embed(kept, stored=False))
@@ -339,6 +352,7 @@ class _Scoring:
     bm25: BM25Index
     wants: re.Pattern[str] | None
     recency: dict[tuple[str, int, int], float]
+    continuations: frozenset[tuple[str, int, int]]
 
     def ranked(
         self, candidates: Sequence[Candidate], terms: Sequence[set[str]], embeddings: np.ndarray
@@ -346,8 +360,9 @@ class _Scoring:
         scored = []
         for candidate, candidate_terms, embedding in zip(candidates, terms, embeddings, strict=True):
             value = support_score(float(embedding @ self.query_vector), self.query_terms, candidate_terms, self.bm25)
-            if self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants):
-                value += _ANSWER_TYPE_BONUS
+            continues = candidate.key in self.continuations
+            if self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants, continues):
+                value += _DURATION_BONUS if self.wants is DURATION else _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= _WEAK_ANSWER
             if candidate.is_question:
@@ -355,6 +370,25 @@ class _Scoring:
             value *= self.recency[candidate.key]
             scored.append(ScoredSentence(candidate, value, embedding))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
+
+
+def _continuations(
+    candidates: Sequence[Candidate], terms: Sequence[set[str]], query_terms: set[str], wants: re.Pattern[str] | None
+) -> list[int]:
+    """Indexes of the candidates that share none of the question's words but follow, in their
+    document, a candidate that does, and hold a phrase of the kind asked for (of
+    `_CONTINUED_KINDS`): news names a subject in one sentence and tells of it in the next ("Jake
+    Sullivan, and … Yang Jiechi, met this Monday in Rome …" then "The meeting took place in an
+    armored hotel …, lasted more than eight hours"). A shortlist keeps them, and their phrase counts
+    as an answer (`offers_answer`)."""
+    if wants is None or wants not in _CONTINUED_KINDS:
+        return []
+    return [
+        i for i in range(1, len(candidates))
+        if not terms[i] & query_terms and terms[i - 1] & query_terms and wants.search(candidates[i].text)
+        and candidates[i - 1].record.key == candidates[i].record.key
+        and not candidates[i].record.text[candidates[i - 1].end : candidates[i].start].strip()
+    ]
 
 
 def select_diverse(

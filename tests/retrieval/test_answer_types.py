@@ -49,6 +49,8 @@ def test_the_question_form_names_the_kind_of_answer(question: str, kind) -> None
         ("What type of weapons is Moscow said to want from Beijing?", {"type"}),
         ("What kinds of documents did the State Department send?", {"kind"}),
         ("How long did the talks go on?", {"long"}),
+        ("How long will the sanctions last?", {"long", "last"}),
+        ("How long did the talks in Rome take?", {"long", "take"}),
         ("On which day of the week did Sullivan speak on CNN?", {"day"}),
         ("How many weeks has the war lasted?", set()),
         ("Who denied the request?", set()),
@@ -69,6 +71,22 @@ def test_a_duration_near_the_question_words_is_an_answer() -> None:
     question = "How long did the meeting in Rome last?"
     assert _offers("The meeting in the Italian capital lasted more than eight hours.", question)
     assert not _offers("Sullivan raised the issue in his meeting in Rome with Yang Jiechi.", question)
+
+
+def test_a_duration_anywhere_in_a_sentence_sharing_the_question_words_is_an_answer() -> None:
+    question = "How long was Sullivan's meeting with Yang Jiechi?"
+    assert _offers("The meeting took place in an armored hotel in the Italian capital, lasted more than eight hours.",
+                   question)
+    assert not _offers("The meeting took place in an armored hotel in the Italian capital.", question)
+
+
+def test_a_sentence_continuing_the_one_naming_the_subject_may_answer_without_its_words() -> None:
+    question = "How long did the talks between Sullivan and Yang Jiechi go on?"
+    terms = set(analyse(question))
+    sentence = "The meeting took place in an armored hotel, lasted more than eight hours."
+    assert offers_answer(sentence, terms, DURATION, continues=True)
+    assert not offers_answer(sentence, terms, DURATION)
+    assert not offers_answer("The meeting took place in an armored hotel.", terms, DURATION, continues=True)
 
 
 def test_a_phrase_the_question_already_says_answers_nothing() -> None:

@@ -302,3 +302,18 @@ def test_the_word_that_asks_for_a_day_is_not_matched_as_a_topic(shared_service: 
     answer = shared_service.ask("On which day of the week did Sullivan speak on CNN?")
     assert not answer.abstained
     assert any("Sunday on CNN" in c.quote for c in answer.citations)
+
+
+def test_a_duration_told_in_the_sentence_after_the_one_naming_the_talks_is_answered(shared_service: AnswerService):
+    """"… Jake Sullivan, and … Yang Jiechi, met this Monday in Rome …" is followed by "The meeting took
+    place in an armored hotel …, lasted more than eight hours …", which shares no word with the
+    question (issue 14: answers that share few words with the question)."""
+    answer = shared_service.ask("How long did the talks between Sullivan and Yang Jiechi go on?")
+    assert not answer.abstained
+    assert any("lasted more than eight hours" in c.quote for c in answer.citations)
+
+
+def test_a_duration_the_articles_do_not_give_is_an_abstention(shared_service: AnswerService):
+    """Not the Rome meeting that "lasted more than eight hours": "last" only asks for a duration."""
+    answer = shared_service.ask("How long will the sanctions against Moscow last?")
+    assert answer.abstained and "no length of time" in answer.answer
