@@ -92,7 +92,7 @@ class ExtractiveAnswerer:
         missing = missing_answer(asked, [s.candidate.text for s in chosen])
         if missing is not None:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
-        text, citations = cite([s.candidate for s in chosen])
+        text, citations = cite([s.candidate for s in answering_first(chosen)])
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
     def _choose(self, found: Retrieval, follow_up: FollowUp | None) -> list[ScoredSentence]:
@@ -122,6 +122,13 @@ class ExtractiveAnswerer:
                 new, self._max_sentences, floor, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0
             ) or SentenceRanker.select(scored, self._max_sentences, self._min_score, RELATIVE_FLOOR)
         return []
+
+
+def answering_first(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """The chosen sentences, those holding the kind of phrase the question asks for first, each
+    group in its order: "How long did the talks … go on?" opens with "The meeting … lasted more than
+    eight hours", not with the better-matching sentence that only names the talks."""
+    return sorted(chosen, key=lambda s: not s.offers_answer)
 
 
 class ExtractiveSummarizer:

@@ -92,6 +92,8 @@ class ScoredSentence:
     candidate: Candidate
     score: float
     embedding: np.ndarray
+    offers_answer: bool = False
+    """Whether the sentence holds a phrase of the kind the question asks for (`answer_types`)."""
 
 
 def lexical_recall(query_terms: set[str], terms: set[str], bm25: BM25Index) -> float:
@@ -361,14 +363,15 @@ class _Scoring:
         for candidate, candidate_terms, embedding in zip(candidates, terms, embeddings, strict=True):
             value = support_score(float(embedding @ self.query_vector), self.query_terms, candidate_terms, self.bm25)
             continues = candidate.key in self.continuations
-            if self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants, continues):
+            offers = self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants, continues)
+            if offers:
                 value += _DURATION_BONUS if self.wants is DURATION else _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= _WEAK_ANSWER
             if candidate.is_question:
                 value *= _WEAK_ANSWER
             value *= self.recency[candidate.key]
-            scored.append(ScoredSentence(candidate, value, embedding))
+            scored.append(ScoredSentence(candidate, value, embedding, offers))
         return sorted(scored, key=lambda s: (-s.score, s.candidate.passage_rank, s.candidate.start))
 
 
