@@ -45,7 +45,7 @@ long did the talks … go on?"), while the sentences naming its subject say noth
 With 0.15 that sentence stayed below the answer's relative floor (docs/quality.md)."""
 _CONTINUED_KINDS = frozenset({DURATION})
 """Kinds asked for that a sentence sharing none of the question's words may still give, when the
-sentence before it does (`SentenceRanker._continuations`)."""
+sentence before it does (`_continuations`)."""
 _MIN_WORDS = 6
 _WEAK_ANSWER = 0.7
 """Share of its score kept by a sentence of fewer than `_MIN_WORDS` words, and by a question: a
