@@ -71,7 +71,9 @@ ANYWHERE = frozenset({DURATION})
 """Kinds whose phrase answers from anywhere in a sentence sharing the question's terms: a duration
 is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
 "How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), where a name
-far from the question's words usually belongs to someone else."""
+far from the question's words usually belongs to someone else. For the same reason the ranking
+also believes such a phrase in the sentence after the one naming the question's subject, and
+weighs it more (`retrieval.ranking`)."""
 _WORD = re.compile(r"\w\w+")
 _FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
 

@@ -15,7 +15,7 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.answer_types import DURATION, expected_answer, form_terms, offers_answer
+from retrieval.answer_types import ANYWHERE, expected_answer, form_terms, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.recency import SentenceRecency
@@ -38,14 +38,11 @@ INSTRUCTION = re.compile(
 SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
-_DURATION_BONUS = 0.25
-"""A duration asked for and offered weighs more than other kinds: a "how long" question shares
-few words with the sentence that answers it ("the meeting … lasted more than eight hours" for "How
-long did the talks … go on?"), while the sentences naming its subject say nothing of how long.
-With 0.15 that sentence stayed below the answer's relative floor (docs/quality.md)."""
-_CONTINUED_KINDS = frozenset({DURATION})
-"""Kinds asked for that a sentence sharing none of the question's words may still give, when the
-sentence before it does (`_continuations`)."""
+_ANYWHERE_BONUS = 0.25
+"""The bonus of the kinds of `answer_types.ANYWHERE` (durations): a "how long" question shares few
+words with the sentence that answers it ("the meeting … lasted more than eight hours" for "How long
+did the talks … go on?"), while the sentences naming its subject say nothing of how long. With
+0.15 that sentence stayed below the answer's relative floor (docs/quality.md)."""
 _MIN_WORDS = 6
 _WEAK_ANSWER = 0.7
 """Share of its score kept by a sentence of fewer than `_MIN_WORDS` words, and by a question: a
@@ -365,7 +362,7 @@ class _Scoring:
             continues = candidate.key in self.continuations
             offers = self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants, continues)
             if offers:
-                value += _DURATION_BONUS if self.wants is DURATION else _ANSWER_TYPE_BONUS
+                value += _ANYWHERE_BONUS if self.wants in ANYWHERE else _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= _WEAK_ANSWER
             if candidate.is_question:
@@ -380,11 +377,11 @@ def _continuations(
 ) -> list[int]:
     """Indexes of the candidates that share none of the question's words but follow, in their
     document, a candidate that does, and hold a phrase of the kind asked for (of
-    `_CONTINUED_KINDS`): news names a subject in one sentence and tells of it in the next ("Jake
+    `answer_types.ANYWHERE`): news names a subject in one sentence and tells of it in the next ("Jake
     Sullivan, and … Yang Jiechi, met this Monday in Rome …" then "The meeting took place in an
     armored hotel …, lasted more than eight hours"). A shortlist keeps them, and their phrase counts
     as an answer (`offers_answer`)."""
-    if wants is None or wants not in _CONTINUED_KINDS:
+    if wants is None or wants not in ANYWHERE:
         return []
     return [
         i for i in range(1, len(candidates))
