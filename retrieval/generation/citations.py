@@ -254,7 +254,7 @@ def _shown_by_title(question: str, source: Excerpt, required: set[str]) -> set[s
     news-dev, a model's claims kept with the right answer 27 -> 30 of 45, with the wrong one 24 of
     58 either way; on the labelled seed claims no conflated or unsupported claim more is kept
     (docs/citations.md)."""
-    if not question:
+    if not question or not required:
         return set()
     given = names_and_numbers(question, source.record.text) & required
     if not given or not required - given:
