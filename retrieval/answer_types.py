@@ -85,6 +85,33 @@ def expected_answer(question: str) -> re.Pattern[str] | None:
     return next((kind for asks, kind in _ASKS if asks.search(lowered)), None)
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([^?.,;:]*)", re.I)
+_TOKEN = re.compile(r"\w+")
+
+
+def counted_noun(question: str) -> str | None:
+    """The stem of what a "how many …?" question counts, the last word before its verb ("centuri"
+    in "… in how many centuries?", "nomin" in "How many Oscar nominations did …?"), or None."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    stop = set(stopwords())
+    counted: list[str] = []
+    for word in _TOKEN.findall(match.group(1).lower()):
+        if word in stop:
+            break
+        counted.append(word)
+    return stem_words(counted[-1:])[0] if counted else None
+
+
+def counts(text: str, noun: str) -> bool:
+    """Whether `text` gives a number of `noun` (a stem, `counted_noun`), the noun at most one word
+    after it: "six centuries", "71 points", "400,000 copies", "11 Oscar nominations"."""
+    words = _TOKEN.findall(text)
+    stems = stem_words([w.lower() for w in words])
+    return any(NUMBER.fullmatch(word) and noun in stems[i + 1 : i + 3] for i, word in enumerate(words))
+
+
 def form_terms(question: str) -> set[str]:
     """The stemmed words of `question` that only say what form its answer takes (`_FORM_WORDS`)."""
     words = [word.lower() for match in _FORM_WORDS.finditer(question) for word in match.groups() if word]

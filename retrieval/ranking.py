@@ -15,7 +15,7 @@ import numpy as np
 from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.answer_types import ANYWHERE, expected_answer, form_terms, offers_answer
+from retrieval.answer_types import ANYWHERE, counted_noun, counts, expected_answer, form_terms, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.recency import SentenceRecency
@@ -38,11 +38,14 @@ INSTRUCTION = re.compile(
 SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
-_ANYWHERE_BONUS = 0.25
+_SPECIFIC_BONUS = 0.25
 """The bonus of the kinds of `answer_types.ANYWHERE` (durations): a "how long" question shares few
 words with the sentence that answers it ("the meeting … lasted more than eight hours" for "How long
 did the talks … go on?"), while the sentences naming its subject say nothing of how long. With
-0.15 that sentence stayed below the answer's relative floor (docs/quality.md)."""
+0.15 that sentence stayed below the answer's relative floor (docs/quality.md). Also that of a
+number of the very thing a "how many …?" question counts ("the first pope to do so in six
+centuries" for "… in how many centuries?"), which says more than any number near its words ("his
+death at 95", "resigning in 2013")."""
 _MIN_WORDS = 6
 _WEAK_ANSWER = 0.7
 """Share of its score kept by a sentence of fewer than `_MIN_WORDS` words, and by a question: a
@@ -294,7 +297,7 @@ class SentenceRanker:
         )
         scoring = _Scoring(
             unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants, recency,
-            frozenset(candidates[i].key for i in continuations),
+            frozenset(candidates[i].key for i in continuations), counted_noun(asked or query),
         )
         kept_terms = [terms[i] for i in order]
         if rescored is None:
@@ -352,6 +355,12 @@ class _Scoring:
     wants: re.Pattern[str] | None
     recency: dict[tuple[str, int, int], float]
     continuations: frozenset[tuple[str, int, int]]
+    counted: str | None
+    """The stem of what a "how many …?" question counts (`answer_types.counted_noun`)."""
+
+    def _specific(self, text: str) -> bool:
+        """Whether the answer `text` offers is of the specific kinds (`_SPECIFIC_BONUS`)."""
+        return self.wants in ANYWHERE or (self.counted is not None and counts(text, self.counted))
 
     def ranked(
         self, candidates: Sequence[Candidate], terms: Sequence[set[str]], embeddings: np.ndarray
@@ -362,7 +371,7 @@ class _Scoring:
             continues = candidate.key in self.continuations
             offers = self.wants is not None and offers_answer(candidate.text, self.query_terms, self.wants, continues)
             if offers:
-                value += _ANYWHERE_BONUS if self.wants in ANYWHERE else _ANSWER_TYPE_BONUS
+                value += _SPECIFIC_BONUS if self._specific(candidate.text) else _ANSWER_TYPE_BONUS
             if len(candidate.text.split()) < _MIN_WORDS:
                 value *= _WEAK_ANSWER
             if candidate.is_question:

@@ -10,6 +10,8 @@ from retrieval.answer_types import (
     NUMBER,
     PLACE,
     TIME,
+    counted_noun,
+    counts,
     expected_answer,
     form_terms,
     missing_answer,
@@ -59,6 +61,31 @@ def test_the_question_form_names_the_kind_of_answer(question: str, kind) -> None
 )
 def test_words_that_only_ask_for_a_form_are_not_what_the_question_is_about(question: str, form: set[str]) -> None:
     assert form_terms(question) == set(stem_words(sorted(form)))
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Benedict was the first pope to resign in how many centuries?", "century"),
+        ("How many US states have restricted TikTok?", "states"),
+        ("Around how many UK households are at risk of defaulting?", "households"),
+        ("How many Oscar nominations did the film receive?", "nominations"),
+        ("McCarthy was elected after how many rounds of voting?", "rounds"),
+        ("How many did he score?", None),
+        ("How long did the talks go on?", None),
+    ],
+)
+def test_a_how_many_question_counts_the_last_word_before_its_verb(question: str, noun: str | None) -> None:
+    assert counted_noun(question) == (stem_words([noun])[0] if noun else None)
+
+
+def test_a_number_of_the_counted_thing_is_told_apart_from_other_numbers() -> None:
+    centuries = counted_noun("… the first pope to resign in how many centuries?")
+    assert centuries is not None
+    assert counts("He was the first pope to do so in six centuries.", centuries)
+    assert counts("The first in 6 centuries.", centuries)
+    assert not counts("Benedict, whose death at 95 was announced Saturday, resigned in 2013.", centuries)
+    assert counts("The film received 11 Oscar nominations.", stem_words(["nominations"])[0])
 
 
 def _offers(sentence: str, question: str) -> bool:

@@ -6,6 +6,7 @@ import threading
 import numpy as np
 import pytest
 
+from retrieval.bm25 import BM25Index
 from retrieval.extractive import RELATIVE_FLOOR, TRADE_OFF
 from retrieval.models import DocumentRecord
 from retrieval.ranking import INSTRUCTION, Candidate, ScoredSentence, SentenceRanker, select_diverse
@@ -148,6 +149,24 @@ def test_an_answer_prefers_a_sentence_naming_something_new_to_a_paraphrase_of_it
     assert select_diverse(
         [framing, paraphrase, far_below], 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0
     ) == [framing, paraphrase]
+
+
+def test_a_number_of_what_a_how_many_question_counts_outranks_other_numbers(embed_model):
+    """Both sentences hold a number near the question's words; only one counts its centuries."""
+    text = (
+        "Pope Emeritus Benedict XVI, whose death at 95 was announced Saturday, resigned as pope in 2013. "
+        "He was the first pope to step down in six centuries."
+    )
+    record = DocumentRecord(scope="shared", doc_id="pope", title="Benedict XVI dies", content_hash="h", text=text)
+    second = text.index("He was")
+    candidates = [Candidate(record, 0, second - 1, 0), Candidate(record, second, len(text), 0)]
+    ranker = SentenceRanker(embed_model, cache_size=10)
+    question = "Benedict XVI was the first pope to resign in how many centuries?"
+
+    scored = ranker.score(question, ranker.query_embedding(question), candidates, BM25Index.empty())
+
+    assert [s.candidate.text for s in scored][0] == "He was the first pope to step down in six centuries."
+    assert all(s.offers_answer for s in scored)
 
 
 def test_a_stored_version_s_sentences_are_read_from_the_store_not_found_again(
