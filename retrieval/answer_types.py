@@ -105,8 +105,8 @@ def counted_noun(question: str) -> str | None:
 
 
 def counts(text: str, noun: str) -> bool:
-    """Whether `text` gives a number of `noun` (a stem, `counted_noun`), the noun at most one word
-    after it: "six centuries", "71 points", "400,000 copies", "11 Oscar nominations"."""
+    """Whether `text` gives a number of `noun` (a stem, `counted_noun`): the noun right after the
+    number or one word later ("six centuries", "400,000 copies", "11 Oscar nominations")."""
     words = _TOKEN.findall(text)
     stems = stem_words([w.lower() for w in words])
     return any(NUMBER.fullmatch(word) and noun in stems[i + 1 : i + 3] for i, word in enumerate(words))
