@@ -159,8 +159,12 @@ _ANY_TIME = re.compile(
     r"|later|since|until|season)\b|\b\d{1,2}(:\d{2})?\s*[ap]\.?m\b",
     re.I,
 )
+# A unit after these words names a point in time, not a length of it: "In recent days, the
+# spokesman … Liu Pengyu" answered "How long has Liu Pengyu been the embassy's spokesman?".
+_POINT_IN_TIME = r"(?<!\brecent\s)(?<!\bpast\s)(?<!\blast\s)(?<!\bnext\s)(?<!\bcoming\s)(?<!\bthese\s)(?<!\bthis\s)"
 _ANY_DURATION = re.compile(
-    DURATION.pattern + rf"|\b(since|until|for)\s+\w+|\b{_UNIT}\b|\b(decades?|centuries|ages|long|briefly)\b", re.I
+    DURATION.pattern + rf"|\b(since|until|for)\s+\w+|{_POINT_IN_TIME}\b{_UNIT}\b|\b(decades?|centuries|ages|long|briefly)\b",
+    re.I,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 

@@ -154,6 +154,10 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
         ("When did the talks end?", ["The talks ended last week, officials said."], None),
         ("Who denied the request?", ["Peskov denied it on Monday."], None),
         ("How long has she led the party?", ["She has led it since 2014."], None),
+        ("How long has she led the party?", ["She has led it for years."], None),
+        # A time unit naming a point in time is no length of time.
+        ("How long has Liu been the spokesman?", ["In recent days, the spokesman, Liu, said nothing."], "length of time"),
+        ("How long has Liu been the spokesman?", ["This week the spokesman, Liu, said nothing."], "length of time"),
         ("How many people were arrested?", ["Dozens were arrested after the protest."], None),
         ("Who chairs the orchard cooperative?", ["The cooperative has a chair."], "name"),
     ],
