@@ -35,6 +35,25 @@ def test_a_lowercase_piece_joins_the_sentence_it_continues():
     ]
 
 
+def test_titles_and_numbered_labels_of_news_do_not_end_a_sentence():
+    text = (
+        "Florida Gov. Ron DeSantis signed it. Italy's No. 1 fugitive was arrested. Art. 5 applies. "
+        "The U.S. said no. Mr. Price spoke. They said no. 5 people left. He ranked No. 3. No. It was not."
+    )
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Florida Gov. Ron DeSantis signed it.",
+        "Italy's No. 1 fugitive was arrested.",
+        "Art. 5 applies.",
+        "The U.S. said no.",
+        "Mr. Price spoke.",
+        "They said no.",
+        "5 people left.",
+        "He ranked No. 3.",
+        "No.",
+        "It was not.",
+    ]
+
+
 def test_punctuation_only_lines_are_not_sentences():
     assert [s for s in sentence_spans("...\n—\nReal words.") if s.start == 0] == []
 
