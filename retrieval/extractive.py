@@ -89,7 +89,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
         asked = follow_up.question if follow_up is not None else found.query
-        missing = missing_answer(asked, [s.candidate.text for s in chosen], standalone=follow_up is None)
+        missing = missing_answer(asked, [s.candidate.text for s in chosen])
         if missing is not None:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
         text, citations = cite([s.candidate for s in answering_first(chosen)])

@@ -160,23 +160,10 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
         ("How long has Liu been the spokesman?", ["This week the spokesman, Liu, said nothing."], "length of time"),
         ("How many people were arrested?", ["Dozens were arrested after the protest."], None),
         ("Who chairs the orchard cooperative?", ["The cooperative has a chair."], "name"),
-        # A name far from the question's words belongs to someone else.
-        (
-            "Who replaced Ned Price as State Department spokesman?",
-            ["The State Department spokesman, Ned Price, commented on the report, which was denied by China and Russia."],
-            "name",
-        ),
     ],
 )
 def test_an_answer_lacking_the_asked_for_phrase_is_named(question: str, sentences: list[str], missing: str | None):
     assert missing_answer(question, sentences) == missing
-
-
-def test_a_follow_up_s_name_may_stand_anywhere_in_its_answer():
-    """"who attended it?" shares no word with "Jake Sullivan … met this Monday in Rome"."""
-    sentences = ["Jake Sullivan and Yang Jiechi met this Monday in Rome."]
-    assert missing_answer("who attended it?", sentences) == "name"
-    assert missing_answer("who attended it?", sentences, standalone=False) is None
 
 
 @pytest.mark.parametrize(
