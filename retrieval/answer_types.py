@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.bm25 import analyse, stem_words, stopwords
+from retrieval.bm25 import analyse, stem_words, stopword_set, stopwords
 
 _COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
     r"|first|second|third|fourth)"
@@ -95,10 +95,9 @@ def counted_noun(question: str) -> str | None:
     match = _HOW_MANY.search(question)
     if match is None:
         return None
-    stop = set(stopwords())
     counted: list[str] = []
     for word in _TOKEN.findall(match.group(1).lower()):
-        if word in stop:
+        if word in stopword_set():
             break
         counted.append(word)
     return stem_words(counted[-1:])[0] if counted else None

@@ -46,6 +46,12 @@ def stopwords() -> list[str]:
     return (NLTK_DATA / "corpora" / "stopwords" / "english").read_text(encoding="utf-8").split()
 
 
+@lru_cache(maxsize=1)
+def stopword_set() -> frozenset[str]:
+    """`stopwords()` for membership tests."""
+    return frozenset(stopwords())
+
+
 _LOCATION_ROW = attrgetter(*(field.name for field in fields(ChunkLocation)))
 """A chunk's location as a row of its fields, in order: how the saved index lists them (a dict per
 chunk, `dataclasses.asdict`, took seconds at 100k chunks)."""

@@ -84,7 +84,7 @@ def sentence_spans(text: str) -> list[SentenceSpan]:
             if not any(ch.isalnum() for ch in stripped):
                 continue
             offset = line.start() + start + lead
-            if on_this_line and (_continues(stripped) or _numbered(text[spans[-1].start : spans[-1].end], stripped)):
+            if on_this_line and (_continues(stripped) or _numbered(stripped, text, spans[-1])):
                 spans[-1] = SentenceSpan(spans[-1].start, offset + len(stripped))
                 continue
             spans.append(SentenceSpan(offset, offset + len(stripped)))
@@ -98,6 +98,6 @@ def _continues(piece: str) -> bool:
     return piece[0].islower() and not (len(piece) > 1 and piece[1].isupper())
 
 
-def _numbered(previous: str, piece: str) -> bool:
+def _numbered(piece: str, text: str, previous: SentenceSpan) -> bool:
     """A piece starting with a digit after one ending with a number's label ("No.") continues it."""
-    return piece[0].isdigit() and bool(_NUMBERED.search(previous))
+    return piece[0].isdigit() and bool(_NUMBERED.search(text[previous.start : previous.end]))

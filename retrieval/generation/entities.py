@@ -7,9 +7,8 @@ citation check requires every one of them in the span it quotes.
 """
 
 import re
-from functools import lru_cache
 
-from retrieval.bm25 import stopwords
+from retrieval.bm25 import stopword_set
 
 _CAPITALISED = re.compile(r"(?<![\w’'-])[A-Z][\w’'.-]*[\w]|(?<![\w’'-])[A-Z](?![\w])")
 NAME_RUN = re.compile(r"(?<![\w’'-])[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+")
@@ -30,11 +29,6 @@ _ALIASES = {
     "un": ("united nations",),
 }
 _MIN_SHARED_PREFIX = 4
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    return frozenset(stopwords())
 
 
 def _strip(token: str) -> str:
@@ -61,7 +55,7 @@ def names_and_numbers(claim: str, context: str) -> set[str]:
         opens = not claim[: match.start()].strip(" \"“‘'([")
         if not token or token == "i" or token in _NUMBER_WORDS or match.start() in first_names:
             continue
-        if opens and (token in _stopwords() or token in lowered_context):
+        if opens and (token in stopword_set() or token in lowered_context):
             continue
         required.add(token)
     required |= _numbers(claim)
