@@ -1,8 +1,11 @@
 """What a follow-up asks: the query that is retrieved and answered for one turn of a conversation."""
 
+import re
 from collections.abc import Sequence
 
-from retrieval.extractive import spoken_form
+from retrieval.answer_types import NAME
+from retrieval.bm25 import stopword_set
+from retrieval.extractive import MARKER, spoken_form
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
 from retrieval.models import FollowUp
@@ -11,9 +14,30 @@ Turn = tuple[str, str]
 """One earlier (question, answer) exchange of a conversation."""
 
 
+# A question that leans on the one before it: it opens with a conjunction ("and what did the US
+# warn?") or refers with a pronoun ("how long did it last?").
+_REFERS_BACK = re.compile(
+    r"^\W*(?:and|but|so|also|then|what about|how about)\b"
+    r"|\b(?:it|its|he|him|his|she|her|they|them|their|this|that|these|those|there)\b",
+    re.IGNORECASE,
+)
+_JOINED_TURNS = 3
+"""At most this many earlier questions are joined to a follow-up: a conversation's older turns are
+usually about something else."""
+_PERSONAL = re.compile(r"\b(?:he|him|his|she|her)\b", re.IGNORECASE)
+
+
 def joined_question(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up with the previous question before it: what is searched without an LLM rewrite."""
-    return f"{history[-1][0]} {question}"
+    """A follow-up with the earlier questions it depends on before it: what is searched without an
+    LLM rewrite. That is the previous question, and the one before it for as long as each joined
+    question itself refers back: in "When was the meeting in Rome?", "How long did it last?", "Who
+    attended it?", the third is about the meeting only the first names."""
+    asked = [question]
+    for earlier, _ in reversed(history[-_JOINED_TURNS:]):
+        asked.insert(0, earlier)
+        if not _REFERS_BACK.search(earlier):
+            break
+    return " ".join(asked)
 
 
 async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswerer | None) -> str:
@@ -35,8 +59,41 @@ async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswe
 def follow_up_of(question: str, history: Sequence[Turn], query: str) -> FollowUp | None:
     """How the answer to `question` must differ from a first question's: None when it starts the
     conversation. With a standalone rewrite (`query` is not the joined question) the rewrite is
-    what is answered; otherwise the follow-up's own words are."""
+    what is answered; otherwise the follow-up's own words are, with the name of the person its "he"
+    or "she" stands for (`person_referred_to`)."""
     if not history:
         return None
-    own = question if query == joined_question(question, history) else query
+    own = query
+    if query == joined_question(question, history):
+        person = person_referred_to(question, history)
+        own = f"{question} {person}" if person else question
     return FollowUp(own, tuple(spoken_form(answer) for _, answer in history))
+
+
+def person_referred_to(question: str, history: Sequence[Turn]) -> str | None:
+    """Who "he", "him", "his", "she" or "her" in a follow-up naming nobody is: the last person the
+    latest question naming one names, or else the first person its answer's first sentence names
+    ("Who is the Kremlin spokesman?" answered "From Moscow, the Kremlin spokesman, Dmitry Peskov,
+    had denied …", then "what did he deny?"). A follow-up's own words rank its answer, and "where
+    did he say this?" alone was answered with any sentence saying something somewhere."""
+    if not _PERSONAL.search(question) or _names(question):
+        return None
+    for earlier, answer in reversed(history[-_JOINED_TURNS:]):
+        if asked := _names(earlier):
+            return asked[-1]
+        if answered := _names(MARKER.split(answer, maxsplit=1)[0]):
+            return answered[0]
+    return None
+
+
+def _names(text: str) -> list[str]:
+    """Runs of two or more capitalised words, without a capitalised stopword opening them ("From
+    Moscow" is no name, "Dmitry Peskov" is)."""
+    found = []
+    for match in NAME.finditer(text):
+        words = match.group().split()
+        while words and words[0].lower() in stopword_set():
+            words.pop(0)
+        if len(words) >= 2:
+            found.append(" ".join(words))
+    return found

@@ -6,6 +6,7 @@ stored document and carries the `[n]` of the citation that quotes it.
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,6 +27,12 @@ TRADE_OFF = 0.8
 """`select_diverse`'s weight of a sentence's score against its similarity to the sentences already
 chosen: news articles repeat a question's framing in many sentences, and the one naming the answer
 scores a little lower than those paraphrases (news-dev accuracy 0.432 -> 0.453, docs/quality.md)."""
+CONTEXT_WEIGHT = 0.5
+"""A follow-up's new sentences that answer its own words well enough (`RELATIVE_FLOOR` of the best)
+are ordered this much by how they answer the conversation (its questions joined) and the rest by
+the follow-up's own words: after "Who denied the request?", "and what did the Kremlin spokesman
+say?" opened with "The Russian campaign … continues at a slower pace than the Kremlin expected"
+before Peskov's "resounding 'no'" (docs/quality.md, "Follow-ups")."""
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
 NO_SUCH_ANSWER = "The corpus does not cover this: the closest passages give no {kind} for it."
@@ -96,32 +103,53 @@ class ExtractiveAnswerer:
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
     def _choose(self, found: Retrieval, follow_up: FollowUp | None) -> list[ScoredSentence]:
-        """The best sentences for the question. For a follow-up: ranked for its own question (then,
-        if nothing answers that, for the joined one), leaving out sentences the conversation has
-        already quoted, unless nothing new comes near the best answer: then that is the only
-        answer, and it is quoted again."""
+        """The best sentences for the question. For a follow-up: those answering its own question
+        (then, if nothing answers that, the joined one), in the order they answer it in the
+        conversation's context (`in_context`), leaving out sentences the conversation has already
+        quoted, unless nothing new comes near the best answer: then that is the only answer, and it
+        is quoted again."""
         if follow_up is None:
             return self._ranker.best_for_query(
                 found.query, found.embedding, found.passages, found.records, found.bm25, limit=self._max_sentences,
                 min_score=self._min_score, relative_floor=RELATIVE_FLOOR, trade_off=TRADE_OFF, shortlist=self._shortlist,
             )
-        queries = [(found.query, found.embedding)]
-        if follow_up.question != found.query:
-            queries.insert(0, (follow_up.question, self._ranker.query_embedding(follow_up.question)))
         candidates = self._ranker.candidates_from_passages(found.passages, found.records)
-        for query, embedding in queries:
-            scored = self._ranker.score(
+
+        def scored_for(query: str, embedding: Sequence[float]) -> list[ScoredSentence]:
+            return self._ranker.score(
                 query, embedding, candidates, found.bm25, shortlist=self._shortlist, shortlist_for=found.query,
                 asked=follow_up.question,
             )
+
+        joined = scored_for(found.query, found.embedding)
+        passes = [joined]
+        if follow_up.question != found.query:
+            passes.insert(0, scored_for(follow_up.question, self._ranker.query_embedding(follow_up.question)))
+        for scored in passes:
             if not scored or scored[0].score < self._min_score:
                 continue
-            new = [s for s in scored if not any(spoken_form(s.candidate.text) in said for said in follow_up.said_before)]
             floor = max(self._min_score, RELATIVE_FLOOR * scored[0].score)
+            new = [
+                s for s in scored
+                if s.score >= floor and not any(spoken_form(s.candidate.text) in said for said in follow_up.said_before)
+            ]
+            if scored is not joined:
+                new = in_context(new, joined, CONTEXT_WEIGHT)
             return select_diverse(
-                new, self._max_sentences, floor, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0
+                new, self._max_sentences, 0.0, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0
             ) or SentenceRanker.select(scored, self._max_sentences, self._min_score, RELATIVE_FLOOR)
         return []
+
+
+def in_context(own: Sequence[ScoredSentence], context: Sequence[ScoredSentence], weight: float) -> list[ScoredSentence]:
+    """`own` rescored as `(1 - weight)` of its score and `weight` of the same sentence's score in
+    `context` (0 where `context` did not score it), best first."""
+    in_conversation = {item.candidate.key: item.score for item in context}
+    rescored = [
+        replace(item, score=(1 - weight) * item.score + weight * in_conversation.get(item.candidate.key, 0.0))
+        for item in own
+    ]
+    return sorted(rescored, key=lambda item: -item.score)
 
 
 def answering_first(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:

@@ -1,7 +1,7 @@
 """Follow-ups: search uses the conversation to find what a follow-up refers to, but each answer is
 ranked for its own question and does not quote again what the conversation already said."""
 
-from retrieval.conversation import follow_up_of
+from retrieval.conversation import follow_up_of, joined_question, person_referred_to
 from retrieval.extractive import spoken_form
 from retrieval.models import CitedAnswer, FollowUp
 from retrieval.service import AnswerService
@@ -43,6 +43,44 @@ def test_a_follow_up_naming_nobody_still_finds_its_referent(shared_service: Answ
     assert "Jake Sullivan" in attended.answer and "Yang Jiechi" in attended.answer
 
 
+def test_a_chain_of_follow_ups_keeps_the_referent_named_two_turns_back(shared_service: AnswerService):
+    when, how_long, attended = _converse(
+        shared_service, ["When was the meeting in Rome?", "How long did it last?", "Who attended it?"]
+    )
+    assert "this Monday in Rome" in when.answer
+    assert "eight hours" in how_long.answer
+    assert not attended.abstained
+    assert "Jake Sullivan" in attended.answer and "Yang Jiechi" in attended.answer
+
+
+def test_a_vague_follow_up_is_answered_about_the_conversation(shared_service: AnswerService):
+    """"where did he say this?" shares few words with any sentence; ranked for its own words alone it
+    quoted "We have seen China basically give its tacit assent to what Moscow is doing ..."."""
+    _, relationship, where = _converse(
+        shared_service,
+        ["What did Ned Price say about China?", "what kind of relationship does China have with Russia, according to him?",
+         "where did he say this?"],
+    )
+    assert "special" in relationship.answer
+    assert "Price" in where.answer and "tacit assent" not in where.answer
+
+
+def test_earlier_questions_are_joined_back_to_the_one_that_stands_alone():
+    history = [
+        ("What did Russia ask China for?", "…"),
+        ("When was the meeting in Rome?", "…"),
+        ("How long did it last?", "…"),
+    ]
+    assert joined_question("Who attended it?", history) == (
+        "When was the meeting in Rome? How long did it last? Who attended it?"
+    )
+    assert joined_question("and what did the US warn?", history[:1]) == (
+        "What did Russia ask China for? and what did the US warn?"
+    )
+    referring = [(f"And what did they say {n}?", "…") for n in range(5)]
+    assert joined_question("who?", referring).count("And what did they say") == 3
+
+
 def test_the_only_answer_is_quoted_again_rather_than_abstaining(shared_service: AnswerService):
     first, again = _converse(
         shared_service, ["How long did the meeting in Rome last?", "How long did the meeting in Rome last?"]
@@ -58,3 +96,22 @@ def test_the_follow_up_is_ranked_for_its_own_words_or_its_standalone_rewrite():
     assert follow_up_of("and what did he say?", history, joined) == FollowUp("and what did he say?", ("peskov denied it.",))
     rewrite = "What did Dmitry Peskov say?"
     assert follow_up_of("and what did he say?", history, rewrite) == FollowUp(rewrite, ("peskov denied it.",))
+
+
+def test_he_or_she_is_the_person_the_latest_question_or_its_answer_names():
+    asked_by_name = [("What did Ned Price say about China?", "This was indicated by Ned Price [1].")]
+    assert person_referred_to("where did he say this?", asked_by_name) == "Ned Price"
+    answered = [("Who is the Kremlin spokesman?", "From Moscow, the Kremlin spokesman, Dmitry Peskov, had denied it. [1] "
+                 "Liu Pengyu denied it too. [2]")]
+    assert person_referred_to("what did he deny?", answered) == "Dmitry Peskov"
+    assert person_referred_to("what did she deny?", [("Who is the spokesman?", "The Kremlin denied it [1].")]) is None
+    assert person_referred_to("what did it deny?", answered) is None  # "it" is no person
+    assert person_referred_to("did he meet Yang Jiechi?", answered) is None  # the follow-up names its own
+
+
+def test_the_follow_up_ranks_with_the_person_it_refers_to():
+    history = [("Who denied the request?", "Dmitry Peskov denied it [1].")]
+    joined = "Who denied the request? what did he say?"
+    assert follow_up_of("what did he say?", history, joined) == FollowUp(
+        "what did he say? Dmitry Peskov", ("dmitry peskov denied it.",)
+    )

@@ -3,12 +3,13 @@ quotes a statement rather than a question that restates the one asked."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval import ranking
-from retrieval.extractive import newest_first, quotable_in_summary
+from retrieval.extractive import in_context, newest_first, quotable_in_summary
 from retrieval.models import DocumentRecord
-from retrieval.ranking import Candidate
+from retrieval.ranking import Candidate, ScoredSentence
 from tests.support.services import make_settings, open_service
 
 _TITLE = "Mega Millions jackpot won again"
@@ -44,6 +45,18 @@ def test_statements_can_be_quoted_in_a_summary(sentence: str):
 )
 def test_headlines_questions_and_fragments_are_not_summary_lines(line: str):
     assert not quotable_in_summary(_candidate(line))
+
+
+def test_a_follow_up_sentence_is_scored_half_for_its_own_words_half_for_the_conversation():
+    vague = _candidate("Officials said the matter was being followed with great attention.", start=0)
+    on_topic = _candidate("The director announced the winner at a press conference in Augusta.", start=80)
+    unscored = _candidate("Lottery sales rose in March.", start=160)
+    vector = np.zeros(3, dtype=np.float32)
+    own = [ScoredSentence(vague, 0.6, vector), ScoredSentence(on_topic, 0.5, vector), ScoredSentence(unscored, 0.4, vector)]
+    conversation = [ScoredSentence(on_topic, 0.7, vector), ScoredSentence(vague, 0.2, vector)]
+    ranked = in_context(own, conversation, 0.5)
+    assert [item.candidate for item in ranked] == [on_topic, vague, unscored]
+    assert [round(item.score, 3) for item in ranked] == [0.6, 0.4, 0.2]
 
 
 def test_newest_article_comes_first_and_each_article_reads_in_order():
