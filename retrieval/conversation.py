@@ -9,18 +9,12 @@ from retrieval.extractive import MARKER, spoken_form
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
 from retrieval.models import FollowUp
+from retrieval.questions import refers_back
 
 Turn = tuple[str, str]
 """One earlier (question, answer) exchange of a conversation."""
 
 
-# A question that leans on the one before it: it opens with a conjunction ("and what did the US
-# warn?") or refers with a pronoun ("how long did it last?").
-_REFERS_BACK = re.compile(
-    r"^\W*(?:and|but|so|also|then|what about|how about)\b"
-    r"|\b(?:it|its|he|him|his|she|her|they|them|their|this|that|these|those|there)\b",
-    re.IGNORECASE,
-)
 _JOINED_TURNS = 3
 """At most this many earlier questions are joined to a follow-up: a conversation's older turns are
 usually about something else."""
@@ -35,7 +29,7 @@ def joined_question(question: str, history: Sequence[Turn]) -> str:
     asked = [question]
     for earlier, _ in reversed(history[-_JOINED_TURNS:]):
         asked.insert(0, earlier)
-        if not _REFERS_BACK.search(earlier):
+        if not refers_back(earlier):
             break
     return " ".join(asked)
 

@@ -5,7 +5,9 @@ mentions (`<@123>`, `@everyone`), custom emoji (`<:ship:123>`), Markdown markers
 backticks) and terminal escape sequences (`\\x1b[31m`, or the `[31m` left when the escape character
 was lost on the way). Retrieval reads every token, so `<@123>` or `[0m` can tip a question into an
 abstention. This module removes that markup and keeps the person's words; `clean_question` in
-`retrieval.service` calls it, so the bot and the CLI clean questions alike.
+`retrieval.service` calls it, so the bot and the CLI clean questions alike. It also says what a
+question asks for (`question_words`) and whether it leans on the conversation before it
+(`refers_back`).
 """
 
 import re
@@ -65,3 +67,19 @@ _QUESTION_WORD = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b
 def question_words(text: str) -> set[str]:
     """What a question asks for (who, what, how …), lower-cased; empty for a yes/no question."""
     return {word.lower() for word in _QUESTION_WORD.findall(text)}
+
+
+# A question that leans on the one before it: it opens with a conjunction ("and what did the US
+# warn?"), refers with a personal pronoun ("how long did it last?"), or ends on a demonstrative
+# ("who revealed that?"; "this week" and "countries that help" refer to nothing said before).
+_REFERS_BACK = re.compile(
+    r"^\W*(?:and|but|so|also|then|what about|how about)\b"
+    r"|\b(?:it|its|he|him|his|she|her|they|them|their)\b"
+    r"|\b(?:this|that|these|those|there)\b(?=\s*(?:[?.!,;]|$))",
+    re.IGNORECASE,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Whether `question` leans on the conversation before it ("how long did it last?")."""
+    return _REFERS_BACK.search(question) is not None

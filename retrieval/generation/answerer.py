@@ -21,7 +21,7 @@ from retrieval.generation.backends import ChatBackend, LLMError
 from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
 from retrieval.models import LLMUsage
-from retrieval.questions import question_words
+from retrieval.questions import question_words, refers_back
 from retrieval.retriever import Retrieval
 from retrieval.settings import RetrievalSettings
 
@@ -128,6 +128,8 @@ class LLMAnswerer:
             and bool(set(analyse(line)) & context_terms)
             # "What did he answer?" rewritten as "Who did Peskov answer?" asks something else.
             and question_words(line) >= question_words(follow_up)
+            # "Who collected his words?" given back as it came resolves nothing.
+            and not (refers_back(follow_up) and analyse(line) == analyse(follow_up))
         )
         if not usable:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.questions import strip_chat_markup
+from retrieval.questions import refers_back, strip_chat_markup
 from retrieval.service import QuestionError, clean_question
 
 QUESTION = "Who denied the request?"
@@ -75,3 +75,21 @@ def test_cleaning_a_cleaned_question_changes_nothing(typed: str):
         return
     assert clean_question(cleaned, 1000) == cleaned
     assert not re.search(r"<@[!&]?\d+>|<#\d+>|(?<!\w)@(everyone|here)\b|\x1b", cleaned)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how long did it last?", "who revealed that?", "what else have they started doing?", "and Russia?",
+     "what happened there?", "where did he say this?"],
+)
+def test_a_follow_up_refers_back(question: str):
+    assert refers_back(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which national holiday was celebrated this week?", "What will the US do to countries that help Russia?",
+     "Is there a deal?", "Who is Ned Price?"],
+)
+def test_a_question_standing_alone_does_not(question: str):
+    assert not refers_back(question)

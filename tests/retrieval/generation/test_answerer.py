@@ -54,6 +54,13 @@ def test_a_rewrite_that_asks_something_else_is_refused():
         rewrite("Who did Dmitry Peskov answer when asked about the request?")
 
 
+def test_a_rewrite_that_gives_the_follow_up_back_is_refused():
+    """Qwen2.5-Coder-1.5B gave "Who collected his words?" back as it came: the joined questions
+    (and the extractive answerer's reading of "his") do better than a question still saying "he"."""
+    with pytest.raises(LLMError):
+        rewrite(FOLLOW_UP.capitalize())
+
+
 def test_a_rewrite_that_echoes_the_prompt_or_cites_is_refused():
     for reply in ("Standalone question:", "What did Peskov answer [1]?", "What is the weather like?"):
         with pytest.raises(LLMError):
