@@ -235,6 +235,22 @@ async def test_a_three_turn_thread_answers_each_question_without_repeating_itsel
     assert not (given | set(quotes(warned.embeds))) & set(quotes(denied.embeds))
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_a_thread_keeps_the_subject_a_follow_up_two_turns_back_named(world):
+    """"Who attended it?" is about the meeting that only the thread's first question names."""
+    env, _, guilds = world
+    a = guilds["A"]
+    await ask_by_mention(env, a["member"], a["channel"], "When was the meeting in Rome?")
+    [thread] = a["channel"].threads
+    await a["member"].send(thread, "How long did it last?")
+    lasted = thread.last_message
+    await a["member"].send(thread, "Who attended it?")
+    attended = thread.last_message
+    assert lasted.author.id == attended.author.id == env.bot.user.id
+    assert "eight hours" in lasted.embeds[0].description
+    assert "Jake Sullivan" in attended.embeds[0].description and "Yang Jiechi" in attended.embeds[0].description
+
+
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
     env, _, guilds = world
     a = guilds["A"]
