@@ -1,10 +1,12 @@
 """Follow-ups: does each turn of a conversation answer its own question?
 
-    .venv/bin/python -m bench.conversations [--data-dir DIR] [--gguf FILE]
+    .venv/bin/python -m bench.conversations [--data-dir DIR] [--work-dir DIR] [--gguf FILE]
 
-Conversations: two sets of two to four turns each over the shipped corpus: `dev`
-(`bench/data/conversations.jsonl`, what follow-up ranking was tuned on) and `held-out`
-(`bench/data/conversations_holdout.jsonl`, written before that tuning and only read to check it),
+Conversations of two to four turns: over the shipped corpus, `dev` (`bench/data/conversations.jsonl`,
+what follow-up ranking was tuned on) and `held-out` (`bench/data/conversations_holdout.jsonl`,
+written before that tuning and only read to check it); over `../shared/news-dev` when it is there,
+`news` (`bench/data/conversations_news.jsonl`, written after the tuning, never tuned on; its index
+is DIR/citebot of `--work-dir`, shared with `bench.news_retrieval`). Each is
 asked through the service with the conversation so far (as the CLI's chat and a Discord thread do),
 on the extractive backend (or, with `--gguf`, the in-process llama.cpp one). A turn is right when
 its answer or its quotes hold one of the turn's answer strings (case, quotes and spacing folded);
@@ -22,11 +24,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import news_dev
+
 REPO = Path(__file__).resolve().parent.parent
 SETS = {
     "dev": REPO / "bench" / "data" / "conversations.jsonl",
     "held-out": REPO / "bench" / "data" / "conversations_holdout.jsonl",
+    "news": REPO / "bench" / "data" / "conversations_news.jsonl",
 }
+SET_CORPUS = {"dev": "shipped", "held-out": "shipped", "news": "news-dev"}
 RESULTS = REPO / "bench" / "results" / "conversations.json"
 
 
@@ -78,6 +84,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, help="an index of the shipped corpus to reuse")
+    parser.add_argument("--work-dir", type=Path, help="where the news-dev index is kept (DIR/citebot, as news_retrieval)")
     parser.add_argument("--gguf", type=Path, help="answer with this GGUF in process (LLM_BACKEND=llamacpp)")
     args = parser.parse_args()
     from retrieval.composition import build_service
@@ -86,16 +93,19 @@ def main() -> None:
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         llm = {"llm_backend": "llamacpp", "llm_gguf_path": args.gguf} if args.gguf else {"llm_backend": "extractive"}
-        settings = RetrievalSettings(
-            _env_file=None, data_dir=args.data_dir or Path(tmp), corpus_dir=REPO / "corpus", **llm
-        )
-        service = build_service(settings)
-        service.ensure_corpus()
-        for name, path in SETS.items():
-            lines = path.read_text(encoding="utf-8").splitlines()
-            conversations = [json.loads(line) for line in lines if line.strip()]
-            results = [{"id": c["id"], "turns": converse(service, c["turns"])} for c in conversations]
-            report[name] = {"summary": summarise(results), "conversations": results}
+        corpora = {"shipped": (args.data_dir or Path(tmp) / "shipped", REPO / "corpus")}
+        if news_dev.available():
+            corpora["news-dev"] = ((args.work_dir or Path(tmp)) / "citebot", news_dev.corpus_dir())
+        for corpus, (data_dir, corpus_dir) in corpora.items():
+            service = build_service(RetrievalSettings(_env_file=None, data_dir=data_dir, corpus_dir=corpus_dir, **llm))
+            service.ensure_corpus()
+            for name, path in SETS.items():
+                if SET_CORPUS[name] != corpus:
+                    continue
+                lines = path.read_text(encoding="utf-8").splitlines()
+                conversations = [json.loads(line) for line in lines if line.strip()]
+                results = [{"id": c["id"], "turns": converse(service, c["turns"])} for c in conversations]
+                report[name] = {"summary": summarise(results), "conversations": results}
     for name, part in report.items():
         for conversation in part["conversations"]:
             for row in conversation["turns"]:

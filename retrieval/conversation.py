@@ -3,8 +3,8 @@
 import re
 from collections.abc import Sequence
 
-from retrieval.answer_types import NAME
-from retrieval.bm25 import stopword_set
+from retrieval.answer_types import NAME, form_terms
+from retrieval.bm25 import analyse, stopword_set
 from retrieval.extractive import MARKER, spoken_form
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
@@ -18,18 +18,20 @@ Turn = tuple[str, str]
 _JOINED_TURNS = 3
 """At most this many earlier questions are joined to a follow-up: a conversation's older turns are
 usually about something else."""
-_PERSONAL = re.compile(r"\b(?:he|him|his|she|her)\b", re.IGNORECASE)
+_PERSONAL = re.compile(r"\b(?:he|him|she)\b", re.IGNORECASE)
 
 
 def joined_question(question: str, history: Sequence[Turn]) -> str:
     """A follow-up with the earlier questions it depends on before it: what is searched without an
     LLM rewrite. That is the previous question, and the one before it for as long as each joined
-    question itself refers back: in "When was the meeting in Rome?", "How long did it last?", "Who
-    attended it?", the third is about the meeting only the first names."""
+    question refers back and names nothing of its own: in "When was the meeting in Rome?", "How
+    long did it last?", "Who attended it?", the third is about the meeting only the first names.
+    Joining further back than that dilutes the search: "since when has it maintained the clock?"
+    after "how close to midnight is it now?" lost its passage when a third question came along."""
     asked = [question]
     for earlier, _ in reversed(history[-_JOINED_TURNS:]):
         asked.insert(0, earlier)
-        if not refers_back(earlier):
+        if not refers_back(earlier) or set(analyse(earlier)) - form_terms(earlier):
             break
     return " ".join(asked)
 
@@ -65,7 +67,7 @@ def follow_up_of(question: str, history: Sequence[Turn], query: str) -> FollowUp
 
 
 def person_referred_to(question: str, history: Sequence[Turn]) -> str | None:
-    """Who "he", "him", "his", "she" or "her" in a follow-up naming nobody is: the last person the
+    """Who "he", "him" or "she" in a follow-up naming nobody is: the last person the
     latest question naming one names, or else the first person its answer's first sentence names
     ("Who is the Kremlin spokesman?" answered "From Moscow, the Kremlin spokesman, Dmitry Peskov,
     had denied …", then "what did he deny?"). A follow-up's own words rank its answer, and "where

@@ -65,7 +65,7 @@ def test_a_vague_follow_up_is_answered_about_the_conversation(shared_service: An
     assert "Price" in where.answer and "tacit assent" not in where.answer
 
 
-def test_earlier_questions_are_joined_back_to_the_one_that_stands_alone():
+def test_earlier_questions_are_joined_back_past_those_naming_nothing():
     history = [
         ("What did Russia ask China for?", "…"),
         ("When was the meeting in Rome?", "…"),
@@ -77,8 +77,12 @@ def test_earlier_questions_are_joined_back_to_the_one_that_stands_alone():
     assert joined_question("and what did the US warn?", history[:1]) == (
         "What did Russia ask China for? and what did the US warn?"
     )
-    referring = [(f"And what did they say {n}?", "…") for n in range(5)]
-    assert joined_question("who?", referring).count("And what did they say") == 3
+    naming_something = [("Who sets the Doomsday Clock?", "…"), ("how close to midnight is it now?", "…")]
+    assert joined_question("since when has it maintained the clock?", naming_something) == (
+        "how close to midnight is it now? since when has it maintained the clock?"
+    ), "a follow-up naming something of its own is where the search stops"
+    naming_nothing = [("How long did it last?", "…")] * 5
+    assert joined_question("who?", naming_nothing).count("How long did it last?") == 3
 
 
 def test_the_only_answer_is_quoted_again_rather_than_abstaining(shared_service: AnswerService):
