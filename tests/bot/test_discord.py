@@ -26,6 +26,7 @@ from tests.support.discord import (
     answer_to,
     ask_by_mention,
     assert_harbour_invisible_to,
+    converse_in_thread,
     quotes,
     upload,
     upload_harbour_and_ask,
@@ -219,13 +220,9 @@ async def test_with_message_content_every_message_in_an_answer_thread_is_a_follo
 async def test_a_three_turn_thread_answers_each_question_without_repeating_itself(world):
     env, _, guilds = world
     a = guilds["A"]
-    asked = await ask_by_mention(env, a["member"], a["channel"], "What did Russia ask China for?")
-    [thread] = a["channel"].threads
-    await a["member"].send(thread, "and what did the US warn?")
-    warned = thread.last_message
-    await a["member"].send(thread, "who denied it?")
-    denied = thread.last_message
-    assert warned.author.id == denied.author.id == env.bot.user.id
+    asked, warned, denied = await converse_in_thread(
+        env, a["member"], a["channel"], ["What did Russia ask China for?", "and what did the US warn?", "who denied it?"]
+    )
     assert "military support" in asked.embeds[0].description
     assert "consequences" in warned.embeds[0].description
     assert "military support" not in warned.embeds[0].description
@@ -239,16 +236,11 @@ async def test_a_three_turn_thread_answers_each_question_without_repeating_itsel
 async def test_a_thread_keeps_the_subject_a_follow_up_two_turns_back_named(world):
     """"Who attended it?" is about the meeting that only the thread's first question names."""
     env, _, guilds = world
-    a = guilds["A"]
-    await ask_by_mention(env, a["member"], a["channel"], "When was the meeting in Rome?")
-    [thread] = a["channel"].threads
-    await a["member"].send(thread, "How long did it last?")
-    lasted = thread.last_message
-    await a["member"].send(thread, "Who attended it?")
-    attended = thread.last_message
-    assert lasted.author.id == attended.author.id == env.bot.user.id
-    assert "eight hours" in lasted.embeds[0].description
-    assert "Jake Sullivan" in attended.embeds[0].description and "Yang Jiechi" in attended.embeds[0].description
+    questions = ["When was the meeting in Rome?", "How long did it last?", "Who attended it?"]
+    answers = await converse_in_thread(env, guilds["A"]["member"], guilds["A"]["channel"], questions)
+    _, lasted, attended = (answer.embeds[0].description for answer in answers)
+    assert "eight hours" in lasted
+    assert "Jake Sullivan" in attended and "Yang Jiechi" in attended
 
 
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):

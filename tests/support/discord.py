@@ -37,6 +37,18 @@ async def ask_by_mention(env, actor, channel, question: str) -> discord.Message:
     return answer
 
 
+async def converse_in_thread(env, actor, channel, questions: list[str]) -> list[discord.Message]:
+    """Ask the first question by mention, then the others in the thread the answer opened; the
+    bot's answer to each, in order."""
+    answers = [await ask_by_mention(env, actor, channel, questions[0])]
+    [thread] = channel.threads
+    for question in questions[1:]:
+        await actor.send(thread, question)
+        answers.append(thread.last_message)
+    assert all(answer.author.id == env.bot.user.id for answer in answers), "the bot answered every turn"
+    return answers
+
+
 async def upload(actor, channel, filename: str, data: bytes, **options) -> InteractionResult:
     return await actor.slash(channel, "upload", file=(filename, data), **options)
 
