@@ -121,15 +121,16 @@ class LLMAnswerer:
         line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
         line = line.removeprefix("Standalone question:").strip().strip('"')
         context_terms = set(analyse(" ".join([follow_up, *(q for q, _ in history)])))
+        rewritten = analyse(line)
         usable = (
             0 < len(line) <= 300
             and not MARKER.search(line)
             and not _PROMPT_ECHO.match(line)
-            and bool(set(analyse(line)) & context_terms)
+            and bool(set(rewritten) & context_terms)
             # "What did he answer?" rewritten as "Who did Peskov answer?" asks something else.
             and question_words(line) >= question_words(follow_up)
             # "Who collected his words?" given back as it came resolves nothing.
-            and not (refers_back(follow_up) and analyse(line) == analyse(follow_up))
+            and not (refers_back(follow_up) and rewritten == analyse(follow_up))
         )
         if not usable:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")
