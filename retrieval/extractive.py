@@ -35,6 +35,7 @@ say?" opened with "The Russian campaign … continues at a slower pace than the 
 before Peskov's "resounding 'no'" (docs/quality.md, "Follow-ups")."""
 
 NOT_COVERED = "The corpus does not cover this: none of the indexed articles answers it."
+NOT_MENTIONED = "The corpus does not cover this: none of the closest articles mentions {names}."
 NO_SUCH_ANSWER = "The corpus does not cover this: the closest passages give no {kind} for it."
 NOTHING_TO_QUOTE = "This document has no sentence that can be quoted as a summary."
 
@@ -94,7 +95,7 @@ class ExtractiveAnswerer:
         asks for a number, a duration, a date or a name and none of them gives one."""
         chosen = self._choose(found, follow_up)
         if not chosen:
-            return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
+            return not_covered(found)
         asked = follow_up.question if follow_up is not None else found.query
         missing = missing_answer(asked, [s.candidate.text for s in chosen])
         if missing is not None:
@@ -152,6 +153,16 @@ def in_context(own: Sequence[ScoredSentence], context: Sequence[ScoredSentence],
     return sorted(rescored, key=lambda item: -item.score)
 
 
+def not_covered(found: Retrieval) -> Draft:
+    """The abstention for a question (or topic) nothing retrieved answers, naming what it asks about
+    that no retrieved article mentions, when there is such a thing."""
+    if not found.unmentioned:
+        return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
+    names = found.unmentioned
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return Draft(NOT_MENTIONED.format(names=listed), [], abstained=True, backend=BACKEND_NAME)
+
+
 def answering_first(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """The chosen sentences, those holding the kind of phrase the question asks for first, each
     group in its order: "How long did the talks … go on?" opens with "The meeting … lasted more than
@@ -196,7 +207,7 @@ class ExtractiveSummarizer:
         scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25, rescored=None)
         chosen = select_diverse(scored, self._sentences, self._min_score, relative_floor=0.6)
         if not chosen:
-            return Draft(NOT_COVERED, [], abstained=True, backend=BACKEND_NAME)
+            return not_covered(found)
         text, citations = cite(newest_first(s.candidate for s in chosen))
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 

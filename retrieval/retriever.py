@@ -93,13 +93,15 @@ class HybridRetriever(BaseRetriever):
 class Retrieval:
     """What one retrieval found, with everything an answerer needs to use it: the query as searched,
     its embedding, the passages (live chunks, best first), their documents' records, and the BM25
-    index of the snapshot they came from."""
+    index of the snapshot they came from. `unmentioned` names what the query asks about that no
+    retrieved article mentions (`retrieval.subjects`)."""
 
     query: str
     embedding: list[float]
     passages: list[Passage]
     records: dict[str, DocumentRecord]
     bm25: BM25Index
+    unmentioned: tuple[str, ...] = ()
 
 
 class PassageRetriever:

@@ -36,6 +36,7 @@ from retrieval.retriever import PassageRetriever, passage_of
 from retrieval.settings import RetrievalSettings
 from retrieval.snapshots import CorpusSnapshot, SnapshotKeeper
 from retrieval.store import CorpusStore
+from retrieval.subjects import require_named_subjects
 from retrieval.web import FetchError, WebFetcher, url_document_id
 
 __all__ = ["SHARED_SCOPE", "AnswerService", "DocumentNotFound", "QuestionError", "Turn", "clean_question"]
@@ -176,8 +177,9 @@ class AnswerService:
         """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
 
         `history` holds earlier (question, answer) turns of the conversation (see
-        `standalone_query`). A failing LLM never fails the request: the extractive backend answers
-        and `fallback_reason` says why.
+        `standalone_query`). A question none of whose retrieved articles mentions what it names is
+        answered by neither backend (`require_named_subjects`). A failing LLM never fails the
+        request: the extractive backend answers and `fallback_reason` says why.
         """
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
@@ -186,19 +188,20 @@ class AnswerService:
         query = await standalone_query(question, history, llm.answerer)
         follow_up = follow_up_of(question, history, query)
         found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)
+        evidence = require_named_subjects(found, follow_up.question if follow_up is not None else question)
         retrieved = time.perf_counter()
         drafted: LLMDraft | None = None
         problem = llm.problem
-        if llm.answerer is not None and found.passages:
+        if llm.answerer is not None and evidence.passages:
             try:
-                async for event in llm.answerer.stream_answer(found):
+                async for event in llm.answerer.stream_answer(evidence):
                     if isinstance(event, PartialAnswer):
                         yield event
                     else:
                         drafted = event
             except LLMError as exc:
                 problem = str(exc)
-        draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(found, follow_up))
+        draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(evidence, follow_up))
         finished = time.perf_counter()
         timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
         yield CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()})
@@ -224,7 +227,9 @@ class AnswerService:
         started = time.perf_counter()
         topic = clean_question(topic, self.settings.max_question_chars)
         snapshot = self.snapshots.current()
-        found = self._retriever.retrieve(topic, scopes, snapshot, top_k=self.settings.summary_passages)
+        found = require_named_subjects(
+            self._retriever.retrieve(topic, scopes, snapshot, top_k=self.settings.summary_passages), topic
+        )
         extractive = self._summarizer.summarize_topic(found)
         if extractive.abstained:
             return DocumentSummary(topic, extractive, _elapsed_ms(started))

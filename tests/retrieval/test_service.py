@@ -82,6 +82,17 @@ def test_abstains_when_the_corpus_does_not_cover_the_question(shared_service: An
     assert "does not cover" in answer.answer
 
 
+def test_a_question_about_something_no_article_mentions_abstains_and_names_it(shared_service: AnswerService):
+    """The articles are about China, Russia and the US: a question naming Japan shares enough words with
+    them ("foreign minister", "request") to be answered with a Chinese official's words, unless what
+    it names must be mentioned by the article quoted."""
+    answer = shared_service.ask("What did Japan's foreign minister say about the request?")
+    assert answer.abstained and answer.citations == []
+    assert answer.answer == "The corpus does not cover this: none of the closest articles mentions Japan."
+    summary = shared_service.summarize_topic("Ursula von der Leyen's sanctions")
+    assert summary.abstained and "mentions Ursula von der Leyen" in summary.summary
+
+
 @pytest.mark.parametrize(("question", "message"), [("", "empty"), ("  \n\t ", "empty"), ("x" * 5000, "limit")])
 def test_unaskable_questions_are_refused_clearly(shared_service: AnswerService, question: str, message: str):
     with pytest.raises(QuestionError, match=message):

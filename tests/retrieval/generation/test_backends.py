@@ -61,7 +61,7 @@ def assert_nothing_unsupported_shown(service: AnswerService, answer) -> None:
 
 def test_the_hostile_tiny_model_gets_no_unsupported_sentence_through_in_process(llm_service_factory, tiny_gguf_path: Path):
     service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tiny_gguf_path)
-    questions = (QUESTION, "What military equipment did Russia request?", "What did Emmanuel Macron say about Rome?")
+    questions = (QUESTION, "What military equipment did Russia request?", "What did the French president say about Rome?")
     for question in questions:
         partials, final = asyncio.run(collect(service, question))
         assert partials, "the in-process backend streams"
@@ -252,14 +252,31 @@ def test_429_then_success_is_retried(llm_service_factory):
 
 def test_an_llm_that_finds_no_answer_is_reported_as_such(llm_service_factory):
     fault = FaultyOpenAI([(200, {"Content-Type": "text/event-stream"},
-                           sse("The sources do not mention ", "who won the World Cup."))])
+                           sse("The sources do not mention ", "who won the final."))])
     try:
         service = llm_service_factory(llm_backend="openai", llm_base_url=fault.url)
-        answer = service.ask("Who won the 2018 World Cup?")
+        answer = service.ask("Who won the football final in 2018?")
     finally:
         fault.close()
     assert (answer.backend, answer.fallback_reason) == ("extractive", FOUND_NO_ANSWER)
     assert answer.abstained and answer.citations == []
+
+
+def test_the_llm_is_not_asked_about_what_no_article_mentions(llm_service_factory):
+    """No article mentions Japan: the extractive backend abstains and says so, and the model is not
+    asked. A question naming what an article mentions is asked as before."""
+    fault = FaultyOpenAI([(200, {"Content-Type": "text/event-stream"}, sse("The sources do not say."))])
+    try:
+        service = llm_service_factory(llm_backend="openai", llm_base_url=fault.url)
+        elsewhere = service.ask("What did Japan's foreign minister say about the request?")
+        asked = fault.count
+        service.ask("What did the State Department send to its allies?")
+    finally:
+        fault.close()
+    assert (asked, fault.count) == (0, 1)
+    assert elsewhere.abstained and elsewhere.citations == []
+    assert elsewhere.answer.endswith("none of the closest articles mentions Japan.")
+    assert (elsewhere.backend, elsewhere.fallback_reason) == ("extractive", "")
 
 
 def test_a_bare_marker_is_reported_as_no_sentence(llm_service_factory):
