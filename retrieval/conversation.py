@@ -10,6 +10,7 @@ from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
 from retrieval.models import FollowUp
 from retrieval.questions import refers_back
+from retrieval.subjects import named_subjects
 
 Turn = tuple[str, str]
 """One earlier (question, answer) exchange of a conversation."""
@@ -19,6 +20,19 @@ _JOINED_TURNS = 3
 """At most this many earlier questions are joined to a follow-up: a conversation's older turns are
 usually about something else."""
 _PERSONAL = re.compile(r"\b(?:he|him|she)\b", re.IGNORECASE)
+
+
+def changes_subject(question: str, history: Sequence[Turn]) -> bool:
+    """Whether `question` starts a new subject rather than following up: it does not refer back
+    (`refers_back`) and what it names, the conversation has not mentioned. In a terminal session or
+    a Discord thread, "What caused the flooding in California?" after "Why was the Bills-Bengals
+    game cancelled?" was searched with the earlier question joined and answered about the game.
+    "What did China say?" after "What did Russia ask China for?" still follows up."""
+    subjects = named_subjects(question)
+    if not history or not subjects or refers_back(question):
+        return False
+    said = "\n".join(f"{earlier}\n{answer}" for earlier, answer in history).lower()
+    return not any(subject.mentioned_in(said) for subject in subjects)
 
 
 def joined_question(question: str, history: Sequence[Turn]) -> str:

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-from retrieval.conversation import Turn, follow_up_of, standalone_query
+from retrieval.conversation import Turn, changes_subject, follow_up_of, standalone_query
 from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.fallback import settle
@@ -176,15 +176,16 @@ class AnswerService:
     ) -> AsyncIterator[PartialAnswer | CitedAnswer]:
         """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
 
-        `history` holds earlier (question, answer) turns of the conversation (see
-        `standalone_query`). A question none of whose retrieved articles mentions what it names is
-        answered by neither backend (`require_named_subjects`). A failing LLM never fails the
-        request: the extractive backend answers and `fallback_reason` says why.
-        """
+        `history` holds earlier (question, answer) turns (`standalone_query`, `changes_subject`).
+        A question no retrieved article of which mentions what it names is not answered
+        (`require_named_subjects`). A failing LLM never fails the request: the extractive backend
+        answers and `fallback_reason` says why."""
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         snapshot = await asyncio.to_thread(self.snapshots.current)
         llm = await asyncio.to_thread(self._llm.status)
+        if changes_subject(question, history):
+            history = ()
         query = await standalone_query(question, history, llm.answerer)
         follow_up = follow_up_of(question, history, query)
         found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)

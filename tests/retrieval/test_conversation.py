@@ -1,7 +1,7 @@
 """Follow-ups: search uses the conversation to find what a follow-up refers to, but each answer is
 ranked for its own question and does not quote again what the conversation already said."""
 
-from retrieval.conversation import follow_up_of, joined_question, person_referred_to
+from retrieval.conversation import changes_subject, follow_up_of, joined_question, person_referred_to
 from retrieval.extractive import spoken_form
 from retrieval.models import CitedAnswer, FollowUp
 from retrieval.service import AnswerService
@@ -119,3 +119,25 @@ def test_the_follow_up_ranks_with_the_person_it_refers_to():
     assert follow_up_of("what did he say?", history, joined) == FollowUp(
         "what did he say? Dmitry Peskov", ("dmitry peskov denied it.",)
     )
+
+
+def test_a_question_naming_what_the_conversation_has_not_mentioned_changes_the_subject():
+    history = [("Why was the Bills-Bengals game cancelled?", "The NFL's cancellation of the Bills-Bengals game is rare. [1]")]
+    assert changes_subject("What caused the flooding in California?", history)
+    assert not changes_subject("What did the NFL say?", history), "named before"
+    assert not changes_subject("and what happened in California?", history), "an opening 'and' follows up"
+    assert not changes_subject("why did it flood?", history), "names nothing"
+    assert not changes_subject("What caused the flooding in California?", [])
+
+
+def test_a_question_changing_the_subject_is_answered_as_if_asked_first(shared_service: AnswerService):
+    """Joined to the previous question, a new subject's question was searched and answered partly
+    about the old one (in a terminal session: the flooding in California answered about a football
+    game). A follow-up naming what the conversation mentioned still joins it."""
+    first = "What did Russia ask China for?"
+    history = [(first, shared_service.ask(first).answer)]
+    for question in ("What did Jake Sullivan say on CNN?", "Where did Sullivan meet Yang Jiechi?"):
+        alone, after = shared_service.ask(question), shared_service.ask(question, history=history)
+        assert [p.chunk_id for p in after.passages] == [p.chunk_id for p in alone.passages]
+        assert [c.quote for c in after.citations] == [c.quote for c in alone.citations]
+    assert not changes_subject("What did China say?", history)
