@@ -315,6 +315,15 @@ async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(
     assert reply.embeds[0].description.startswith(NOT_COVERED) and reply.components == []
 
 
+async def test_an_abstention_names_what_no_article_mentions(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="What did Japan's foreign minister say about the request?")
+    [embed] = result.response.embeds
+    assert embed.description.startswith("The corpus does not cover this: none of the closest articles mentions Japan.")
+    assert embed.fields == [] and a["channel"].last_message.components == []
+
+
 async def test_sources_button_shows_full_passages_ephemerally(world):
     env, _, guilds = world
     a = guilds["A"]
