@@ -14,8 +14,9 @@ the kind a "which" question asks for ("which South Asian country", "which Republ
 adjectives of nationality ("his Mexican counterpart": articles say "Mexico's"), months and days,
 and the countries and unions nearly every news article mentions under one of several spellings
 ("Britain" in a question, "UK" in its answer). A word is mentioned when an article has its stem
-(the word less its final vowels, at least four letters) with a short ending (`_ENDINGS`): "Russia"
-is found in "Russian", "Turkey" in "Turkish", "Ardern" in "Ardern's", "India" not in "indicated".
+(the word less a plural "s" and its final vowels, at least four letters) with a short ending
+(`_ENDINGS`): "Russia" is found in "Russian", "Turkey" in "Turkish", "Oscars" in "Oscar", "Ardern"
+in "Ardern's", "India" not in "indicated".
 """
 
 import re
@@ -103,8 +104,9 @@ def _mentioned(subjects: tuple[NamedSubject, ...], lowered_text: str) -> set[str
 
 
 def _stem(word: str) -> str:
-    """`word` less its final vowels, keeping at least four letters: "russia" → "russ", "india" → "indi"."""
-    stem = word.rstrip("aeiouy")
+    """`word` less a plural "s" and its final vowels, keeping at least four letters: "russia" → "russ",
+    "india" → "indi", "oscars" → "oscar" (articles say "Oscar nominations"), "grammys" → "gramm"."""
+    stem = (word[:-1] if word.endswith("s") and len(word) > 4 else word).rstrip("aeiouy")
     return stem if len(stem) >= 4 else word[: max(len(stem), min(len(word), 4))]
 
 
