@@ -177,7 +177,7 @@ class AnswerService:
         """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
 
         `history` holds earlier (question, answer) turns (`standalone_query`, `changes_subject`).
-        A question no retrieved article of which mentions what it names is not answered
+        A question is answered only when a retrieved article mentions what it names
         (`require_named_subjects`). A failing LLM never fails the request: the extractive backend
         answers and `fallback_reason` says why."""
         started = time.perf_counter()

@@ -35,8 +35,9 @@ _EVERYWHERE = frozenset(
     {"america", "united states", "britain", "great britain", "united kingdom", "european union", "united nations"}
 )
 _ENDINGS = "[aeiouy]*(?:n|ns|s|se|sh|l)?"
-"""What a name's word may end in where an article mentions it: a name's stem is its word less its
-final vowels, and articles write "Chinese", "Ukrainian", "Turkish", "Republicans", "presidential"."""
+"""What a name's word may end in where an article mentions it: a name's stem is its word less a
+plural "s" and its final vowels, and articles write "Chinese", "Ukrainian", "Turkish", "Republicans",
+"presidential"."""
 _ENDS_SENTENCE = frozenset('.?!:"“')
 _POSSESSIVE = re.compile(r"[’']s?$")
 
@@ -44,7 +45,7 @@ _POSSESSIVE = re.compile(r"[’']s?$")
 @dataclass(frozen=True)
 class NamedSubject:
     """One thing a question names ("Aryna Sabalenka"), and the stems of its words that an article
-    mentioning it has: each word less its final vowels ("russ", "chin", "ukrain")."""
+    mentioning it has: each word less a plural "s" and its final vowels ("russ", "chin", "oscar")."""
 
     phrase: str
     stems: tuple[str, ...]
