@@ -6,10 +6,10 @@ Conversations of two to four turns: over the shipped corpus, `dev` (`bench/data/
 what follow-up ranking was tuned on) and `held-out` (`bench/data/conversations_holdout.jsonl`,
 written before that tuning and only read to check it); over `../shared/news-dev` when it is there,
 `news` (`bench/data/conversations_news.jsonl`, written after the tuning, never tuned on; n08-n13
-change the subject at their second turn; its index is DIR/citebot of `--work-dir`, shared with
-`bench.news_retrieval`). Each is
-asked through the service with the conversation so far (as the CLI's chat and a Discord thread do),
-on the extractive backend (or, with `--gguf`, the in-process llama.cpp one). A turn is right when
+change the subject at their second turn, n14-n17 only name something else: "and Google?"; its
+index is DIR/citebot of `--work-dir`, shared with `bench.news_retrieval`). Each is asked through
+the service with the conversation so far (as the CLI's chat and a Discord thread do), on the
+extractive backend (or, with `--gguf`, the in-process llama.cpp one). A turn is right when
 its answer or its quotes hold one of the turn's answer strings (case, quotes and spacing folded);
 "first" asks the same of the answer's first sentence and the quote it cites, the one a reader takes
 for the answer. A turn re-quotes when one of its quotes was already in an earlier answer of the

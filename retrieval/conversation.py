@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from retrieval.answer_types import NAME, form_terms
 from retrieval.bm25 import analyse, stopword_set
@@ -9,7 +10,7 @@ from retrieval.extractive import MARKER, spoken_form
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.backends import LLMError
 from retrieval.models import FollowUp
-from retrieval.questions import refers_back
+from retrieval.questions import question_words, refers_back
 from retrieval.subjects import named_subjects
 
 Turn = tuple[str, str]
@@ -20,6 +21,96 @@ _JOINED_TURNS = 3
 """At most this many earlier questions are joined to a follow-up: a conversation's older turns are
 usually about something else."""
 _PERSONAL = re.compile(r"\b(?:he|him|she)\b", re.IGNORECASE)
+_ELLIPTICAL = re.compile(
+    r"\W*(?:(?:and|but)\s+(?:(?:what|how)\s+about\s+)?|(?:what|how)\s+about\s+)(?P<rest>.+?)[\s?.!]*", re.IGNORECASE
+)
+"""A follow-up that only says what else to ask the previous question about: "and Google?", "what
+about the US?", "and best actress?"."""
+_NOT_A_THING = re.compile(
+    r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must|"
+    r"it|he|she|they|him|her|them|this|that|these|those|there|then|so|also|not|no|yes)\b",
+    re.IGNORECASE,
+)
+"""How a short follow-up's remainder begins when it is not the name of something: "and did it
+work?", "and then?", "and he?" ask otherwise."""
+_OPENING_CONJUNCTION = re.compile(r"^\W*(?:and|but|so|also)\s+", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_ENDS_WITH_THE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+"""A name's article stays with the name: "the US" in place of "Germany", "Germany" of "the US"."""
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_ELLIPTICAL_WORDS = 5
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """What one turn of a conversation asks, and which earlier turns it leans on."""
+
+    question: str
+    """What is answered: the question as asked, or spelled out when it only named something else
+    to ask the previous question about (`spelled_out`)."""
+    follows: tuple[Turn, ...]
+    """The earlier turns searched with it (`standalone_query`): none when it changes the subject
+    (`changes_subject`); for a spelled-out question, those before the question it repeats, which it
+    now holds whole ("and Bessie Hendricks?" searched with "How old was Pope Benedict when he
+    died?" found only the pope)."""
+    said: tuple[Turn, ...]
+    """The earlier turns whose quotes its answer does not repeat unless nothing else answers."""
+
+
+def turn_of(question: str, history: Sequence[Turn]) -> ConversationTurn:
+    """The turn `question` is after `history` (see `ConversationTurn`)."""
+    asked = spelled_out(question, history)
+    follows = tuple(history[:-1] if asked != question else history)
+    if changes_subject(asked, follows):
+        return ConversationTurn(asked, (), ())
+    return ConversationTurn(asked, follows, tuple(history))
+
+
+def spelled_out(question: str, history: Sequence[Turn]) -> str:
+    """The question a short follow-up stands for: the previous question (itself spelled out) about
+    what the follow-up names instead of what it named. "and Google?" after "How many employees is
+    Microsoft laying off?" asks "How many employees is Google laying off?"; "and best actress?"
+    after "Who won best actor in a drama?" asks "Who won best actress in a drama?". A follow-up
+    of its own words ("and what did China say?") is returned as it is.
+
+    Without this, "and Google?" was answered for its own words, any sentence naming Google, or with
+    the previous question joined, the first answer again (docs/quality.md, "Follow-ups")."""
+    match = _ELLIPTICAL.fullmatch(question)
+    if not history or match is None:
+        return question
+    rest = match["rest"]
+    words = rest.split()
+    if len(words) > _ELLIPTICAL_WORDS or question_words(rest) or _NOT_A_THING.match(rest):
+        return question
+    previous = _OPENING_CONJUNCTION.sub("", spelled_out(history[-1][0], history[:-1]))
+    return _asked_about(previous, rest)
+
+
+def _asked_about(previous: str, rest: str) -> str:
+    """`previous` with `rest` in place of the part it stands for: its first name when `rest` is a
+    name it does not have, else the run of words of `rest`'s length that has a content word of
+    `rest` in the same place and lacks one ("best actor" for "best actress"); failing both,
+    `previous` with `rest` after it ("what about the tanks?" asks more of what it already names),
+    so that both are searched and ranked for."""
+    bare = _ARTICLE.sub("", rest)
+    if bare[:1].isupper() and bare.lower() not in previous.lower():
+        names = [(previous.find(s.phrase), s.phrase) for s in named_subjects(previous)]
+        names += [(m.start(), m.group()) for m in _ACRONYM.finditer(previous)]
+        for start, phrase in sorted(n for n in names if n[0] >= 0):
+            before = _ENDS_WITH_THE.sub("", previous[:start])
+            return f"{before}{rest}{previous[start + len(phrase):]}"
+    words = previous.split()
+    wanted = [w.lower() for w in rest.split()]
+    said = {w.lower().strip("?,.!") for w in words}
+    content = {w for w in wanted if w not in stopword_set()}
+    if content - said:
+        for start in range(len(words) - len(wanted) + 1):
+            window = [w.lower().strip("?,.!") for w in words[start : start + len(wanted)]]
+            if any(a == b and a in content for a, b in zip(window, wanted, strict=True)):
+                end = words[start + len(wanted) - 1]
+                tail = end[len(end.rstrip("?,.!")) :]
+                return " ".join([*words[:start], rest + tail, *words[start + len(wanted) :]])
+    return f"{previous} {rest}"
 
 
 def changes_subject(question: str, history: Sequence[Turn]) -> bool:
@@ -66,18 +157,18 @@ async def standalone_query(question: str, history: Sequence[Turn], llm: LLMAnswe
         return joined
 
 
-def follow_up_of(question: str, history: Sequence[Turn], query: str) -> FollowUp | None:
-    """How the answer to `question` must differ from a first question's: None when it starts the
-    conversation. With a standalone rewrite (`query` is not the joined question) the rewrite is
-    what is answered; otherwise the follow-up's own words are, with the name of the person its "he"
-    or "she" stands for (`person_referred_to`)."""
-    if not history:
+def follow_up_of(turn: ConversationTurn, query: str) -> FollowUp | None:
+    """How the answer to `turn` must differ from a first question's: None when nothing was said
+    before it. With a standalone rewrite (`query` is not the joined question) the rewrite is what
+    is answered; otherwise the turn's own question is, with the name of the person its "he" or
+    "she" stands for (`person_referred_to`)."""
+    if not turn.said:
         return None
     own = query
-    if query == joined_question(question, history):
-        person = person_referred_to(question, history)
-        own = f"{question} {person}" if person else question
-    return FollowUp(own, tuple(spoken_form(answer) for _, answer in history))
+    if turn.follows and query == joined_question(turn.question, turn.follows):
+        person = person_referred_to(turn.question, turn.follows)
+        own = f"{turn.question} {person}" if person else turn.question
+    return FollowUp(own, tuple(spoken_form(answer) for _, answer in turn.said))
 
 
 def person_referred_to(question: str, history: Sequence[Turn]) -> str | None:

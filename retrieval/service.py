@@ -5,7 +5,7 @@ do one job (docs/architecture.md):
 - `PassageRetriever` (retrieval/retriever.py): query → `Retrieval` (passages, records, BM25);
 - `ExtractiveAnswerer` / `ExtractiveSummarizer` and the `LazyLLM` answerer, combined by one
   fallback policy (`retrieval/fallback.py`);
-- `standalone_query` (retrieval/conversation.py): what a follow-up asks;
+- `turn_of` and `standalone_query` (retrieval/conversation.py): what a follow-up asks;
 - `Ingestor` and `WebFetcher` for writes.
 
 `build_service` (retrieval/composition.py) wires them from settings. Reads work on an immutable
@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-from retrieval.conversation import Turn, changes_subject, follow_up_of, standalone_query
+from retrieval.conversation import Turn, follow_up_of, standalone_query, turn_of
 from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.fallback import settle
@@ -176,7 +176,7 @@ class AnswerService:
     ) -> AsyncIterator[PartialAnswer | CitedAnswer]:
         """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
 
-        `history` holds earlier (question, answer) turns (`standalone_query`, `changes_subject`).
+        `history` holds earlier (question, answer) turns (`turn_of`, `standalone_query`).
         A question is answered only when a retrieved article mentions what it names
         (`require_named_subjects`). A failing LLM never fails the request: the extractive backend
         answers and `fallback_reason` says why."""
@@ -184,12 +184,11 @@ class AnswerService:
         question = clean_question(question, self.settings.max_question_chars)
         snapshot = await asyncio.to_thread(self.snapshots.current)
         llm = await asyncio.to_thread(self._llm.status)
-        if changes_subject(question, history):
-            history = ()
-        query = await standalone_query(question, history, llm.answerer)
-        follow_up = follow_up_of(question, history, query)
+        turn = turn_of(question, history)
+        query = await standalone_query(turn.question, turn.follows, llm.answerer)
+        follow_up = follow_up_of(turn, query)
         found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)
-        evidence = require_named_subjects(found, follow_up.question if follow_up is not None else question)
+        evidence = require_named_subjects(found, follow_up.question if follow_up is not None else turn.question)
         retrieved = time.perf_counter()
         drafted: LLMDraft | None = None
         problem = llm.problem

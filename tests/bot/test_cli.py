@@ -169,6 +169,15 @@ def test_chat_follow_ups_each_answer_their_own_question(tmp_path: Path):
     assert "Liu Pengyu" in denied and "Peskov" not in denied, "the denial already quoted is not quoted again"
 
 
+def test_chat_and_beijing_asks_the_previous_question_about_beijing(tmp_path: Path):
+    questions = ["What did the Kremlin deny?", "and Beijing?"]
+    result = _chat(tmp_path, *questions)
+    assert result.returncode == 0, result.stderr
+    _, kremlin, beijing = re.split("|".join(re.escape(f"> {q}") for q in questions), result.stdout)
+    assert "Peskov" in kremlin
+    assert "denied by China" in beijing and "Peskov" not in beijing
+
+
 def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, capsys: pytest.CaptureFixture):
     note = tmp_path / "harbour-note.md"
     note.write_text("---\npublished: 2020-01-01\n---\nThe harbour reopened on Monday after repairs.\n", encoding="utf-8")

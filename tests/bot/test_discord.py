@@ -243,6 +243,15 @@ async def test_a_thread_keeps_the_subject_a_follow_up_two_turns_back_named(world
     assert "Jake Sullivan" in attended and "Yang Jiechi" in attended
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_and_beijing_in_a_thread_asks_the_previous_question_about_beijing(world):
+    env, _, guilds = world
+    questions = ["What did the Kremlin deny?", "and Beijing?"]
+    kremlin, beijing = await converse_in_thread(env, guilds["A"]["member"], guilds["A"]["channel"], questions)
+    assert "Peskov" in kremlin.embeds[0].description
+    assert "denied by China" in beijing.embeds[0].description and "Peskov" not in beijing.embeds[0].description
+
+
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
     env, _, guilds = world
     a = guilds["A"]

@@ -1,7 +1,15 @@
 """Follow-ups: search uses the conversation to find what a follow-up refers to, but each answer is
 ranked for its own question and does not quote again what the conversation already said."""
 
-from retrieval.conversation import changes_subject, follow_up_of, joined_question, person_referred_to
+from retrieval.conversation import (
+    ConversationTurn,
+    changes_subject,
+    follow_up_of,
+    joined_question,
+    person_referred_to,
+    spelled_out,
+    turn_of,
+)
 from retrieval.extractive import spoken_form
 from retrieval.models import CitedAnswer, FollowUp
 from retrieval.service import AnswerService
@@ -96,10 +104,11 @@ def test_the_only_answer_is_quoted_again_rather_than_abstaining(shared_service: 
 def test_the_follow_up_is_ranked_for_its_own_words_or_its_standalone_rewrite():
     history = [("Who denied the request?", "Peskov denied it [1].")]
     joined = "Who denied the request? and what did he say?"
-    assert follow_up_of("and what did he say?", [], "and what did he say?") is None
-    assert follow_up_of("and what did he say?", history, joined) == FollowUp("and what did he say?", ("peskov denied it.",))
+    assert follow_up_of(turn_of("and what did he say?", []), "and what did he say?") is None
+    turn = turn_of("and what did he say?", history)
+    assert follow_up_of(turn, joined) == FollowUp("and what did he say?", ("peskov denied it.",))
     rewrite = "What did Dmitry Peskov say?"
-    assert follow_up_of("and what did he say?", history, rewrite) == FollowUp(rewrite, ("peskov denied it.",))
+    assert follow_up_of(turn, rewrite) == FollowUp(rewrite, ("peskov denied it.",))
 
 
 def test_he_or_she_is_the_person_the_latest_question_or_its_answer_names():
@@ -116,7 +125,7 @@ def test_he_or_she_is_the_person_the_latest_question_or_its_answer_names():
 def test_the_follow_up_ranks_with_the_person_it_refers_to():
     history = [("Who denied the request?", "Dmitry Peskov denied it [1].")]
     joined = "Who denied the request? what did he say?"
-    assert follow_up_of("what did he say?", history, joined) == FollowUp(
+    assert follow_up_of(turn_of("what did he say?", history), joined) == FollowUp(
         "what did he say? Dmitry Peskov", ("dmitry peskov denied it.",)
     )
 
@@ -141,3 +150,50 @@ def test_a_question_changing_the_subject_is_answered_as_if_asked_first(shared_se
         assert [p.chunk_id for p in after.passages] == [p.chunk_id for p in alone.passages]
         assert [c.quote for c in after.citations] == [c.quote for c in alone.citations]
     assert not changes_subject("What did China say?", history)
+
+
+def test_a_follow_up_naming_only_something_else_asks_the_previous_question_about_it():
+    layoffs = [("How many employees is Microsoft laying off?", "Microsoft is laying off 10,000 employees. [1]")]
+    assert spelled_out("and Google?", layoffs) == "How many employees is Google laying off?"
+    assert spelled_out("What about Amazon?", [*layoffs, ("and Google?", "…")]) == "How many employees is Amazon laying off?"
+    tanks = [("How many tanks is Germany sending to Ukraine?", "14 Leopard tanks. [1]")]
+    assert spelled_out("and the US?", tanks) == "How many tanks is the US sending to Ukraine?"
+    assert spelled_out("and Germany?", [("How many tanks is the US sending?", "31. [1]")]) == (
+        "How many tanks is Germany sending?"
+    )
+    awards = [("Who won best actor in a drama at the Golden Globes?", "Austin Butler. [1]")]
+    assert spelled_out("and best actress?", awards) == "Who won best actress in a drama at the Golden Globes?"
+    assert spelled_out("and the Oscars?", awards) == "Who won best actor in a drama at the Oscars?"
+    assert spelled_out("and in 2021?", awards) == "Who won best actor in a drama at the Golden Globes? in 2021"
+    russia = [("What did Russia ask China for?", "Military aid. [1]"), ("and what did China say?", "It denied it. [1]")]
+    assert spelled_out("and Russia?", russia) == "what did Russia say?"
+
+
+def test_a_follow_up_with_words_of_its_own_is_not_spelled_out():
+    awards = [("Who won best actor in a drama at the Golden Globes?", "Austin Butler. [1]")]
+    for question in ("and what did he say?", "and did he win?", "and then?", "and he?", "what about it?", "and Google?"):
+        assert spelled_out(question, awards if question != "and Google?" else []) == question
+    assert spelled_out("and what about the tanks he sent to the front line last week?", awards).startswith("and what")
+
+
+def test_a_spelled_out_follow_up_is_searched_without_the_question_it_repeats():
+    """It holds that question whole: joined to it, "and Bessie Hendricks?" after "How old was Pope
+    Benedict when he died?" was searched mostly for the pope."""
+    first = ("How old was Pope Benedict when he died?", "He died at 95. [1]")
+    assert turn_of("and Bessie Hendricks?", [first]) == ConversationTurn(
+        "How old was Bessie Hendricks when he died?", (), (first,)
+    )
+    scores = ("How many points did Donovan Mitchell score?", "71 points. [1]")
+    assists = ("how many assists did he have?", "11 assists. [1]")
+    assert turn_of("and rebounds?", [scores, assists]) == ConversationTurn(
+        "how many assists did he have? rebounds", (scores,), (scores, assists)
+    ), "one new word replaces nothing it can tell; the question it repeats still leans on the first"
+
+
+def test_and_beijing_is_answered_as_the_same_question_about_beijing(shared_service: AnswerService):
+    """A spelled-out follow-up over the shipped corpus: "and Beijing?" after a question about what
+    Moscow denied is answered as the same question about Beijing."""
+    first, second = _converse(shared_service, ["What did the Kremlin deny?", "and Beijing?"])
+    alone = shared_service.ask("What did Beijing deny?")
+    assert not second.abstained and ("China" in second.answer or "Beijing" in second.answer)
+    assert [p.chunk_id for p in second.passages] == [p.chunk_id for p in alone.passages]
