@@ -35,6 +35,8 @@ _NOT_A_THING = re.compile(
 work?", "and then?", "and he?" ask otherwise."""
 _OPENING_CONJUNCTION = re.compile(r"^\W*(?:and|but|so|also)\s+", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_FIRST_WORD = re.compile(r"(?<=^)[A-Z][\w’'-]+")
+"""A question's capitalised first word, a name unless it is a stopword: "Google laid off how many?"."""
 _ENDS_WITH_THE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 """A name's article stays with the name: "the US" in place of "Germany", "Germany" of "the US"."""
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -87,15 +89,17 @@ def spelled_out(question: str, history: Sequence[Turn]) -> str:
 
 
 def _asked_about(previous: str, rest: str) -> str:
-    """`previous` with `rest` in place of the part it stands for: its first name when `rest` is a
-    name it does not have, else the run of words of `rest`'s length that has a content word of
-    `rest` in the same place and lacks one ("best actor" for "best actress"); failing both,
-    `previous` with `rest` after it ("what about the tanks?" asks more of what it already names),
-    so that both are searched and ranked for."""
+    """`previous` with `rest` in place of the part it stands for: its first name (an acronym, or a
+    first word that is no stopword, counts) when `rest` is a name it does not have, else the run of
+    words of `rest`'s length that has a content word of `rest` in the same place and lacks one
+    ("best actor" for "best actress"); failing both, `previous` with `rest` after it ("what about
+    the tanks?" asks more of what it already names), so that both are searched and ranked for."""
     bare = _ARTICLE.sub("", rest)
     if bare[:1].isupper() and bare.lower() not in previous.lower():
         names = [(previous.find(s.phrase), s.phrase) for s in named_subjects(previous)]
         names += [(m.start(), m.group()) for m in _ACRONYM.finditer(previous)]
+        if (first := _FIRST_WORD.match(previous)) and first.group().lower() not in stopword_set():
+            names.append((first.start(), first.group()))
         for start, phrase in sorted(n for n in names if n[0] >= 0):
             before = _ENDS_WITH_THE.sub("", previous[:start])
             return f"{before}{rest}{previous[start + len(phrase):]}"

@@ -155,6 +155,9 @@ def test_a_question_changing_the_subject_is_answered_as_if_asked_first(shared_se
 def test_a_follow_up_naming_only_something_else_asks_the_previous_question_about_it():
     layoffs = [("How many employees is Microsoft laying off?", "Microsoft is laying off 10,000 employees. [1]")]
     assert spelled_out("and Google?", layoffs) == "How many employees is Google laying off?"
+    assert spelled_out("and Amazon?", [("Google laid off how many people?", "12,000. [1]")]) == (
+        "Amazon laid off how many people?"
+    ), "a first word that is no stopword is a name"
     assert spelled_out("What about Amazon?", [*layoffs, ("and Google?", "…")]) == "How many employees is Amazon laying off?"
     tanks = [("How many tanks is Germany sending to Ukraine?", "14 Leopard tanks. [1]")]
     assert spelled_out("and the US?", tanks) == "How many tanks is the US sending to Ukraine?"
