@@ -10,6 +10,7 @@ adjacent ones, supports it:
   except those the question gives that the article's title states, when the claim adds a name or
   number of its own ("Steven Spielberg won Best Director at the 2023 Golden Globes" from "Steven
   Spielberg won best director" in an article titled "Golden Globes 2023: …"; `_shown_by_title`),
+  and then only from a span naming none of the title's other stories (`_title_others`),
 - the claim does not put two of its names the other way round around the same word ("China asked
   Russia" from "Russia asked China": every word stands in the span, so nothing else sees it),
 - and the span's support score (`retrieval.ranking.support_score`: embedding similarity and the
@@ -164,9 +165,13 @@ class CitationChecker:
         own = claim if required is None else required
         required_names = names_and_numbers(own, source.record.text)
         in_span = required_names - _shown_by_title(question, source, required_names)
+        waived = required_names - in_span
+        elsewhere = _title_others(question, source, required_names, waived) if waived else set()
         best = Support(0.0, None)
         for span, vector, terms in _spans(sentences, embeddings, analysed[1:]):
             if not span_mentions(span.text, in_span):
+                continue
+            if elsewhere and names_and_numbers(span.text, source.record.text) & elsewhere:
                 continue
             if len(span.sentences) == 2 and not _continues(span, claim):
                 continue
@@ -260,6 +265,26 @@ def _shown_by_title(question: str, source: Excerpt, required: set[str]) -> set[s
     if not given or not required - given:
         return set()
     return {name for name in given if span_mentions(source.record.title, {name})}
+
+
+def _title_others(question: str, source: Excerpt, required: set[str], waived: set[str]) -> set[str]:
+    """The names of the parts of the source's title (cut at punctuation and "and") that hold none
+    of the `waived` names, less those `question` or the claim (`required`) gives: a span naming one
+    of them is about another story of the article. A news round-up titled "Half Moon Bay shooting,
+    Oscars and Monterey Park: The Short List" let "Seven people were dead in the Monterey Park
+    shooting" through on its Half Moon Bay sentence. The names of a part that holds a waived name
+    stay: "The US warns its allies that China is willing to support Russia" is one story."""
+    context = source.record.text
+    given = names_and_numbers(question, context) | required
+    others: set[str] = set()
+    for part in _TITLE_PARTS.split(source.record.title):
+        names = {name for name in names_and_numbers(part.strip(), context) if not name[0].isdigit()}
+        if not names & waived:
+            others |= names - given
+    return others
+
+
+_TITLE_PARTS = re.compile(r"[:;|,–—]|\s-\s|\band\b", re.IGNORECASE)
 
 
 _FRAGMENT_WORDS = 5

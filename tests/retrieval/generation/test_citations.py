@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.calibrate_citations import accuracy, passage_containing, score_pairs
-from retrieval.generation.citations import MARKER, _shown_by_title, split_claims
+from retrieval.generation.citations import MARKER, _shown_by_title, _title_others, split_claims
 from retrieval.generation.entities import names_and_numbers
 from retrieval.generation.excerpts import Excerpt, whole_passages
 from retrieval.models import DocumentRecord, Passage
@@ -106,6 +106,38 @@ def test_names_the_question_gives_are_left_to_the_title_only_beside_a_new_one():
     restating = names_and_numbers("Best Director was won at the 2023 Golden Globes.", record.text)
     assert _shown_by_title(question, source, restating) == set(), "a claim adding nobody is its quote's alone"
     assert _shown_by_title("", source, answer) == set()
+
+
+ROUNDUP_TITLE = "Half Moon Bay shooting, Oscars and Monterey Park: The Short List"
+ROUNDUP_TEXT = (
+    "Seven people were dead and a suspect was in custody Tuesday after two shootings at plant nurseries near the "
+    "Northern California community of Half Moon Bay, just days after a rampage in Southern California killed 11. "
+    "Authorities on Tuesday released the complete list of the 11 people killed in the Monterey Park mass shooting."
+)
+
+
+def test_a_title_naming_several_stories_lends_its_names_to_none_of_the_others(check):
+    """A news round-up's title names each of its stories; the Half Moon Bay sentence does not say
+    what happened in Monterey Park, though the title names both (a small model wrote "Seven people
+    were dead in the Monterey Park shooting", and the title rule let it through)."""
+    roundup = Passage(chunk_id="shared/short-list/0/0", scope="shared", doc_id="short-list", title=ROUNDUP_TITLE,
+                      text=ROUNDUP_TEXT, score=0.0, start=0, end=len(ROUNDUP_TEXT))
+    question = "How many people died in the Monterey Park shooting?"
+    wrong = check("Seven people were dead in the Monterey Park shooting [1].", [], [roundup], question=question)
+    assert wrong.citations == [] and wrong.report.unsupported == 1
+    right = check("11 people were killed in the Monterey Park shooting [1].", [], [roundup], question=question)
+    assert right.report.kept == 1 and "Monterey Park mass shooting" in right.citations[0].quote
+
+
+def test_the_other_stories_of_a_title_are_its_parts_without_the_names_the_title_lent():
+    record = DocumentRecord(scope="shared", doc_id="short-list", title=ROUNDUP_TITLE, content_hash="x", text=ROUNDUP_TEXT)
+    source = Excerpt(record, ())
+    claim = names_and_numbers("Seven people were dead in the Monterey Park shooting.", record.text)
+    question = "How many people died in the Monterey Park shooting?"
+    assert _title_others(question, source, claim, {"monterey", "park"}) == {"bay", "oscars", "short", "list"}
+    one_story = DocumentRecord(scope="shared", doc_id="warning", content_hash="x", text=ROUNDUP_TEXT,
+                               title="The US warns its allies that China is willing to support Russia militarily")
+    assert _title_others("What did the US warn?", Excerpt(one_story, ()), {"us"}, {"us"}) == set()
 
 
 def test_markers_closing_a_paragraph_cover_its_sentences():
