@@ -139,7 +139,12 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
 def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
     dated = f" · as of {answer.as_of}" if answer.as_of else ""
     footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
-    return pack(_cited_embeds(answer.answer, answer.citations, footer))
+    return pack(_cited_embeds(answer.answer, answer.citations, footer, title=_answering(answer)))
+
+
+def _answering(answer: CitedAnswer) -> str:
+    """The question a follow-up was answered as, when it is not the one typed (`asked_as`)."""
+    return f"Answering: {plain(answer.asked_as)}" if answer.asked_as else ""
 
 
 def abstention_message(answer: CitedAnswer) -> discord.Embed:
@@ -151,6 +156,8 @@ def abstention_message(answer: CitedAnswer) -> discord.Embed:
     if titles:
         description += "\n\nClosest documents: " + ", ".join(f"*{plain(short_title(t))}*" for t in titles)
     embed = discord.Embed(description=trim(description, DESCRIPTION_LIMIT), colour=ABSTENTION_COLOUR)
+    if answer.asked_as:
+        embed.title = trim(_answering(answer), TITLE_LIMIT)
     return embed.set_footer(text=f"{answer.backend} · {answer.timings_ms.get('total', 0) / 1000:.1f} s")
 
 

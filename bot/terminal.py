@@ -52,6 +52,8 @@ def render_citations(console: Console, citations: Sequence[Citation]) -> None:
 
 
 def render_answer(console: Console, answer: CitedAnswer) -> None:
+    if answer.asked_as:
+        console.print(f"[dim]answering: {escape(answer.asked_as)}[/dim]", highlight=False)
     console.print(escape(answer.answer), highlight=False)
     if answer.citations:
         console.print()

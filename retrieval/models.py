@@ -220,6 +220,10 @@ class CitedAnswer(_Drafted):
     draft: Draft
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    asked_as: str = ""
+    """The question answered when it is not the one asked ("" when it is): a follow-up that only
+    named something else, spelled out ("and Google?" answered as "How many employees is Google
+    laying off?"), which the reader is shown so that the answer can be checked against it."""
 
     @property
     def answer(self) -> str:
@@ -228,6 +232,7 @@ class CitedAnswer(_Drafted):
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "asked_as": self.asked_as or None,
             "answer": self.answer,
             **self._provenance_json(),
             "passages": [p.to_json() for p in self.passages],

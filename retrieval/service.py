@@ -204,7 +204,8 @@ class AnswerService:
         draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(evidence, follow_up))
         finished = time.perf_counter()
         timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
-        yield CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()})
+        asked_as = turn.question if turn.question != question else ""
+        yield CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()}, asked_as)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
         """A cited summary of one document: the LLM's (map-reduce) when configured, else extractive."""

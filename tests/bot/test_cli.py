@@ -37,10 +37,11 @@ def test_ask_json_follows_the_contract(cli):
     code, out, _ = cli("ask", "--json", "Who denied the request?")
     assert code == 0
     payload = json.loads(out)
-    assert list(payload) == ["question", "answer", "abstained", "backend", "fallback_reason", "check", "citations",
+    assert list(payload) == ["question", "asked_as", "answer", "abstained", "backend", "fallback_reason", "check", "citations",
                              "as_of", "passages", "timings_ms", "llm_usage"]
     assert payload["as_of"] == "2022-03-14", "the one dated article of the corpus is the newest evidence"
     assert payload["backend"] == "extractive" and payload["abstained"] is False
+    assert payload["asked_as"] is None, "a first question is answered as asked"
     assert payload["citations"]
     for citation in payload["citations"]:
         assert list(citation) == ["n", "doc_id", "title", "url", "published", "quote", "start", "end"]
@@ -176,6 +177,7 @@ def test_chat_and_beijing_asks_the_previous_question_about_beijing(tmp_path: Pat
     _, kremlin, beijing = re.split("|".join(re.escape(f"> {q}") for q in questions), result.stdout)
     assert "Peskov" in kremlin
     assert "denied by China" in beijing and "Peskov" not in beijing
+    assert "answering: What did Beijing deny?" in beijing, "the reader sees what the follow-up was taken to ask"
 
 
 def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, capsys: pytest.CaptureFixture):

@@ -250,6 +250,7 @@ async def test_and_beijing_in_a_thread_asks_the_previous_question_about_beijing(
     kremlin, beijing = await converse_in_thread(env, guilds["A"]["member"], guilds["A"]["channel"], questions)
     assert "Peskov" in kremlin.embeds[0].description
     assert "denied by China" in beijing.embeds[0].description and "Peskov" not in beijing.embeds[0].description
+    assert beijing.embeds[0].title == "Answering: What did Beijing deny?" and kremlin.embeds[0].title is None
 
 
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
