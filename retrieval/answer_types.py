@@ -3,7 +3,7 @@
 A sentence that only restates the question answers nothing: "How long did the talks go on?" is
 answered by "lasted more than eight hours", not by "Sullivan raised the issue in his meeting".
 The extractive answerer rewards a sentence that holds a phrase of the expected kind (a duration,
-a name, a number, a date, a place) standing near the question's own words, and that phrase must
+a name, a number, a date, a place, a cause) standing near the question's own words, and that phrase must
 say something the question does not (novelty): "Kevin McCarthy" in the question does not make a
 sentence naming Kevin McCarthy an answer to "which state does he represent?".
 
@@ -39,6 +39,15 @@ TIME = re.compile(
     rf"|month|year)\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{{1,2}}\b",
     re.I,
 )
+CAUSE = re.compile(
+    r"\b(?:because|due to|as a result of|caused by|blam(?:e|ed|es|ing)|citing|cited|owing to|in order to|so that"
+    r"|the reason|reasons? (?:for|why))\b",
+    re.I,
+)
+"""What says why: "Why did Southwest cancel so many flights?" was answered "Southwest canceled more
+than 2,500 flights", which restates it, before "… service problems caused by short staffing";
+"Why is Jacinda Ardern resigning?" opened with "That's part of why … Ardern's decision to resign"
+before "… quitting her job as prime minister because of professional burnout"."""
 PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 
 # "who", "when" and "where" ask only where a question starts ("and who denied it?") or after a
@@ -52,6 +61,7 @@ _ASKS = (
     (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
     (re.compile(_OPENS + r"where\b|\b(?:which|what) (?:city|country|state|place|venue|region|capital|town|nation)\b"),
      PLACE),
+    (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
     (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
                 r"|platform|network|party|chain|club)\b"), ENTITY),
 )
@@ -67,11 +77,12 @@ _FORM_WORDS = re.compile(
     r"|\b(?:what|which)\s+(day|date|time)\b",
     re.I,
 )
-ANYWHERE = frozenset({DURATION})
+ANYWHERE = frozenset({DURATION, CAUSE})
 """Kinds whose phrase answers from anywhere in a sentence sharing the question's terms: a duration
 is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
-"How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), where a name
-far from the question's words usually belongs to someone else. For the same reason the ranking
+"How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), and so is a
+cause ("… service problems caused by short staffing even before the thousands of canceled
+flights"), where a name far from the question's words usually belongs to someone else. For the same reason the ranking
 also believes such a phrase in the sentence after the one naming the question's subject, and
 weighs it more (`retrieval.ranking`)."""
 _WORD = re.compile(r"\w\w+")

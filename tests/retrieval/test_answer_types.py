@@ -4,6 +4,7 @@ question does not already say, near the question's own words."""
 import pytest
 
 from retrieval.answer_types import (
+    CAUSE,
     DURATION,
     ENTITY,
     NAME,
@@ -39,6 +40,9 @@ from retrieval.bm25 import analyse, stem_words
         ("and who denied it?", NAME),
         ("Written by whom?", NAME),
         ("Is the pier open?", None),
+        ("Why did Southwest cancel so many flights?", CAUSE),
+        ("What caused the flooding in California?", CAUSE),
+        ("What did Peskov say about why he left?", None),
     ],
 )
 def test_the_question_form_names_the_kind_of_answer(question: str, kind) -> None:
@@ -105,6 +109,19 @@ def test_a_duration_anywhere_in_a_sentence_sharing_the_question_words_is_an_answ
     assert _offers("The meeting took place in an armored hotel in the Italian capital, lasted more than eight hours.",
                    question)
     assert not _offers("The meeting took place in an armored hotel in the Italian capital.", question)
+
+
+def test_a_cause_anywhere_in_a_sentence_sharing_the_question_words_is_an_answer() -> None:
+    question = "Why did Southwest cancel so many flights?"
+    assert _offers("It has admitted it was having service problems caused by short staffing even before the "
+                   "thousands of canceled flights stranded hundreds of thousands of passengers.", question)
+    assert _offers("Southwest blamed the meltdown on bad weather.", question)
+    assert not _offers("Southwest canceled more than 2,500 flights.", question), "a restatement says no why"
+    assert not _offers("The airline cut prices because of demand.", "Why did the mayor resign?"), "no word of the question"
+
+
+def test_a_cause_is_never_demanded_of_an_answer() -> None:
+    assert missing_answer("Why did Southwest cancel so many flights?", ["Southwest canceled 2,500 flights."]) is None
 
 
 def test_a_sentence_continuing_the_one_naming_the_subject_may_answer_without_its_words() -> None:
