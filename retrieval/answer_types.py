@@ -64,6 +64,8 @@ _ASKS = (
     (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
     (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
                 r"|platform|network|party|chain|club)\b"), ENTITY),
+    (re.compile(r"\bwhat(?:'s|’s| is| was| are| were) (?:the |their |its |his |her )?(?:name|title)s? of\b"
+                r"|\bwhat (?:is|was|are|were) [^?]{1,60}\b(?:called|titled|named)\b"), ENTITY),
 )
 _NEAR_WORDS = 5
 # The words of a question that say what form its answer takes, not what it is about: "kind" in

@@ -40,6 +40,9 @@ plural "s" and its final vowels, and articles write "Chinese", "Ukrainian", "Tur
 "presidential"."""
 _ENDS_SENTENCE = frozenset('.?!:"“')
 _POSSESSIVE = re.compile(r"[’']s?$")
+_COMPOUND_TAIL = re.compile(r"(?<=\w)-[a-z][\w-]*$")
+"""The lower-case end of a compound: "Golden Globe-winning" names the Golden Globe, "Kremlin-backed"
+the Kremlin; articles seldom write the compound itself."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def named_subjects(question: str) -> tuple[NamedSubject, ...]:
     """The names in `question` that an article answering it must mention (see the module docstring)."""
     found = []
     for match in _NAME.finditer(question):
-        words = [word for word in match.group().split() if not TIME.fullmatch(word)]
+        words = [_COMPOUND_TAIL.sub("", word) for word in match.group().split() if not TIME.fullmatch(word)]
         before = question[: match.start()].split()
         while words and words[0].lower() in stopword_set():
             before.append(words.pop(0))

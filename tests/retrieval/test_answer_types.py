@@ -43,6 +43,10 @@ from retrieval.bm25 import analyse, stem_words
         ("Why did Southwest cancel so many flights?", CAUSE),
         ("What caused the flooding in California?", CAUSE),
         ("What did Peskov say about why he left?", None),
+        ("What is the name of Prince Harry's memoir?", ENTITY),
+        ("What is the film that won Michelle Yeoh a Golden Globe called?", ENTITY),
+        ("What's the title of the new list?", ENTITY),
+        ("What did they name the dog?", None),
     ],
 )
 def test_the_question_form_names_the_kind_of_answer(question: str, kind) -> None:

@@ -26,6 +26,10 @@ def phrases(question: str) -> list[str]:
         ("Which renewable energy hit a record in Britain last year?", []),
         ("What did the United States warn?", []),
         ("Who denied the request?", []),
+        ("What is the title of the Golden Globe-winning film directed by Steven Spielberg?",
+         ["Golden Globe", "Steven Spielberg"]),
+        ("Who leads the Kremlin-backed forces?", ["Kremlin"]),
+        ("What did Jean-Pierre say?", ["Jean-Pierre"]),
     ],
 )
 def test_the_names_an_answer_must_mention(question: str, expected: list[str]):
