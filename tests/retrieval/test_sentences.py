@@ -54,6 +54,21 @@ def test_titles_and_numbered_labels_of_news_do_not_end_a_sentence():
     ]
 
 
+def test_a_time_zone_after_a_clock_time_does_not_start_a_sentence():
+    text = (
+        "The system failed at 8:30 p.m. ET on Tuesday, according to FAA advisories. It starts at 10 a.m. CT "
+        "and ends at 2 p.m. EST. The game ended at 9 p.m. The fans left. Kickoff is 8 p.m. PT. Fans wait."
+    )
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "The system failed at 8:30 p.m. ET on Tuesday, according to FAA advisories.",
+        "It starts at 10 a.m. CT and ends at 2 p.m. EST.",
+        "The game ended at 9 p.m.",
+        "The fans left.",
+        "Kickoff is 8 p.m. PT.",
+        "Fans wait.",
+    ]
+
+
 def test_punctuation_only_lines_are_not_sentences():
     assert [s for s in sentence_spans("...\n—\nReal words.") if s.start == 0] == []
 
