@@ -3,9 +3,9 @@
 A sentence that only restates the question answers nothing: "How long did the talks go on?" is
 answered by "lasted more than eight hours", not by "Sullivan raised the issue in his meeting".
 The extractive answerer rewards a sentence that holds a phrase of the expected kind (a duration,
-a name, a number, a date, a place, a cause) standing near the question's own words, and that phrase must
-say something the question does not (novelty): "Kevin McCarthy" in the question does not make a
-sentence naming Kevin McCarthy an answer to "which state does he represent?".
+a name, a number, a date, a place, a cause) standing near the question's own words, and that
+phrase must say something the question does not (novelty): "Kevin McCarthy" in the question does
+not make a sentence naming Kevin McCarthy an answer to "which state does he represent?".
 
 An answer to a question asking for a number, a duration, a date or a name that holds none is no
 answer ("How many troops did China send?" answered with "Russia would have asked China for military
@@ -84,9 +84,9 @@ ANYWHERE = frozenset({DURATION, CAUSE})
 is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
 "How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), and so is a
 cause ("… service problems caused by short staffing even before the thousands of canceled
-flights"), where a name far from the question's words usually belongs to someone else. For the same reason the ranking
-also believes such a phrase in the sentence after the one naming the question's subject, and
-weighs it more (`retrieval.ranking`)."""
+flights"), where a name far from the question's words usually belongs to someone else. For the
+same reason the ranking also believes such a phrase in the sentence after the one naming the
+question's subject, and weighs it more (`retrieval.ranking`)."""
 _WORD = re.compile(r"\w\w+")
 _FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
 

@@ -35,7 +35,7 @@ _NOT_A_THING = re.compile(
 work?", "and then?", "and he?" ask otherwise."""
 _OPENING_CONJUNCTION = re.compile(r"^\W*(?:and|but|so|also)\s+", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
-_FIRST_WORD = re.compile(r"(?<=^)[A-Z][\w’'-]+")
+_FIRST_WORD = re.compile(r"[A-Z][\w’'-]+")
 """A question's capitalised first word, a name unless it is a stopword: "Google laid off how many?"."""
 _ENDS_WITH_THE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 """A name's article stays with the name: "the US" in place of "Germany", "Germany" of "the US"."""
