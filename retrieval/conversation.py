@@ -104,12 +104,12 @@ def _asked_about(previous: str, rest: str) -> str:
             before = _ENDS_WITH_THE.sub("", previous[:start])
             return f"{before}{rest}{previous[start + len(phrase):]}"
     words = previous.split()
+    plain = [w.lower().strip("?,.!") for w in words]
     wanted = [w.lower() for w in rest.split()]
-    said = {w.lower().strip("?,.!") for w in words}
     content = {w for w in wanted if w not in stopword_set()}
-    if content - said:
+    if content - set(plain):
         for start in range(len(words) - len(wanted) + 1):
-            window = [w.lower().strip("?,.!") for w in words[start : start + len(wanted)]]
+            window = plain[start : start + len(wanted)]
             if any(a == b and a in content for a, b in zip(window, wanted, strict=True)):
                 end = words[start + len(wanted) - 1]
                 tail = end[len(end.rstrip("?,.!")) :]
