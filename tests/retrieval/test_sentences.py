@@ -4,6 +4,11 @@ from hypothesis import strategies as st
 from retrieval.sentences import sentence_spans
 
 
+def _sentences(text: str) -> list[str]:
+    """The text of each span `sentence_spans` finds in `text`."""
+    return [text[s.start : s.end] for s in sentence_spans(text)]
+
+
 def test_spans_are_verbatim_and_do_not_cross_lines():
     text = "Headline without a period\nThe U.S. said no. Mr. Price spoke on Monday.\n\n  Indented line here.  "
     spans = sentence_spans(text)
@@ -18,7 +23,7 @@ def test_spans_are_verbatim_and_do_not_cross_lines():
 
 def test_spans_start_at_a_word_not_at_leftover_punctuation():
     text = "He blocked a shot. . . . He (Tobin) speaks Spanish.\n:Kevin McCarthy was once rejected.\n, and then more."
-    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+    assert _sentences(text) == [
         "He blocked a shot.",
         "He (Tobin) speaks Spanish.",
         "Kevin McCarthy was once rejected.",
@@ -28,7 +33,7 @@ def test_spans_start_at_a_word_not_at_leftover_punctuation():
 
 def test_a_lowercase_piece_joins_the_sentence_it_continues():
     text = "“How was this possible?” he asks. BQ.1.1. is causing 13% of new infections. iPhone sales rose."
-    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+    assert _sentences(text) == [
         "“How was this possible?” he asks.",
         "BQ.1.1. is causing 13% of new infections.",
         "iPhone sales rose.",
@@ -40,7 +45,7 @@ def test_titles_and_numbered_labels_of_news_do_not_end_a_sentence():
         "Florida Gov. Ron DeSantis signed it. Italy's No. 1 fugitive was arrested. Art. 5 applies. "
         "The U.S. said no. Mr. Price spoke. They said no. 5 people left. He ranked No. 3. No. It was not."
     )
-    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+    assert _sentences(text) == [
         "Florida Gov. Ron DeSantis signed it.",
         "Italy's No. 1 fugitive was arrested.",
         "Art. 5 applies.",
@@ -59,7 +64,7 @@ def test_a_time_zone_after_a_clock_time_does_not_start_a_sentence():
         "The system failed at 8:30 p.m. ET on Tuesday, according to FAA advisories. It starts at 10 a.m. CT "
         "and ends at 2 p.m. EST. The game ended at 9 p.m. The fans left. Kickoff is 8 p.m. PT. Fans wait."
     )
-    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+    assert _sentences(text) == [
         "The system failed at 8:30 p.m. ET on Tuesday, according to FAA advisories.",
         "It starts at 10 a.m. CT and ends at 2 p.m. EST.",
         "The game ended at 9 p.m.",
