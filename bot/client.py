@@ -1,7 +1,7 @@
 """The bot: a `commands.Bot` carrying the services its cogs use, and `create_bot`, which builds it.
 
 The bot itself holds no logic: it wires the answer service (constructed once, outside), the bot's
-SQLite store and the question gate into the cogs under `bot/exts/`.
+SQLite store, the question gate and the URL upload pool into the cogs under `bot/exts/`.
 """
 
 import asyncio
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import discord
 from discord.ext import commands
 
-from bot.limits import QuestionGate
+from bot.limits import QuestionGate, UrlUploads
 from bot.settings import Settings
 from bot.storage import BotStore
 from retrieval import SHARED_SCOPE, AnswerService
@@ -44,6 +44,7 @@ class BotServices:
     answers: AnswerService
     store: BotStore
     gate: QuestionGate
+    url_uploads: UrlUploads
 
 
 class Citebot(commands.Bot):
@@ -62,6 +63,7 @@ class Citebot(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        self.services.url_uploads.close()
         self.services.store.close()
 
 
@@ -94,6 +96,7 @@ def create_bot(settings: Settings, answers: AnswerService) -> commands.Bot:
         answers=answers,
         store=BotStore(settings.data_dir / "bot.sqlite"),
         gate=QuestionGate(settings.max_concurrent_questions, settings.ask_cooldown_seconds),
+        url_uploads=UrlUploads(answers, settings.fetch_concurrency, settings.fetch_queue),
     )
     cls = ShardedCitebot if settings.shards == "auto" else Citebot
     return cls(

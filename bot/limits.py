@@ -1,9 +1,12 @@
-"""Per-user cooldowns and the queue in front of the answer service."""
+"""Per-user cooldowns and the queue in front of the answer service; the bounded pool of URL uploads."""
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+
+from retrieval import AnswerService, IngestReport
 
 
 class QuestionGate:
@@ -35,3 +38,44 @@ class QuestionGate:
     async def slot(self) -> AsyncIterator[None]:
         async with self._slots:
             yield
+
+
+FETCHES_FULL = "too many web articles are being fetched right now; try again in a minute"
+
+
+class UrlUploads:
+    """The `/upload url:` ingests under way, on `threads` threads of their own.
+
+    A web server decides how long its page takes, up to FETCH_TIMEOUT. On the default executor, which
+    `asyncio.to_thread` shares with every guild's questions, a few slow pages would hold all its
+    threads and every answer would wait; here they hold only these. `queue` more uploads wait for a
+    thread, and any beyond are refused at once: waiting behind a full queue would take minutes.
+    """
+
+    def __init__(self, answers: AnswerService, threads: int, queue: int) -> None:
+        self._answers = answers
+        self._threads = threads
+        self._places = threads + queue
+        self._taken = 0
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="citebot-fetch")
+
+    @property
+    def busy(self) -> bool:
+        """True when an upload started now would wait for a thread."""
+        return self._taken >= self._threads
+
+    def start(self, url: str, scope: str, overrides: dict[str, str]) -> asyncio.Future[IngestReport] | None:
+        """The ingest of `url` into `scope`, started or queued; None when the queue is full."""
+        if self._taken >= self._places:
+            return None
+        self._taken += 1
+        job = asyncio.get_running_loop().run_in_executor(self._executor, self._answers.ingest_url, url, scope, overrides)
+        job.add_done_callback(self._release)
+        return job
+
+    def _release(self, job: asyncio.Future[IngestReport]) -> None:
+        self._taken -= 1
+
+    def close(self) -> None:
+        """Drop the uploads still waiting; those being fetched end by their deadline."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

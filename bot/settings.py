@@ -21,6 +21,10 @@ class Settings(RetrievalSettings):
     max_upload_bytes: int = Field(2_000_000, ge=1)
     ask_cooldown_seconds: float = Field(10.0, ge=0)
     max_concurrent_questions: int = Field(2, ge=1, le=32)
+    fetch_concurrency: int = Field(
+        2, ge=1, le=16, description="URL uploads the bot fetches at once, on threads of their own (never those answers use)"
+    )
+    fetch_queue: int = Field(4, ge=0, le=64, description="URL uploads that wait for one of those threads; more are refused")
     shards: Literal["auto"] | None = None
 
     @field_validator("ask_channel_ids", "admin_role_ids", mode="before")

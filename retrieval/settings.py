@@ -66,7 +66,9 @@ class RetrievalSettings(BaseSettings):
     max_document_bytes: int = Field(5_000_000, ge=1)
     max_document_chars: int = Field(2_000_000, ge=1, description="extracted text; bounds PDF expansion")
     fetch_max_bytes: int = Field(5_000_000, ge=1, description="largest web page fetched for a URL, after decompression")
-    fetch_timeout: float = Field(15.0, gt=0, description="seconds for a whole URL fetch, redirects included")
+    fetch_timeout: float = Field(
+        15.0, gt=0, description="hard deadline in seconds of a whole URL fetch: DNS, connection, headers, body, redirects"
+    )
     fetch_max_redirects: int = Field(5, ge=0, le=20)
     fetch_allow_loopback: bool = Field(
         False, description="fetch URLs on 127.0.0.1/::1 (tests' local servers); never on a real deployment"

@@ -11,19 +11,20 @@ fetched only over http(s), and only from public addresses:
   rebinding);
 - redirects are followed by hand, each one checked the same way before it is fetched;
 - the body is read up to a size limit (also after gzip/deflate decompression, so a small compressed
-  body cannot expand without bound), the whole fetch up to a time limit, and only HTML, plain text,
-  Markdown and PDF are accepted.
+  body cannot expand without bound), and only HTML, plain text, Markdown and PDF are accepted;
+- the whole fetch (DNS answer, connection, TLS handshake, headers, body, every redirect) ends by one
+  wall-clock deadline, whatever the server does: see `WebFetcher.fetch`.
 
 Every refusal is a `FetchError` whose message says what was wrong in plain words. Nothing here knows
 about Discord; `AnswerService.ingest_url` reads what this returns as a document.
 """
 
+import asyncio
 import ipaddress
 import re
 import socket
-import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -165,18 +166,42 @@ class WebFetcher:
         self._resolve = resolver
 
     def fetch(self, url: str) -> FetchedPage:
-        deadline = time.monotonic() + self._limits.timeout_seconds
-        current = check_url(url)
-        with httpx.Client(trust_env=False, follow_redirects=False) as client:
+        """The page at `url`, redirects followed, or a `FetchError` once `timeout_seconds` have passed.
+
+        The deadline is a cancellation: the fetch runs as a coroutine under `asyncio.timeout`, which
+        interrupts whatever it awaits when time is up (the resolver, the connection, the TLS handshake,
+        the next header or body byte). A timeout per read bounds only the gap between two bytes, which
+        a server sending one a second never reaches; a watchdog closing sockets from another thread
+        would race their creation and miss the socket a TLS handshake wraps. The event loop is the
+        fetch's own, closed without `asyncio.run`'s wait for a resolver thread stuck past the deadline
+        (that thread ends on its own). Synchronous, for callers that fetch and ingest in a worker thread."""
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(self._fetch_by_deadline(url))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _fetch_by_deadline(self, url: str) -> FetchedPage:
+        limit = self._limits.timeout_seconds
+        try:
+            async with asyncio.timeout(limit):
+                return await self._follow(check_url(url))
+        except TimeoutError as exc:
+            raise FetchError(f"the page did not arrive within {limit:g} s") from exc
+
+    async def _follow(self, current: httpx.URL) -> FetchedPage:
+        """The page at `current`, each redirect checked like the first URL before it is followed."""
+        async with httpx.AsyncClient(trust_env=False, follow_redirects=False, timeout=None) as client:
             for _ in range(self._limits.max_redirects + 1):
-                response = self._send(client, current, deadline)
+                response = await self._send(client, current)
                 try:
                     if response.has_redirect_location:
                         current = check_url(str(current.join(response.headers["location"])))
                         continue
-                    return self._page(current, response, deadline)
+                    return await self._page(current, response)
                 finally:
-                    response.close()
+                    await response.aclose()
         raise FetchError(f"the URL redirects more than {self._limits.max_redirects} times")
 
     def address_for(self, url: httpx.URL) -> str:
@@ -202,10 +227,10 @@ class WebFetcher:
                 raise FetchError(f"refused: {host} {shown} {reason}; only public web addresses are fetched")
         return str(addresses[0])
 
-    def _send(self, client: httpx.Client, url: httpx.URL, deadline: float) -> httpx.Response:
+    async def _send(self, client: httpx.AsyncClient, url: httpx.URL) -> httpx.Response:
         """GET `url` from its checked address (the host name still in `Host` and, for https, in SNI
-        and the certificate check)."""
-        address = self.address_for(url)
+        and the certificate check). The resolver runs in a thread, so the deadline bounds it too."""
+        address = await asyncio.to_thread(self.address_for, url)
         request = client.build_request(
             "GET",
             url.copy_with(host=address),
@@ -215,17 +240,14 @@ class WebFetcher:
                 "Accept": ACCEPT,
                 "Accept-Encoding": "gzip, deflate",
             },
-            timeout=httpx.Timeout(self._remaining(deadline)),
             extensions={"sni_hostname": url.host},
         )
         try:
-            return client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise FetchError(f"{url.host} did not answer within {self._limits.timeout_seconds:g} s") from exc
+            return await client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise FetchError(f"cannot connect to {url.host}: {_plain(exc)}") from exc
 
-    def _page(self, url: httpx.URL, response: httpx.Response, deadline: float) -> FetchedPage:
+    async def _page(self, url: httpx.URL, response: httpx.Response) -> FetchedPage:
         if response.status_code != 200:
             raise FetchError(f"the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip())
         header = response.headers.get("content-type", "")
@@ -236,14 +258,13 @@ class WebFetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._limits.max_bytes:
             raise FetchError(f"the page is {int(declared):,} bytes, over the {self._limits.max_bytes:,}-byte limit")
-        body = b"".join(self._body(response, deadline))
+        body = await self._body(response)
         if media_type != "application/pdf":
             body = _as_utf8(body, header, media_type)
         return FetchedPage(url=str(url), media_type=media_type, body=body)
 
-    def _body(self, response: httpx.Response, deadline: float) -> Iterator[bytes]:
-        """The decoded body in pieces, stopping with an error as soon as it passes the size limit
-        (counted after decompression) or the fetch passes its deadline."""
+    async def _body(self, response: httpx.Response) -> bytes:
+        """The decoded body; an error as soon as it passes the size limit (counted after decompression)."""
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             inflater = None
@@ -252,26 +273,19 @@ class WebFetcher:
         else:
             raise FetchError(f"the server sent the page compressed as {encoding}, which is not read")
         room = self._limits.max_bytes
+        pieces: list[bytes] = []
         try:
-            for raw in response.iter_raw():
-                self._remaining(deadline)
+            async for raw in response.aiter_raw():
                 piece = raw if inflater is None else inflater.decompress(raw, room + 1)
                 if len(piece) > room or (inflater is not None and inflater.unconsumed_tail):
                     raise FetchError(self._too_large())
                 room -= len(piece)
-                yield piece
-        except httpx.TimeoutException as exc:
-            raise FetchError(f"the server did not send the page within {self._limits.timeout_seconds:g} s") from exc
+                pieces.append(piece)
         except httpx.HTTPError as exc:
             raise FetchError(f"the connection broke while reading the page: {_plain(exc)}") from exc
         except zlib.error as exc:
             raise FetchError("the server sent a damaged compressed page") from exc
-
-    def _remaining(self, deadline: float) -> float:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise FetchError(f"fetching took longer than {self._limits.timeout_seconds:g} s")
-        return left
+        return b"".join(pieces)
 
     def _too_large(self) -> str:
         return f"the page is larger than the {self._limits.max_bytes:,}-byte limit"

@@ -703,12 +703,16 @@ async def test_upload_url_refuses_what_a_server_must_not_fetch(world, url: str, 
     a = guilds["A"]
     before = index_state(env.bot.services.answers)
 
-    def no_connection(address, *args, **kwargs):
+    attempts: list = []
+
+    def no_connection(sock: socket.socket, address, *args, **kwargs):
+        attempts.append(address)
         raise AssertionError(f"a connection to {address} was attempted")
 
-    monkeypatch.setattr(socket, "create_connection", no_connection)
+    monkeypatch.setattr(socket.socket, "connect", no_connection)
     result = await a["admin"].slash(a["channel"], "upload", url=url)
     assert result.ephemeral and result.response.content.startswith(f"❌ {inline(url)} was not added: {message}")
+    assert attempts == []
     assert index_state(env.bot.services.answers) == before
 
 

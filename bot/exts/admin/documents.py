@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.autocomplete import document_choices
 from bot.client import BotServices, Citebot, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
+from bot.limits import FETCHES_FULL
 from bot.rendering import inline
 from bot.wording import plural
 from retrieval import (
@@ -31,7 +32,6 @@ from retrieval import (
 )
 
 T = TypeVar("T")
-
 
 def is_corpus_admin() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction[Citebot]) -> bool:
@@ -148,19 +148,27 @@ class Documents(commands.Cog):
         await progress.edit(content=describe_report(report, name))
 
     async def _upload_url(self, interaction: discord.Interaction, url: str, fields: dict[str, str]) -> None:
-        """Fetch a web article into this guild's corpus. What is wrong with the URL itself is said at
-        once; what the fetch finds (a refused address, a page too large) comes back in the report."""
+        """Fetch a web article into this guild's corpus. What is wrong with the URL itself, or a full
+        fetch queue, is said at once; what the fetch finds (a refused address, a page too large, a
+        server past the deadline) comes back in the report."""
         try:
             check_url(url)
         except FetchError as exc:
             await interaction.response.send_message(f"❌ {inline(url)} was not added: {exc}.", ephemeral=True)
             return
+        queued = self.services.url_uploads.busy
+        job = self.services.url_uploads.start(url, _own_scope(interaction), fields)
+        if job is None:
+            await interaction.response.send_message(f"❌ {inline(url)} was not added: {FETCHES_FULL}.", ephemeral=True)
+            return
         await interaction.response.defer(thinking=True, ephemeral=True)
-        progress = await interaction.followup.send(f"⏳ Fetching and indexing {inline(url)}…", ephemeral=True, wait=True)
+        progress = await interaction.followup.send(
+            f"⏳ You're in the queue: I'll fetch and index {inline(url)} as soon as a fetcher is free." if queued
+            else f"⏳ Fetching and indexing {inline(url)}…",
+            ephemeral=True, wait=True,
+        )
         try:
-            report = await asyncio.to_thread(
-                self.services.answers.ingest_url, url, _own_scope(interaction), fields
-            )
+            report = await job
         except StoreUnavailable as exc:
             await progress.edit(content=f"❌ {inline(url)} was not added. {describe(exc)}")
             return
