@@ -4,7 +4,7 @@
                                             [--news-questions 40] [--model PATH.gguf] [--work-dir DIR]
 
 The model is the packaged Qwen2.5-Coder-1.5B-Instruct GGUF (`make local-llm`) unless `--model`
-names another. `llamacpp` loads it in this process; `openai` talks to a real
+names another. `llamacpp` runs it in its worker process; `openai` talks to a real
 `python -m llama_cpp.server` on 127.0.0.1 serving the same file, through the OpenAI-compatible
 client. Question sets: `seed` (tests/data/qa_seed.jsonl on the shipped corpus, with unanswerable
 questions) and `news-dev` (../shared/news-dev, its scorable questions; the first `--news-questions`).
@@ -35,8 +35,8 @@ from bench import news_dev
 from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import Evaluator, load_questions
 from retrieval.generation.answerer import PartialAnswer
-from retrieval.generation.backends import physical_cores
 from retrieval.generation.local_model import assemble
+from retrieval.generation.worker import physical_cores
 from retrieval.models import CitedAnswer
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings

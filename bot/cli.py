@@ -244,21 +244,24 @@ def _local_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _local_llm(run: Invocation) -> int:
-    """Assemble and verify the packaged GGUF, then set LLM_BACKEND and LLM_GGUF_PATH in `.env`."""
+    """Assemble and verify the packaged GGUF and run it once in a worker process (a llama.cpp build
+    that crashes on this CPU is found here), then set LLM_BACKEND and LLM_GGUF_PATH in `.env`; when
+    anything fails, `.env` is left as it was and citebot stays extractive."""
     from dotenv import set_key
 
-    from retrieval import QWEN_CODER_1_5B, LLMError, assemble
+    from retrieval import QWEN_CODER_1_5B, LLMError, assemble, self_check
 
     try:
         path = assemble(QWEN_CODER_1_5B, run.args.dir)
+        self_check(path, run.settings.llm_threads)
     except LLMError as exc:
-        run.err.print(f"error: {escape(str(exc))}")
+        run.err.print(f"error: {escape(str(exc))}; answers stay extractive")
         return EXIT_FAILED
     env_file: Path = run.args.env_file
     env_file.touch(exist_ok=True)
     set_key(env_file, "LLM_BACKEND", "llamacpp", quote_mode="never")
     set_key(env_file, "LLM_GGUF_PATH", str(path.resolve()), quote_mode="never")
-    print(f"{path} (sha256 verified); {env_file} now has LLM_BACKEND=llamacpp and LLM_GGUF_PATH")
+    print(f"{path} (sha256 verified, self-check passed); {env_file} now has LLM_BACKEND=llamacpp and LLM_GGUF_PATH")
     return EXIT_OK
 
 
@@ -294,6 +297,10 @@ def _chat(run: Invocation) -> int:
     from bot import terminal
 
     run.ensure_corpus()
+    if run.settings.llm_backend != "extractive":
+        problem = run.service.prepare()
+        if problem:
+            run.err.print(f"[yellow]note:[/yellow] the LLM cannot answer, answers are extractive: {escape(problem)}")
     terminal.TerminalSession(run.service, run.out, run.err).run()
     return EXIT_OK
 

@@ -65,6 +65,7 @@ class Citebot(commands.Bot):
         await super().close()
         self.services.url_uploads.close()
         self.services.store.close()
+        await asyncio.to_thread(self.services.answers.close)
 
 
 class ShardedCitebot(Citebot, commands.AutoShardedBot):

@@ -27,9 +27,10 @@ _HOMES = {
     "Passage": "retrieval.models",
     "SourceInfo": "retrieval.models",
     "PartialAnswer": "retrieval.generation.answerer",
-    "LLMError": "retrieval.generation.backends",
+    "LLMError": "retrieval.generation.errors",
     "QWEN_CODER_1_5B": "retrieval.generation.local_model",
     "assemble": "retrieval.generation.local_model",
+    "self_check": "retrieval.generation.local_model",
     "SUPPORTED_SUFFIXES": "retrieval.documents",
     "upload_name": "retrieval.documents",
     "FetchError": "retrieval.web",
@@ -74,6 +75,7 @@ __all__ = [
     "load_questions",
     "normalised_date",
     "strip_chat_markup",
+    "self_check",
     "upload_name",
 ]
 
@@ -83,8 +85,8 @@ if TYPE_CHECKING:
     from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
     from retrieval.evaluation import METRICS, EvalFileError, EvalReport, Evaluator, load_questions
     from retrieval.generation.answerer import PartialAnswer
-    from retrieval.generation.backends import LLMError
-    from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble
+    from retrieval.generation.errors import LLMError
+    from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble, self_check
     from retrieval.models import SHARED_SCOPE, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
     from retrieval.questions import strip_chat_markup
     from retrieval.recency import normalised_date

@@ -8,7 +8,7 @@ from retrieval.answer_types import NAME, form_terms
 from retrieval.bm25 import analyse, stopword_set
 from retrieval.extractive import MARKER, spoken_form
 from retrieval.generation.answerer import LLMAnswerer
-from retrieval.generation.backends import LLMError
+from retrieval.generation.errors import LLMError
 from retrieval.models import FollowUp
 from retrieval.questions import question_words, refers_back
 from retrieval.subjects import named_subjects

@@ -25,8 +25,8 @@ from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
 from retrieval.fallback import settle
 from retrieval.generation.answerer import LazyLLM, LLMDraft, PartialAnswer
-from retrieval.generation.backends import LLMError
 from retrieval.generation.citations import CitationChecker
+from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, whole_passages
 from retrieval.ingest import Ingestor, ProgressCallback
 from retrieval.models import SHARED_SCOPE, CitedAnswer, DocumentRecord, DocumentSummary, Draft, IngestReport, SourceInfo
@@ -248,19 +248,17 @@ class AnswerService:
         return self._find_document(doc_id, scopes).text
 
     def prepare(self) -> str:
-        """Load now what the first question would otherwise wait for, and return why the LLM cannot
-        be used ("" when it can, or when the extractive backend is configured).
-
-        The LLM backend: loading llama-cpp-python holds the GIL for over a second, which would stall
-        the bot's event loop mid-session. Then one question is answered and thrown away, so that
-        Chroma loads the chunks' vector segment, Punkt its tables and the embedder makes its first
-        passes: on news-dev's 7,262 chunks a fresh process's first question took 1.1 s against 0.2 s
-        for the next ones (bench/cold_start.py). The bot calls this in a thread before it connects.
-        """
+        """Load now what the first question would otherwise wait for (the LLM backend: the local
+        model's worker and its self-check; Chroma's vector segment, Punkt, the embedder's first
+        passes: bench/cold_start.py) and return why the LLM cannot be used ("" when it can)."""
         problem = self._llm.status().problem
         found = self._retriever.retrieve(_WARM_UP_QUESTION, [SHARED_SCOPE], self.snapshots.current())
         self._answerer.answer(found, None)
         return problem
+
+    def close(self) -> None:
+        """Stop the local model's worker process, if one runs (it also ends when this process does)."""
+        self._llm.close()
 
     # Internals ----------------------------------------------------------------------------------
 

@@ -96,5 +96,8 @@ class RetrievalSettings(BaseSettings):
     llm_max_tokens: int = Field(384, ge=16)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_timeout: float = Field(60.0, gt=0, description="seconds for one whole LLM request")
+    llm_start_timeout: float = Field(
+        120.0, gt=0, description="seconds the local model's worker may take to load the model and pass its self-check"
+    )
     llm_max_retries: int = Field(2, ge=0, le=10, description="retries on HTTP 429 and 5xx only")
     citation_min_support: float = Field(0.65, ge=0.0, le=1.0, description="measured: docs/citations.md")

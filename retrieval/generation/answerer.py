@@ -17,8 +17,9 @@ from llama_index.core.llms import ChatMessage
 
 from retrieval.bm25 import BM25Index, analyse
 from retrieval.generation import prompts
-from retrieval.generation.backends import ChatBackend, LLMError
+from retrieval.generation.backends import ChatBackend
 from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
+from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
 from retrieval.models import LLMUsage
 from retrieval.questions import question_words, refers_back
@@ -238,3 +239,9 @@ class LazyLLM:
                 except LLMError as exc:
                     self._status = LLMStatus(None, str(exc))
             return self._status
+
+    def close(self) -> None:
+        """Release what the backend holds (the local model's worker process), if it was built."""
+        with self._lock:
+            if self._status is not None and self._status.answerer is not None:
+                self._status.answerer.backend.close()

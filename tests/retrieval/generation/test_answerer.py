@@ -9,7 +9,7 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from retrieval.generation.answerer import LLMAnswerer
-from retrieval.generation.backends import LLMError
+from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import whole_passages
 from retrieval.models import record_key
 from retrieval.ranking import SentenceRanker
