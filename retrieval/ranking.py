@@ -17,24 +17,15 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.answer_types import ANYWHERE, counted_noun, counts, expected_answer, form_terms, offers_answer
 from retrieval.bm25 import BM25Index, analyse, analyse_many
+from retrieval.directives import is_directive
 from retrieval.models import DocumentRecord, Passage, record_key
 from retrieval.recency import SentenceRecency
 from retrieval.sentence_vectors import SentenceKey, SentenceVectorSource, unit
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import bounded, sentence_spans
 
 # A sentence's closing punctuation, possibly followed by closing quotes or brackets. A line without
 # one is a headline, a caption or a page stamp: a title, not a statement.
 SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
-# A sentence addressed to a model ("ignore previous instructions", "reply only ..."): retrieved text is
-# data, so such a sentence is never picked as an answer, a summary line or a citation's support.
-# "Reply/say ... only" counts only as an imperative, so reporting ("officials say only two ...") stays.
-INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules?|context)\b"
-    r"|\b(system prompt|developer message|jailbreak)\b"
-    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
-    r"|(^\W*|\b(please|must|should|just)\s+)(reply|respond|answer|say|write|output)\b[^.]{0,20}\b(only|exactly|instead)\b",
-    re.IGNORECASE,
-)
 SEMANTIC_WEIGHT = 0.6
 """Share of embedding similarity in `support_score`; the rest is IDF-weighted word recall."""
 _ANSWER_TYPE_BONUS = 0.15
@@ -203,14 +194,20 @@ class SentenceRanker:
         version stored without them, or a store on a Chroma server with no file of this data dir's).
         Stored ones spare a question NLTK, whose import was 0.6 s of a cold `citebot ask`, and
         Punkt's pass over every candidate article; they are the spans ingest found, so a version
-        keeps its sentences until it is ingested again."""
+        keeps its sentences until it is ingested again, except that a stored span longer than a
+        sentence may be (one an ingest stored before `MAX_SENTENCE_CHARS` existed) is cut as ingest
+        cuts one now; its pieces have no stored vector and are embedded when they are candidates."""
         cache_key = (record.key, record.content_hash)
         with self._lock:
             cached = self._spans.get(cache_key)
         if cached is not None:
             return cached
         stored = self._vectors.sentence_spans(record.key, record.content_hash) if self._vectors is not None else []
-        spans = stored or [(s.start, s.end) for s in sentence_spans(record.text)]
+        found = (
+            [piece for start, end in stored for piece in bounded(record.text, start, end)]
+            if stored else sentence_spans(record.text)
+        )
+        spans = [(s.start, s.end) for s in found]
         with self._lock:
             self._spans[cache_key] = spans
         return spans
@@ -218,8 +215,8 @@ class SentenceRanker:
     def candidates_from_passages(
         self, passages: Sequence[Passage], records: dict[str, DocumentRecord]
     ) -> list[Candidate]:
-        """Sentences overlapping the retrieved passages, each once, in passage rank order, except those
-        addressed to a model (`INSTRUCTION`)."""
+        """Sentences overlapping the retrieved passages, each once, in passage rank order, except
+        directives (`directives.is_directive`: instructions to a model, claims to be a source)."""
         seen: set[tuple[str, int, int]] = set()
         found: list[Candidate] = []
         for rank, passage in enumerate(passages):
@@ -230,15 +227,15 @@ class SentenceRanker:
                 if end <= passage.start or start >= passage.end:
                     continue
                 candidate = Candidate(record, start, end, rank)
-                if candidate.key not in seen and not INSTRUCTION.search(candidate.text):
+                if candidate.key not in seen and not is_directive(candidate.text):
                     seen.add(candidate.key)
                     found.append(candidate)
         return found
 
     def candidates_from_document(self, record: DocumentRecord) -> list[Candidate]:
-        """Every sentence of the document except those addressed to a model (`INSTRUCTION`)."""
+        """Every sentence of the document except directives (`directives.is_directive`)."""
         candidates = [Candidate(record, start, end, 0) for start, end in self.spans(record)]
-        return [c for c in candidates if not INSTRUCTION.search(c.text)]
+        return [c for c in candidates if not is_directive(c.text)]
 
     def query_embedding(self, query: str) -> list[float]:
         return self._embed_model.get_query_embedding(query)

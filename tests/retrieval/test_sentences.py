@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import MAX_SENTENCE_CHARS, bounded, sentence_spans
 
 
 def _sentences(text: str) -> list[str]:
@@ -76,6 +76,49 @@ def test_a_time_zone_after_a_clock_time_does_not_start_a_sentence():
 
 def test_punctuation_only_lines_are_not_sentences():
     assert [s for s in sentence_spans("...\n—\nReal words.") if s.start == 0] == []
+
+
+# A sentence is at most MAX_SENTENCE_CHARS long (issue 33: a text without sentence punctuation was
+# one 284,063-character quote).
+
+
+def test_a_text_without_sentence_punctuation_is_cut_into_pieces_at_spaces():
+    words = [f"word{i}" for i in range(2_000)]
+    text = "  " + " ".join(words) + "\nA sentence of its own."
+    pieces = _sentences(text)
+    assert pieces[-1] == "A sentence of its own."
+    assert " ".join(pieces[:-1]).split() == words, "every word, in order, each whole in one piece"
+    assert all(len(piece) <= MAX_SENTENCE_CHARS for piece in pieces)
+    assert len(pieces[:-1]) == -(-len(" ".join(words)) // MAX_SENTENCE_CHARS), "the fewest pieces that fit"
+
+
+def test_a_sentence_just_over_the_limit_is_cut_in_two_halves_not_a_fragment():
+    listing = "Winners include " + ", ".join(f"Nominee Number {i}" for i in range(34)) + "."
+    assert MAX_SENTENCE_CHARS < len(listing) < 2 * MAX_SENTENCE_CHARS
+    first, second = _sentences(listing)
+    assert listing == f"{first} {second}"
+    assert abs(len(first) - len(second)) < 40
+
+
+def test_a_run_without_spaces_is_cut_at_the_limit():
+    text = "x" * 25 + " tail"
+    assert [text[s.start : s.end] for s in bounded(text, 0, len(text), limit=10)] == ["x" * 10, "x" * 10, "xxxxx tail"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=st.text(st.sampled_from(list("ab .,\t\u00a0")), min_size=1, max_size=120), limit=st.integers(1, 30))
+def test_pieces_of_any_span_fit_the_limit_and_keep_every_word_character(text: str, limit: int):
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    pieces = bounded(text, start, end, limit)
+    previous_end = start
+    for piece in pieces:
+        assert previous_end <= piece.start < piece.end <= end
+        assert piece.end - piece.start <= limit
+        assert text[piece.start : piece.end] == text[piece.start : piece.end].strip()
+        previous_end = piece.end
+    covered = {i for piece in pieces for i in range(piece.start, piece.end)}
+    assert all(i in covered for i in range(start, end) if text[i].isalnum())
 
 
 # Property: spans of any text are ordered, disjoint, stripped, on one line and hold a word character.
