@@ -20,6 +20,7 @@ from bot.rendering import (
 )
 from retrieval.documents import ArticleReader
 from retrieval.extractive import NOT_COVERED
+from retrieval.sentences import MAX_SENTENCE_CHARS
 from retrieval.web import url_document_id
 from tests.support.discord import (
     HARBOUR,
@@ -780,7 +781,10 @@ async def test_everyone_in_a_passage_pings_nobody(world):
     assert not any(p["allowed_mentions"].get("replied_user") for p in posted)
 
 
-async def test_an_answer_longer_than_every_limit_is_still_delivered(world):
+async def test_an_answer_of_overlong_sentences_is_delivered_in_quotes_of_at_most_600_characters(world):
+    """Sentences of 1,800 characters: each quote is a verbatim piece of at most MAX_SENTENCE_CHARS,
+    and every message is within Discord's limits (a quote over a field's 1,024, as an LLM's two
+    adjacent sentences can be, is trimmed: tests/bot/test_rendering.py)."""
     env, _, guilds = world
     a = guilds["A"]
     long_sentences = " ".join(
@@ -793,7 +797,8 @@ async def test_an_answer_longer_than_every_limit_is_still_delivered(world):
     assert messages[0].embeds
     for message in messages:
         assert_within_limits(message.embeds)
-    assert any(q.endswith("…") for m in messages for q in quotes(m.embeds))
+    shown = [q for m in messages for q in quotes(m.embeds)]
+    assert shown and all(0 < len(q) <= MAX_SENTENCE_CHARS and q in long_sentences for q in shown)
 
 
 async def test_a_broken_index_gives_a_clear_reply_and_the_bot_keeps_serving(world):

@@ -48,6 +48,7 @@ def test_plain_names_are_shown_in_a_code_span():
 from bot.autocomplete import choice_name, document_choices  # noqa: E402
 from bot.rendering import (  # noqa: E402
     CHOICE_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
     answer_messages,
     passage_excerpt,
     passage_messages,
@@ -88,6 +89,16 @@ def test_a_document_is_named_once_with_a_short_linked_title_and_its_date_only_wh
     assert fields[2].value == "“The pier was damaged.”"
     shown = " ".join(f.name + f.value for f in fields)
     assert "undated" not in shown and shown.count("Valdora") == 1
+
+
+def test_a_quote_longer_than_a_field_is_trimmed_to_it_and_marked():
+    """An LLM's claim may cite two adjacent sentences, up to twice MAX_SENTENCE_CHARS."""
+    long_quote = " ".join(["The beam of the Valdora lighthouse rotated steadily through the night."] * 17)
+    citation = Citation(1, "lighthouse", "Lighthouse report", long_quote, 0, len(long_quote), "", "", "shared")
+    [field] = answer_messages(cited([citation]))[0][0].fields
+    assert len(long_quote) > FIELD_VALUE_LIMIT >= len(field.value)
+    assert field.value.endswith("…”") or field.value.endswith("…")
+    assert field.value.split("\n")[-1].lstrip("“").rstrip("…”") in long_quote
 
 
 def test_a_url_that_cannot_be_a_link_leaves_the_title_plain():
