@@ -9,13 +9,15 @@ exits with `exit_code`. Errors that are not in the table are bugs: the caller lo
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval import DocumentNotFound, QuestionError, StoreUnavailable
+from retrieval import DocumentNotFound, QuestionError, StoreDamaged, StoreUnavailable
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_STORE_UNAVAILABLE = 4
+EXIT_STORE_DAMAGED = 5
 
 STORE_UNAVAILABLE = "The document store is unreachable right now; please try again in a minute."
+STORE_DAMAGED = "The document store is damaged and cannot be read until it is restored."
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ def explain(
     if isinstance(error, DocumentNotFound):
         message = f"No document {quote(error.doc_id)} here: {sources_command} lists the documents I can use."
         return UserFacingError(message, "", EXIT_NOT_FOUND)
+    if isinstance(error, StoreDamaged):  # before StoreUnavailable, which it is a kind of
+        detail = f"{error}. Stop citebot, then {error.remedy}; README: Backup and recovery"
+        return UserFacingError(STORE_DAMAGED, detail, EXIT_STORE_DAMAGED, icon="🛠️")
     if isinstance(error, StoreUnavailable):
         return UserFacingError(STORE_UNAVAILABLE, str(error), EXIT_STORE_UNAVAILABLE, icon="📡")
     return None

@@ -19,6 +19,7 @@ _HOMES = {
     "build_service": "retrieval.composition",
     "build_embed_model": "retrieval.composition",
     "RetrievalSettings": "retrieval.settings",
+    "StoreDamaged": "retrieval.store",
     "StoreUnavailable": "retrieval.store",
     "Citation": "retrieval.models",
     "CitedAnswer": "retrieval.models",
@@ -65,6 +66,7 @@ __all__ = [
     "SHARED_SCOPE",
     "SUPPORTED_SUFFIXES",
     "SourceInfo",
+    "StoreDamaged",
     "StoreUnavailable",
     "Turn",
     "assemble",
@@ -92,7 +94,7 @@ if TYPE_CHECKING:
     from retrieval.recency import normalised_date
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import StoreUnavailable
+    from retrieval.store import StoreDamaged, StoreUnavailable
     from retrieval.web import FetchError, check_url
 
 

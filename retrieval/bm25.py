@@ -7,11 +7,14 @@ scoring it again (bm25s issues #98 and #129). `TermCounts` keeps the raw term co
 scores at question time, with bm25s's default formula (Lucene's), which costs a few postings per
 query term; adding a version tokenises only its chunks, removing one drops its rows.
 
-The index is derived data, persisted with the live versions it covers, so a restart reuses it when
-it agrees with Chroma and otherwise updates it by the difference.
+The index is derived data, persisted with the live versions it covers and a checksum of its files.
+A restart reuses it when the checksum holds and its chunks are the ones the store lists for those
+versions, updates it by the difference when versions changed, and rebuilds it when it cannot be
+trusted: a cache that only had the right versions was used as it was, even with its rows reordered.
 """
 
 import hashlib
+import io
 import json
 import math
 import shutil
@@ -28,7 +31,7 @@ import numpy as np
 import Stemmer
 from scipy import sparse
 
-from retrieval.models import ChunkLocation, StoredChunk, record_key
+from retrieval.models import ChunkLocation, DocumentRecord, StoredChunk, chunk_id, record_key
 from retrieval.recency import publication_day
 from retrieval.sentences import NLTK_DATA
 
@@ -56,9 +59,26 @@ _LOCATION_ROW = attrgetter(*(field.name for field in fields(ChunkLocation)))
 """A chunk's location as a row of its fields, in order: how the saved index lists them (a dict per
 chunk, `dataclasses.asdict`, took seconds at 100k chunks)."""
 
-_FORMAT = 3
+_FORMAT = 4
 """Bumped when what the saved index holds changes (2: each chunk's publication date; 3: term counts
-and the live versions instead of bm25s's scores), so an index saved by an older citebot is rebuilt."""
+and the live versions instead of bm25s's scores; 4: a checksum of its files), so an index saved by an
+older citebot is rebuilt."""
+
+_FILES = ("meta.json", "counts.npz")
+"""The saved index's files, in the order the checksum reads them."""
+
+
+class UnusableCache(Exception):
+    """A saved index that must not be used as it is, and why, worded to follow "BM25 cache <dir>"."""
+
+
+def _checksum(contents: Sequence[bytes]) -> str:
+    """SHA-256 of the saved files, each preceded by its length so no byte can move between them."""
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(len(content).to_bytes(8, "little"))
+        digest.update(content)
+    return digest.hexdigest()
 
 
 def fingerprint(live_hashes: Mapping[str, str]) -> str:
@@ -259,12 +279,15 @@ class BM25Index:
         staging = directory.with_name(directory.name + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        matrix = self.counts.matrix
-        np.savez(staging / "counts.npz", data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
+        matrix, counts = self.counts.matrix, io.BytesIO()
+        np.savez(counts, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
                  shape=np.array(matrix.shape), lengths=self.counts.lengths)
         meta = {"format": _FORMAT, "live": self.live, "vocabulary": self.counts.vocabulary,
                 "chunks": list(map(_LOCATION_ROW, self.chunks))}
-        (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        contents = [json.dumps(meta).encode("utf-8"), counts.getvalue()]
+        for name, content in zip(_FILES, contents, strict=True):
+            (staging / name).write_bytes(content)
+        (staging / "checksum").write_text(_checksum(contents), encoding="utf-8")
         (staging / "fingerprint").write_text(self.fingerprint, encoding="utf-8")
         backup = directory.with_name(directory.name + ".old")
         shutil.rmtree(backup, ignore_errors=True)
@@ -283,20 +306,51 @@ class BM25Index:
 
     @classmethod
     def load(cls, directory: Path) -> "BM25Index | None":
-        """The saved index, whichever versions it covers, or None when there is none this citebot
-        can read (missing, damaged, or of an older format)."""
+        """The saved index, whichever versions it covers, or None when none was saved.
+
+        Raises `UnusableCache` for one this citebot must not use: unreadable or damaged, of an older
+        format, or whose files are not the ones it saved (their checksum), such as chunk rows reordered
+        in valid JSON, which would put every chunk beside another chunk's term counts."""
+        if not directory.is_dir():
+            return None
         try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != _FORMAT:
-                return None
-            with np.load(directory / "counts.npz") as arrays:
+            contents = [(directory / name).read_bytes() for name in _FILES]
+            checksum = (directory / "checksum").read_text(encoding="utf-8") if (directory / "checksum").exists() else ""
+            meta = json.loads(contents[0])
+        except (OSError, ValueError) as exc:
+            raise UnusableCache(f"is unreadable or damaged ({type(exc).__name__})") from exc
+        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+            raise UnusableCache("was saved in another format, by another version of citebot")
+        if not checksum:
+            raise UnusableCache("has no checksum")
+        if checksum != _checksum(contents):
+            raise UnusableCache("does not match its checksum: its files changed after it was saved")
+        try:
+            with np.load(io.BytesIO(contents[1])) as arrays:
                 matrix = sparse.csc_array(
                     (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
                 )
                 counts = TermCounts(matrix, arrays["lengths"], meta["vocabulary"])
             chunks = [ChunkLocation(*row) for row in meta["chunks"]]
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise UnusableCache(f"is damaged ({type(exc).__name__})") from exc
         if len(chunks) != len(counts):
-            return None
+            raise UnusableCache(f"is damaged ({len(chunks)} chunks, {len(counts)} rows of term counts)")
         return cls(chunks, counts, meta["live"])
+
+    def check_against(self, records: Iterable[DocumentRecord]) -> None:
+        """Raise `UnusableCache` unless, for each of the store's live `records` whose version this
+        index covers, its rows are exactly that version's chunks (the ids the store gives them:
+        `chunk_id` with ordinals 0 to `chunks` - 1), and no row is of a version it does not cover.
+        Reads no chunk, so a saved index is checked on every start before it is trusted."""
+        covered = [r for r in records if self.live.get(r.key) == r.content_hash]
+        expected = {chunk_id(r.scope, r.doc_id, r.content_hash, n) for r in covered for n in range(r.chunks)}
+        keys = {r.key for r in covered}
+        row_keys = [record_key(c.scope, c.doc_id) for c in self.chunks]
+        held = [c.chunk_id for c, key in zip(self.chunks, row_keys, strict=True) if key in keys]
+        strays = sum(key not in self.live for key in row_keys)
+        if strays or len(held) != len(expected) or not expected.issuperset(held):
+            raise UnusableCache(
+                f"disagrees with the store: {len(held)} chunks for {len(covered)} live documents where the store "
+                f"lists {len(expected)}, and {strays} of versions it does not cover"
+            )

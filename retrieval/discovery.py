@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.documents import ArticleReader, DocumentError
-from retrieval.models import DocumentRecord, IngestReport
+from retrieval.models import DocumentRecord, IngestReport, record_key
 from retrieval.settings import RetrievalSettings
 from retrieval.store import CorpusStore
 
@@ -77,8 +77,8 @@ class UnchangedCheck:
     ) -> IngestReport | None:
         """The report the full ingest would give when every file is already live at its current
         content and none has vanished; None as soon as anything would change or fail (a new, changed,
-        unreadable, missing or duplicate file, or a write a crash left unfinished), so that the full
-        ingest does it and reports it."""
+        unreadable, missing or duplicate file, a write a crash left unfinished, or a live document
+        whose sentence vectors a damaged file lost), so that the full ingest does it and reports it."""
         targets, errors = discover(paths)
         if errors:
             return None
@@ -94,6 +94,8 @@ class UnchangedCheck:
             except DocumentError:
                 return None
             if document.doc_id in seen or live.get(document.doc_id) != document.content_hash:
+                return None
+            if not self._store.sentences.has_version(record_key(scope, document.doc_id), document.content_hash):
                 return None
             seen.add(document.doc_id)
             report.doc_ids.append(document.doc_id)

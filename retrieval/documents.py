@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING
@@ -34,6 +35,10 @@ _PLACEHOLDER_PDF_TITLE = re.compile(r"untitled( document)?|document ?\d*|microso
 CORRUPT_PDF = (
     "corrupt or unreadable PDF: the file is damaged or is not a PDF; export or download it again and upload the new copy"
 )
+MAX_ID_LENGTH = 80
+"""The longest document id, in UTF-16 code units (a letter outside the Basic Multilingual Plane
+counts twice): Discord's 100-character fields (autocomplete values, `Title (id)` choice names) then
+hold an id however Discord counts them."""
 
 
 class DocumentError(Exception):
@@ -42,7 +47,8 @@ class DocumentError(Exception):
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """One article as it will be stored: its id, cleaned text, metadata and where it came from."""
+    """One article as it will be stored: its id, cleaned text, metadata and where it came from
+    (`path`: the file it was read from, or an upload's name)."""
 
     doc_id: str
     title: str
@@ -69,9 +75,28 @@ def upload_name(filename: str) -> str:
 
 
 def slugify(name: str) -> str:
-    """A stable, URL- and filename-safe document id from a file name or title."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:80].strip("-") or "document"
+    """A stable, readable document id from a file name, front-matter id or URL: its letters, marks
+    and digits (NFKC-normalised and case-folded, so `Ümlaut` and `ümlaut` and full-width letters
+    agree), with every other run of characters one hyphen.
+
+    Non-Latin names keep their own ids (`新闻`, `новости`, `ümlaut`); ASCII names keep the ids they
+    always had. A name with no letter or digit at all (`🎉`, `---`) is named by a hash of the name,
+    not of the text, so two such names stay apart and uploading the same one again updates it.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in folded)
+    slug = _within_id_length("-".join(kept.split())).strip("-")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in slug):
+        return "document-" + hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return slug
+
+
+def _within_id_length(slug: str) -> str:
+    """`slug` cut to `MAX_ID_LENGTH` UTF-16 code units."""
+    slug = slug[:MAX_ID_LENGTH]
+    while len(slug.encode("utf-16-le")) > 2 * MAX_ID_LENGTH:
+        slug = slug[:-1]
+    return slug
 
 
 class ArticleReader:
@@ -100,7 +125,9 @@ class ArticleReader:
     def read_bytes(
         self, data: bytes, filename: str, *, source_path: str = "", overrides: dict[str, str] | None = None
     ) -> SourceDocument:
-        """Parse `data` by the extension of `filename`; `overrides` win over metadata in the file."""
+        """Parse `data` by the extension of `filename`; `overrides` win over metadata in the file.
+        The document's `path` is `source_path`, else (an upload) the file's name: what tells two files
+        that map to one id apart (`Ingestor` refuses the second)."""
         filename = upload_name(filename)
         suffix = Path(filename).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
@@ -132,7 +159,7 @@ class ArticleReader:
             published=metadata.pop("published", ""),
             source=metadata.pop("source", ""),
             url=metadata.pop("url", ""),
-            path=source_path,
+            path=source_path or filename,
             author=metadata.pop("author", ""),
         )
 

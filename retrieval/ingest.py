@@ -1,6 +1,7 @@
 """Ingest: files to documents, documents to embedded chunks, chunks into the store.
 
-Unchanged documents (same content hash) cost one record lookup and no embedding. Changed and new
+Unchanged documents (same content hash) cost one record lookup and no embedding, unless a damaged
+file lost their sentence vectors: then they are embedded again and only those are stored. Changed and new
 documents are gathered into groups of about `INGEST_GROUP_CHUNKS` chunks: a group is embedded in
 full batches across documents (one document alone is only a handful of chunks) and written with
 `CorpusStore.write_versions`, in which every document commits on its own, so a failure or a kill
@@ -8,8 +9,9 @@ mid-run leaves every document either at its previous version or fully at its new
 """
 
 import functools
+import logging
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,8 @@ from retrieval.store import CorpusStore, DocumentVersion
 if TYPE_CHECKING:
     # Importing the embedder imports torch: only the composition root does, when a model is needed.
     from retrieval.embedding import LateChunkingEmbedding, TokenVectors
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (current file, files done, files total)."""
@@ -170,6 +174,8 @@ class _Staged:
     record: DocumentRecord
     nodes: list[TextNode]
     replaces_live: bool
+    restores_sentences: bool = False
+    """Live already, but without its sentence vectors (a damaged file lost them): only they are written."""
 
 
 class Ingestor:
@@ -201,8 +207,8 @@ class Ingestor:
                     raise DocumentError(
                         f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}"
                     )
-                seen[document.doc_id] = target.path
                 staged = self._stage(document, scope, report)
+                seen[document.doc_id] = target.path
             except DocumentError as exc:
                 report.errors.append({"path": str(target.path), "error": str(exc)})
                 continue
@@ -214,7 +220,7 @@ class Ingestor:
         self._commit(group, report)
         if progress is not None:
             progress("", len(targets), len(targets))
-        self._remove_vanished(ingested_folders(paths, targets), scope, report)
+        self._remove_vanished(ingested_folders(paths, targets), seen, scope, report)
         return report
 
     def ingest_document(self, document: SourceDocument, scope: str, report: IngestReport) -> None:
@@ -223,12 +229,18 @@ class Ingestor:
             self._commit([staged], report)
 
     def _stage(self, document: SourceDocument, scope: str, report: IngestReport) -> _Staged | None:
-        """The document chunked, or None (counted as unchanged) when its live version is this one."""
-        report.doc_ids.append(document.doc_id)
+        """The document chunked, or None (counted as unchanged) when its live version is this one.
+        A live version whose sentence vectors are missing (a damaged file was replaced) is unchanged
+        too, but chunked again to embed them: the stored vectors are what spares every question
+        embedding its candidate sentences."""
         current = self._store.get(scope, document.doc_id)
+        _refuse_another_files_id(current, document)
+        report.doc_ids.append(document.doc_id)
         if current is not None and current.live and current.content_hash == document.content_hash:
             report.unchanged += 1
-            return None
+            if self._store.sentences.has_version(current.key, current.content_hash):
+                return None
+            return _Staged(current, self._chunker.nodes_for(document, scope), replaces_live=True, restores_sentences=True)
         record = DocumentRecord(
             scope=scope,
             doc_id=document.doc_id,
@@ -248,20 +260,45 @@ class Ingestor:
         if not group:
             return
         sentences = self._chunker.embed([(staged.record.text, staged.nodes) for staged in group])
-        self._store.write_versions(
-            [DocumentVersion(staged.record, staged.nodes, vectors) for staged, vectors in zip(group, sentences, strict=True)]
-        )
+        versions = [DocumentVersion(s.record, s.nodes, vectors) for s, vectors in zip(group, sentences, strict=True)]
+        self._store.write_versions([v for s, v in zip(group, versions, strict=True) if not s.restores_sentences])
+        restored = [v for s, v in zip(group, versions, strict=True) if s.restores_sentences]
+        if restored:
+            self._store.sentences.restore(restored, self._store.get_many)
+            log.info("stored the sentence vectors of %d unchanged documents again", len(restored))
         for staged in group:
+            if staged.restores_sentences:
+                continue
             if staged.replaces_live:
                 report.updated += 1
             else:
                 report.added += 1
             report.chunks += len(staged.nodes)
 
-    def _remove_vanished(self, folders: set[Path], scope: str, report: IngestReport) -> None:
-        """Documents once ingested from these folders whose file is gone are removed."""
-        if not folders:
-            return
-        for record in vanished(self._store.documents([scope]), folders):
+    def _remove_vanished(self, folders: set[Path], ingested: Mapping[str, Path], scope: str, report: IngestReport) -> None:
+        """Documents once ingested from these folders whose file is gone are removed, and so are those
+        whose file was just ingested under another id (ids of non-Latin names changed, a front-matter
+        id may): the file's document moved, and would otherwise be indexed twice."""
+        ids_of = {str(path): doc_id for doc_id, path in ingested.items()}
+        records = self._store.documents([scope])
+        moved = [r for r in records if ids_of.get(r.path, r.doc_id) != r.doc_id]
+        for record in moved + (vanished(records, folders) if folders else []):
             if self._store.remove(scope, record.doc_id):
                 report.removed += 1
+
+
+def _refuse_another_files_id(current: DocumentRecord | None, document: SourceDocument) -> None:
+    """Refuse `document` when the live document with its id came from another file: two names can
+    map to one id (`Report!.md` and `report.md`), and replacing it would silently lose that file's
+    document. The same name (an upload again, a file changed in place) updates it, and so does a file
+    whose predecessor is gone (renamed or moved); a record without a name (an upload stored before
+    uploads kept theirs) cannot tell, and is updated as it always was."""
+    if current is None or not current.live or not current.path or not document.path or current.path == document.path:
+        return
+    previous = Path(current.path)
+    if previous.is_absolute() and Path(document.path).is_absolute() and not previous.exists():
+        return
+    raise DocumentError(
+        f"document id {document.doc_id!r} is already used by {current.path}: "
+        "rename the file, or remove that document first to replace it"
+    )

@@ -115,12 +115,14 @@ class AnswerService:
             self.snapshots.current()
             return report
 
-    def ingest_bytes(self, data: bytes, filename: str, scope: str, overrides: dict[str, str] | None = None) -> IngestReport:
-        """Ingest one uploaded file; a bad file is reported in `errors`, nothing else changes."""
+    def ingest_bytes(
+        self, data: bytes, filename: str, scope: str, overrides: dict[str, str] | None = None, source: str = ""
+    ) -> IngestReport:
+        """Ingest one uploaded file (`source`: the URL it came from); a bad file is reported in `errors`."""
         report = IngestReport()
         with self._write_lock:
             try:
-                document = self._reader.read_bytes(data, filename, overrides=overrides)
+                document = self._reader.read_bytes(data, filename, source_path=source, overrides=overrides)
                 self._ingestor.ingest_document(document, scope, report)
             except DocumentError as exc:
                 report.errors.append({"path": filename, "error": str(exc)})
@@ -139,7 +141,7 @@ class AnswerService:
             return report
         doc_id = url_document_id(page.url)
         fields = {"id": doc_id, **(overrides or {}), "url": page.url}
-        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields)
+        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields, source=page.url)
 
     def remove(self, doc_id: str, scope: str = SHARED_SCOPE) -> bool:
         """Delete a document and its chunks from Chroma and BM25; False if it did not exist."""

@@ -7,14 +7,19 @@ can neither mix two versions of a document into one answer nor leave BM25 and th
 disagreeing about which chunks are live.
 """
 
+import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
-from retrieval.bm25 import BM25Index
+from retrieval.bm25 import BM25Index, UnusableCache
+from retrieval.models import DocumentRecord
 from retrieval.store import CorpusStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,17 +65,18 @@ class SnapshotKeeper:
     def _load(self, generation: str, previous: CorpusSnapshot | None) -> CorpusSnapshot:
         """The snapshot for `generation`, which must have been read before the live hashes are.
 
-        The index to update is this process's previous one, else the saved one (another process may
-        have saved the very versions live now), else an empty one; the result is saved for the next
-        process to start from."""
-        live = self._store.live_hashes()
+        The index to update is this process's previous one, else the saved one when it can be
+        trusted (another process may have saved the very versions live now), else an empty one; the
+        result is saved for the next process to start from."""
+        records = self._store.documents()
+        live = {record.key: record.content_hash for record in records}
         if previous is not None and previous.bm25.live == live:
             return CorpusSnapshot(previous.bm25, generation)
         with self._bm25_lock:
             if previous is not None:
                 base = previous.bm25
             else:
-                saved = BM25Index.load(self._bm25_dir)
+                saved = self._saved(records)
                 if saved is not None and saved.live == live:
                     return CorpusSnapshot(saved, generation)
                 base = saved if saved is not None else BM25Index.empty()
@@ -84,3 +90,16 @@ class SnapshotKeeper:
             if previous is None or BM25Index.saved_fingerprint(self._bm25_dir) != bm25.fingerprint:
                 bm25.save(self._bm25_dir)
         return CorpusSnapshot(bm25, generation)
+
+    def _saved(self, records: Sequence[DocumentRecord]) -> BM25Index | None:
+        """The index a process saved, once its checksum and its chunks (against the store's live
+        `records`) are checked; None when none was saved or, with a one-line notice, when it cannot
+        be trusted: the caller then rebuilds it from the store and saves it again."""
+        try:
+            saved = BM25Index.load(self._bm25_dir)
+            if saved is not None:
+                saved.check_against(records)
+        except UnusableCache as problem:
+            log.warning("BM25 cache %s %s; rebuilding it from the store", self._bm25_dir, problem)
+            return None
+        return saved

@@ -5,7 +5,8 @@ through llama-index's `ChromaVectorStore`); each document has a record in a seco
 its metadata, its full cleaned text (quotes are verified against it) and the hash of the version whose
 chunks are live. The vector of each sentence of each version (`sentence_vectors.py`) is written and
 deleted with its chunks, in a SQLite file beside the index (`SentenceVectorTable` says why not in
-Chroma).
+Chroma, and how a damaged file is replaced and refilled). Chroma's own database cannot be rebuilt
+from anything: when it is damaged, every call says so (`StoreDamaged`).
 
 Chroma has no multi-record transactions, so a document version becomes visible at one single-record
 write, the commit, and the record doubles as a journal:
@@ -26,12 +27,15 @@ record is how a process notices, before each read, that someone else changed the
 
 import contextlib
 import functools
+import logging
 import math
+import os
+import re
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
@@ -41,6 +45,7 @@ import httpx
 import numpy as np
 from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaClientSettings
+from filelock import FileLock
 
 from retrieval.models import DocumentRecord, StoredChunk, record_key
 from retrieval.sentence_vectors import SentenceKey, SentenceVectors
@@ -53,12 +58,18 @@ if TYPE_CHECKING:
     from llama_index.core.vector_stores.types import MetadataFilters, VectorStoreQueryResult
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+log = logging.getLogger(__name__)
+
+CHROMA_FILE = "chroma.sqlite3"
 CHUNKS_COLLECTION = "citebot_chunks"
 DOCUMENTS_COLLECTION = "citebot_documents"
 SENTENCES_FILE = "sentences.sqlite3"
+DAMAGED_SUFFIX = ".damaged"
+"""A damaged sentence-vector file is kept under its name plus this, for a look, until the next one."""
 RETIRED_SENTENCES_COLLECTION = "citebot_sentences"
 STATE_COLLECTION = "citebot_state"
 GENERATION_ID = "generation"
+EMBEDDED = "the embedded Chroma database"
 
 
 def _placeholder_embeddings(count: int) -> np.ndarray:
@@ -85,6 +96,73 @@ class StoreUnavailable(RuntimeError):
     """
 
 
+class StoreDamaged(StoreUnavailable):
+    """Chroma's database is damaged: SQLite finds it corrupt or not a database at all, or the
+    embedded database file is missing or empty beside the vector segments it indexes.
+
+    A `StoreUnavailable`, so whatever handles an unusable store handles this one too, but waiting
+    does not help: the database has to be restored from a backup, or deleted and the documents
+    ingested again (`remedy`). `database` is the embedded database's file; None on a server.
+    """
+
+    def __init__(self, database: Path | None, location: str, problem: str) -> None:
+        super().__init__(f"{database or location} is damaged: {problem}")
+        self.database = database
+        self.problem = problem
+
+    @property
+    def remedy(self) -> str:
+        """What brings the corpus back (README, "Backup and recovery")."""
+        if self.database is None:
+            return "restore the Chroma server's data from a backup, or ingest the documents into a new database"
+        return f"restore {self.database.parent} from a backup, or delete that folder and ingest the documents again"
+
+
+_SQLITE_CODE = re.compile(r"\bcode: (\d+)")
+"""SQLite's error code in Chroma's messages: "(code: 11) database disk image is malformed" from its
+errors, "SqliteError { code: 11, ... }" from its panics."""
+_SQLITE_DAMAGE = {sqlite3.SQLITE_CORRUPT: "database disk image is malformed", sqlite3.SQLITE_NOTADB: "file is not a database"}
+
+
+def _damage(error: BaseException, database: Path | None) -> str | None:
+    """What is wrong with the database when `error` comes from its damage; None when it does not (a
+    busy or locked database, a bad request, a bug). Chroma passes SQLite's code on when it has one,
+    but some damage surfaces as an error of its own ("Failed to get segments"): then SQLite checks
+    the embedded database's file."""
+    codes = [int(code) & 0xFF for code in _SQLITE_CODE.findall(str(error))]
+    if any(code in _SQLITE_DAMAGE for code in codes):
+        return next(_SQLITE_DAMAGE[code] for code in codes if code in _SQLITE_DAMAGE)
+    if codes or database is None:
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            verdict = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if _damaged(exc) else None
+    # One line of its findings ("*** in database main ***" heads them).
+    return None if verdict == "ok" else "SQLite's check: " + "; ".join(
+        line for line in verdict.splitlines() if not line.startswith("***"))
+
+
+@contextlib.contextmanager
+def _chroma_errors(location: str, database: Path | None) -> Iterator[None]:
+    """Chroma's failures that are the store's condition, not a bug, as `StoreUnavailable` (httpx's
+    transport errors, which Chroma's HTTP client lets through unwrapped) and `StoreDamaged`, so the
+    bot and the CLI can say what is wrong instead of showing a traceback."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise StoreUnavailable(f"cannot reach {location}: {exc or type(exc).__name__}") from exc
+    except BaseException as exc:
+        # Chroma's Rust bindings also panic on some damage, and pyo3's PanicException is a
+        # BaseException: it would pass every `except Exception` and end the process with a traceback.
+        chroma = isinstance(exc, chromadb.errors.ChromaError) or type(exc).__name__ == "PanicException"
+        damage = _damage(exc, database) if chroma else None
+        if damage is None:
+            raise
+        raise StoreDamaged(database, location, damage) from exc
+
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -94,10 +172,8 @@ def _reaching_chroma(
 ) -> "Callable[Concatenate[CorpusStore, _P], _R]":
     @functools.wraps(method)
     def wrapper(self: "CorpusStore", *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
+        with _chroma_errors(self.location, self.database):
             return method(self, *args, **kwargs)
-        except httpx.TransportError as exc:
-            raise StoreUnavailable(f"cannot reach {self.location}: {exc or type(exc).__name__}") from exc
 
     return wrapper
 
@@ -253,61 +329,180 @@ class SentenceVectorTable:
     treat it as part of the version; SQLite serialises the processes that share a data dir. With a
     Chroma server, processes on other data dirs have no file of this one's: their ranker embeds the
     sentences it needs when a question comes, as it does for any sentence without a stored vector.
+
+    The vectors are derived data, so a damaged file (truncated, overwritten, emptied) must cost
+    speed, never a command: when SQLite finds it damaged, on opening or on any later statement, it
+    is moved aside (`DAMAGED_SUFFIX`) with a warning and an empty table takes its place. The ranker
+    embeds the sentences it lacks meanwhile, and the next ingest of a document stores them again
+    (`has_version`).
     """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        # Processes sharing the data dir open the file, and set a damaged one aside, one at a time.
+        self._file_lock = FileLock(f"{path}.lock")
         # One connection, shared by the service's worker threads under a lock.
-        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._db, self._inode = self._open(damage=None, found_in=None)
+
+    def _open(self, damage: str | None, found_in: int | None) -> tuple[sqlite3.Connection, int]:
+        """A connection to the file, with the tables in it, and the file's inode.
+
+        Set aside first: the file `damage` was found in (inode `found_in`), unless another process
+        has replaced it meanwhile; a zero-byte file, which SQLite would take for an empty database
+        (its rows lost without a word); and a file SQLite finds damaged when opening it."""
+        with self._file_lock:
+            if damage is not None and _inode(self._path) == found_in:
+                self._set_aside(damage)
+            elif self._path.exists() and self._path.stat().st_size == 0:
+                self._set_aside("the file is empty")
+            try:
+                db = _connect(self._path)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc):
+                    raise
+                self._set_aside(str(exc))
+                db = _connect(self._path)
+            return db, self._path.stat().st_ino
+
+    def _set_aside(self, damage: str) -> None:
+        """Move the damaged file out of the way (replacing one set aside before) and drop its journal."""
+        aside = self._path.with_name(self._path.name + DAMAGED_SUFFIX)
+        os.replace(self._path, aside)
+        for journal in ("-wal", "-shm"):
+            Path(f"{self._path}{journal}").unlink(missing_ok=True)
+        log.warning(
+            "%s was damaged (%s): moved to %s and started empty; answers stay correct, and each "
+            "document's sentence vectors are stored again when it is next ingested (`citebot ingest`)",
+            self._path, damage, aside.name,
+        )
+
+    def _run(self, statements: Callable[[sqlite3.Connection], _R]) -> _R:
+        """`statements` under the lock; if SQLite finds the file damaged meanwhile, they run again on
+        the empty table that replaces it (a read finds nothing there, a write starts it afresh)."""
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS sentence_vectors (version TEXT NOT NULL, start INTEGER NOT NULL,"
-                " end INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (version, start, end)) WITHOUT ROWID"
-            )
+            try:
+                return statements(self._db)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc):
+                    raise
+                self._db.close()
+                self._db, self._inode = self._open(damage=str(exc), found_in=self._inode)
+                return statements(self._db)
 
     def add(self, versions: Sequence[DocumentVersion]) -> None:
-        rows = [
-            (_version_id(version.record.key, version.record.content_hash), int(start), int(end),
-             np.asarray(vector, dtype=np.float32).tobytes())
-            for version in versions
-            if version.sentences is not None
-            for (start, end), vector in zip(version.sentences.spans, version.sentences.vectors, strict=True)
-        ]
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)", rows)
+        """The sentence vectors of `versions` (those that carry them), each version marked stored."""
+        rows, marks = [], []
+        for version in versions:
+            if version.sentences is not None:
+                version_id = _version_id(version.record.key, version.record.content_hash)
+                marks.append((version_id,))
+                rows += [
+                    (version_id, int(start), int(end), np.asarray(vector, dtype=np.float32).tobytes())
+                    for (start, end), vector in zip(version.sentences.spans, version.sentences.vectors, strict=True)
+                ]
+
+        def write(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN")
+                db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO stored_versions VALUES (?)", marks)
+
+        self._run(write)
 
     def delete(self, key: str, content_hash: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM sentence_vectors WHERE version = ?", (_version_id(key, content_hash),))
+        version = _version_id(key, content_hash)
+
+        def delete(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN")
+                db.execute("DELETE FROM sentence_vectors WHERE version = ?", (version,))
+                db.execute("DELETE FROM stored_versions WHERE version = ?", (version,))
+
+        self._run(delete)
+
+    def restore(
+        self, versions: Sequence[DocumentVersion], records: Callable[[list[str]], Mapping[str, DocumentRecord]]
+    ) -> None:
+        """Store again the sentence vectors of versions that are live already (a damaged file lost
+        them). `records` reads the store after the write: a version that stopped being live meanwhile
+        loses them again, since its writer may have cleaned its rows before these landed."""
+        self.add(versions)
+        current = records([version.record.key for version in versions])
+        for record in (version.record for version in versions):
+            if record.key not in current or current[record.key].content_hash != record.content_hash:
+                self.delete(record.key, record.content_hash)
+
+    def has_version(self, key: str, content_hash: str) -> bool:
+        """Whether the version's sentence vectors are here (a version without sentences counts once
+        its empty set was stored; a file written before `stored_versions` existed has rows only)."""
+        version = _version_id(key, content_hash)
+        return bool(self._run(lambda db: db.execute(
+            "SELECT EXISTS (SELECT 1 FROM stored_versions WHERE version = ?)"
+            " OR EXISTS (SELECT 1 FROM sentence_vectors WHERE version = ?)", (version, version),
+        ).fetchone()[0]))
 
     def versions(self) -> list[str]:
         """The versions that have vectors here (what tests of the write protocol check)."""
-        with self._lock:
-            return [row[0] for row in self._db.execute("SELECT DISTINCT version FROM sentence_vectors ORDER BY 1")]
+        return self._run(lambda db: [
+            row[0] for row in db.execute("SELECT DISTINCT version FROM sentence_vectors ORDER BY 1")
+        ])
 
     def sentence_spans(self, key: str, content_hash: str) -> list[tuple[int, int]]:
         """The version's sentences as ingest found them, in text order (`SentenceVectorSource`)."""
-        with self._lock:
-            return [(start, end) for start, end in self._db.execute(
-                "SELECT start, end FROM sentence_vectors WHERE version = ? ORDER BY start, end",
-                (_version_id(key, content_hash),),
-            )]
+        return self._run(lambda db: [(start, end) for start, end in db.execute(
+            "SELECT start, end FROM sentence_vectors WHERE version = ? ORDER BY start, end",
+            (_version_id(key, content_hash),),
+        )])
 
     def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of those sentences that have one (`SentenceVectorSource`)."""
-        found: dict[SentenceKey, np.ndarray] = {}
-        with self._lock:
+
+        def read(db: sqlite3.Connection) -> dict[SentenceKey, np.ndarray]:
+            found: dict[SentenceKey, np.ndarray] = {}
             for key in keys:
-                row = self._db.execute(
+                row = db.execute(
                     "SELECT vector FROM sentence_vectors WHERE version = ? AND start = ? AND end = ?",
                     (_version_id(key.record_key, key.content_hash), key.start, key.end),
                 ).fetchone()
                 if row is not None:
                     found[key] = np.frombuffer(row[0], dtype=np.float32)
-        return found
+            return found
+
+        return self._run(read)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentence_vectors (version TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    vector BLOB NOT NULL, PRIMARY KEY (version, start, end)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stored_versions (version TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The file in WAL mode (readers do not wait for a writer), with the tables in it."""
+    db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    """SQLite found the file itself bad (corrupt, or not a database at all); not busy, locked, full
+    or read-only, which leave the file as it is."""
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _version_id(key: str, content_hash: str) -> str:
@@ -318,18 +513,13 @@ class CorpusStore:
     """Reads and writes documents and chunks in Chroma, keeping every reader on committed versions."""
 
     def __init__(
-        self, client: chromadb.api.ClientAPI, sentences: SentenceVectorTable,
-        location: str = "the embedded Chroma database",
+        self, client: chromadb.api.ClientAPI, sentences: SentenceVectorTable, location: str = EMBEDDED,
     ) -> None:
         self._client = client
         self.location = location
-        self._chunks = client.get_or_create_collection(
-            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        self.database = _database_file(client)
         self.sentences = sentences
-        self.records = DocumentTable(
-            client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
-            client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
-        )
+        self._chunks, self.records = _collections(client, location, self.database)
 
     @functools.cached_property
     def vector_store(self) -> "ChromaVectorStore":
@@ -547,8 +737,36 @@ def _scored_nodes(result: "VectorStoreQueryResult") -> list[tuple["TextNode", fl
 
 
 def _embedded_client(path: Path) -> chromadb.api.ClientAPI:
+    """The client of the embedded database in `path`. Chroma would start an empty database in place
+    of a missing or zero-byte file, and the index would look empty while its vector segments (the
+    folder's subfolders) are still there: that is damage, not a new index."""
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
+    database = path / CHROMA_FILE
+    if (not database.exists() or database.stat().st_size == 0) and any(child.is_dir() for child in path.iterdir()):
+        state = "empty (0 bytes)" if database.exists() else "missing"
+        raise StoreDamaged(database, EMBEDDED, f"the file is {state}, but {path} holds vector segments")
+    with _chroma_errors(EMBEDDED, database):
+        return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
+
+
+def _database_file(client: chromadb.api.ClientAPI) -> Path | None:
+    """The embedded database's file, which a `StoreDamaged` error names; None on a server."""
+    settings = client.get_settings()
+    return Path(str(settings.persist_directory)) / CHROMA_FILE if settings.is_persistent else None
+
+
+def _collections(
+    client: chromadb.api.ClientAPI, location: str, database: Path | None
+) -> tuple[chromadb.Collection, DocumentTable]:
+    """The chunks collection and the document table, created on first use: the first reads of a
+    database, where some damage shows."""
+    with _chroma_errors(location, database):
+        chunks = client.get_or_create_collection(
+            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        return chunks, DocumentTable(
+            client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
+            client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
+        )
 
 
 def _server_location(settings: RetrievalSettings) -> str:

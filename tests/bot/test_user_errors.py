@@ -1,12 +1,23 @@
 """The one table of errors a user can act on, and the three surfaces that show it."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.exts.core.errors import STORE_UNAVAILABLE, describe
 from bot.rendering import inline
-from bot.user_errors import EXIT_NOT_FOUND, EXIT_STORE_UNAVAILABLE, EXIT_USAGE, explain
+from bot.user_errors import (
+    EXIT_NOT_FOUND,
+    EXIT_STORE_DAMAGED,
+    EXIT_STORE_UNAVAILABLE,
+    EXIT_USAGE,
+    STORE_DAMAGED,
+    explain,
+)
 from retrieval.service import DocumentNotFound, QuestionError
-from retrieval.store import StoreUnavailable
+from retrieval.store import EMBEDDED, StoreDamaged, StoreUnavailable
+
+DAMAGED = StoreDamaged(Path("/srv/citebot/data/chroma/chroma.sqlite3"), EMBEDDED, "database disk image is malformed")
 
 
 def test_each_error_a_user_can_fix_has_a_message_and_an_exit_code():
@@ -21,6 +32,23 @@ def test_each_error_a_user_can_fix_has_a_message_and_an_exit_code():
     assert "10.0.0.5" not in store.message and store.detail == "cannot reach the Chroma server at 10.0.0.5:8000"
 
 
+def test_a_damaged_store_names_the_file_and_the_way_back_to_the_operator_only():
+    """A StoreUnavailable too, but 'try again in a minute' would be wrong: it needs a restore."""
+    damaged = explain(DAMAGED, sources_command="`citebot sources`")
+    assert damaged is not None and (damaged.message, damaged.exit_code) == (STORE_DAMAGED, EXIT_STORE_DAMAGED)
+    assert "/srv" not in damaged.message
+    assert damaged.detail == (
+        "/srv/citebot/data/chroma/chroma.sqlite3 is damaged: database disk image is malformed. Stop citebot, then "
+        "restore /srv/citebot/data/chroma from a backup, or delete that folder and ingest the documents again; "
+        "README: Backup and recovery"
+    )
+    server = explain(StoreDamaged(None, "the Chroma server at http://10.0.0.5:8000", "file is not a database"),
+                     sources_command="/sources")
+    assert server is not None and server.detail.startswith(
+        "the Chroma server at http://10.0.0.5:8000 is damaged: file is not a database. Stop citebot, then restore "
+        "the Chroma server's data from a backup")
+
+
 def test_bugs_are_not_in_the_table():
     assert explain(KeyError("x"), sources_command="/sources") is None
 
@@ -30,9 +58,10 @@ def test_bugs_are_not_in_the_table():
     [
         (DocumentNotFound("a`b"), f"No document {inline('a`b')} here: /sources lists the documents I can use."),
         (StoreUnavailable("cannot reach the Chroma server at 10.0.0.5:8000"), STORE_UNAVAILABLE),
+        (DAMAGED, f"🛠️ {STORE_DAMAGED}"),
         (QuestionError("The question is empty."), "The question is empty."),
     ],
-    ids=["not-found", "store", "question"],
+    ids=["not-found", "store", "damaged-store", "question"],
 )
 def test_discord_shows_the_table_message_escaped_and_never_the_operator_detail(error: Exception, shown: str):
     assert describe(error) == shown

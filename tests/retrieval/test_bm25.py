@@ -1,13 +1,14 @@
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import pytest
 
-from retrieval.bm25 import BM25Index, analyse, analyse_many
-from retrieval.models import ChunkLocation, StoredChunk
+from retrieval.bm25 import BM25Index, UnusableCache, analyse, analyse_many
+from retrieval.models import ChunkLocation, DocumentRecord, StoredChunk, chunk_id
 
 
 def _chunk(chunk_id: str, scope: str, doc_id: str, text: str) -> StoredChunk:
@@ -124,13 +125,77 @@ def test_an_index_of_another_format_or_damaged_is_not_loaded(tmp_path: Path):
     BM25Index.build(CHUNKS, LIVE).save(tmp_path / "bm25")
     meta_path = tmp_path / "bm25" / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta_path.write_text(json.dumps(meta | {"format": 2}), encoding="utf-8")
-    assert BM25Index.load(tmp_path / "bm25") is None
+    meta_path.write_text(json.dumps(meta | {"format": 3}), encoding="utf-8")
+    with pytest.raises(UnusableCache):
+        BM25Index.load(tmp_path / "bm25")
     meta_path.write_text(json.dumps(meta | {"chunks": meta["chunks"][:2]}), encoding="utf-8")
-    assert BM25Index.load(tmp_path / "bm25") is None
+    with pytest.raises(UnusableCache):
+        BM25Index.load(tmp_path / "bm25")
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     counts_path = tmp_path / "bm25" / "counts.npz"
     saved = counts_path.read_bytes()
     for damaged in (b"not numpy", saved[: len(saved) // 2], b""):
         counts_path.write_bytes(damaged)
-        assert BM25Index.load(tmp_path / "bm25") is None
+        with pytest.raises(UnusableCache):
+            BM25Index.load(tmp_path / "bm25")
+    (tmp_path / "bm25" / "checksum").unlink()
+    with pytest.raises(UnusableCache, match="no checksum"):
+        BM25Index.load(tmp_path / "bm25")
+
+
+def _reorder_rows(directory: Path) -> None:
+    """The chunk rows rotated by one: valid JSON, the same chunks and live versions, each row now
+    beside another chunk's term counts."""
+    meta_path = directory / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["chunks"] = meta["chunks"][1:] + meta["chunks"][:1]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _reverse_counts(directory: Path) -> None:
+    """The term counts reversed: a valid matrix of the same shape, saved as numpy saves it."""
+    with np.load(directory / "counts.npz") as saved:
+        arrays = dict(saved)
+    arrays["data"] = arrays["data"][::-1] + 1
+    np.savez(directory / "counts.npz", **arrays)
+
+
+@pytest.mark.parametrize("tamper", [_reorder_rows, _reverse_counts])
+def test_a_saved_index_changed_after_it_was_saved_is_not_loaded(tmp_path: Path, tamper):
+    chunks = _random_chunks(50, seed=6)
+    BM25Index.build(chunks, _live(chunks)).save(tmp_path / "bm25")
+    tamper(tmp_path / "bm25")
+    with pytest.raises(UnusableCache, match="checksum"):
+        BM25Index.load(tmp_path / "bm25")
+
+
+def _records(chunks: list[StoredChunk], version: str = "1") -> list[DocumentRecord]:
+    """The store's records of these chunks' documents: each with its chunk count."""
+    counts: dict[tuple[str, str], int] = {}
+    for chunk in chunks:
+        key = (chunk.location.scope, chunk.location.doc_id)
+        counts[key] = counts.get(key, 0) + 1
+    return [DocumentRecord(scope, doc_id, doc_id, version, chunks=n) for (scope, doc_id), n in counts.items()]
+
+
+def test_an_index_is_checked_against_the_chunks_the_store_lists():
+    """Each live version's rows must be exactly its chunks, by the ids the store gives them
+    (`chunk_id`: scope, document, hash, ordinal 0..chunks-1)."""
+    chunks = [
+        StoredChunk(ChunkLocation(chunk_id(c.location.scope, c.location.doc_id, "1", 0), c.location.scope,
+                                  c.location.doc_id, 0, len(c.text)), c.text)
+        for c in _random_chunks(30, seed=7)
+    ]
+    index = BM25Index.build(chunks, _live(chunks))
+    records = _records(chunks)
+    index.check_against(records)
+    index.check_against(records[:10])  # versions no longer live are the update's to drop
+    one_more = [replace(records[0], chunks=2), *records[1:]]
+    with pytest.raises(UnusableCache, match="disagrees with the store"):
+        index.check_against(one_more)
+    missing = BM25Index(index.chunks[1:], index.counts.kept(np.arange(1, len(index))), index.live)
+    with pytest.raises(UnusableCache, match="disagrees with the store"):
+        missing.check_against(records)
+    stray = BM25Index(index.chunks, index.counts, {k: v for k, v in index.live.items() if k != records[0].key})
+    with pytest.raises(UnusableCache, match="disagrees with the store"):
+        stray.check_against(records[1:])

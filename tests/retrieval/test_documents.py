@@ -1,4 +1,5 @@
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from retrieval.documents import SUPPORTED_SUFFIXES, ArticleReader, DocumentError
+from retrieval.documents import SUPPORTED_SUFFIXES, ArticleReader, DocumentError, slugify
+from tests.support.document_ids import assert_usable_id
 from tests.support.files import HTML, NESTED_HTML, SAMPLES, make_pdf, mutated, text_bomb_pdf
 from tests.support.services import CORPUS
 
@@ -161,6 +163,91 @@ def test_html_with_scripts_and_a_megabyte_of_nested_tags():
         ArticleReader(max_bytes=5_000_000).read_bytes(only_tags.encode(), "tags.html")
 
 
+# Document ids ------------------------------------------------------------------------------------
+
+
+def ascii_slug_before_unicode_ids(name: str) -> str:
+    """How ids were made before they kept non-Latin letters: the ids of every existing index."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80].strip("-")
+
+
+@pytest.mark.parametrize(
+    ("filename", "doc_id"),
+    [
+        ("新闻.md", "新闻"),
+        ("новости.md", "новости"),
+        ("ümlaut.md", "ümlaut"),
+        ("Ümlaut Bericht.txt", "ümlaut-bericht"),
+        ("Cafe\u0301 Re\u0301sume\u0301.md", "café-résumé"),  # decomposed, as macOS names files
+        ("Straße.md", "strasse"),
+        ("ＦＵＬＬ　ｗｉｄｔｈ.md", "full-width"),
+        ("हिन्दी समाचार.md", "हिन्दी-समाचार"),
+        ("أخبار اليوم.md", "أخبار-اليوم"),
+        ("東京 2023年_報告.md", "東京-2023年-報告"),
+    ],
+)
+def test_non_latin_names_keep_readable_ids(filename: str, doc_id: str):
+    doc = reader.read_bytes(b"The harbour reopened on Monday.", filename)
+    assert doc.doc_id == doc_id
+    assert_usable_id(doc.doc_id)
+
+
+def test_names_in_different_scripts_get_different_ids():
+    names = ["新闻.md", "新聞.md", "новости.md", "ümlaut.md", "mlaut.md", "🎉.md", "🎊.md", "---.txt", "—.md"]
+    ids = [reader.read_bytes(b"The harbour reopened on Monday.", name).doc_id for name in names]
+    assert len(set(ids)) == len(ids), ids
+
+
+@pytest.mark.parametrize("stem", ["🎉", "---", "—", "!!!", "  ", "\u0301"])
+def test_a_name_without_letters_or_digits_gets_a_stable_id_of_its_own(stem: str):
+    """Named by a hash of the name, not of the text: uploading the same name again updates it."""
+    first = reader.read_bytes(b"The harbour reopened on Monday.", stem + ".md").doc_id
+    second = reader.read_bytes(b"The harbour reopened on Tuesday.", stem + ".md").doc_id
+    assert first == second and first.startswith("document-")
+    assert_usable_id(first)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_ascii_names_keep_the_ids_they_always_had(name: str):
+    before = ascii_slug_before_unicode_ids(name)
+    if before:
+        assert slugify(name) == before
+    else:
+        assert slugify(name).startswith("document-")
+
+
+@pytest.mark.parametrize(
+    ("name", "doc_id"),
+    [
+        ("Report!", "report"),
+        ("China's Open_Arms -- 2023", "china-s-open-arms-2023"),
+        ("news.example/valdora/harbour-master ", "news-example-valdora-harbour-master"),
+        ("x" * 79 + "-yz", "x" * 79),
+    ],
+)
+def test_ascii_ids_examples(name: str, doc_id: str):
+    assert slugify(name) == doc_id
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=200))
+def test_every_name_gives_a_usable_id_that_is_its_own_id(name: str):
+    """An id given as an id (a front-matter `id:`, the one `ingest_url` passes on) stays that id."""
+    doc_id = slugify(name)
+    assert_usable_id(doc_id)
+    assert slugify(doc_id) == doc_id
+
+
+def test_long_names_are_cut_to_fit_discord_however_it_counts():
+    """Discord's choice values hold 100 characters; an id is at most 80 UTF-16 units, so also
+    letters outside the Basic Multilingual Plane (two units each) fit with room to spare."""
+    assert slugify("𠀀" * 200) == "𠀀" * 40
+    assert slugify("新" * 200) == "新" * 80
+    assert slugify("a" * 79 + "𠀀") == "a" * 79
+
+
 # Property tests: whatever the bytes, a document or a DocumentError ---------------------------------
 
 property_reader = ArticleReader(max_bytes=200_000, max_chars=50_000)
@@ -193,8 +280,7 @@ def test_read_bytes_returns_a_clean_document_or_a_document_error(suffix: str, da
         assert str(exc) and "\n" not in str(exc)
         return
     assert_clean_text(doc.text, property_reader.max_chars)
-    assert doc.doc_id and len(doc.doc_id) <= 80
-    assert all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in doc.doc_id)
+    assert_usable_id(doc.doc_id)
     assert doc.title
 
 

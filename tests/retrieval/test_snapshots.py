@@ -1,8 +1,13 @@
 """The BM25 side of a snapshot follows uploads and removals by their difference: an upload's chunks
 are the only ones read and analysed, and the result equals an index built from every live chunk."""
 
+import json
+import logging
+import random
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval.bm25 import BM25Index
@@ -87,3 +92,73 @@ def test_a_saved_index_this_citebot_cannot_read_is_rebuilt_once(
     again = open_service(service.settings, embed_model)
     assert reads_every_chunk == []
     assert again.snapshots.latest.bm25.fingerprint == reopened.snapshots.latest.bm25.fingerprint
+
+
+QUESTIONS = (
+    "Who denied the request?",
+    "What did China say about supplying arms to Russia?",
+    "Which officials met, and where?",
+    "What did the United States warn its allies about?",
+)
+
+
+def _answers(service: AnswerService) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    return [(a.answer, [(c.doc_id, c.start, c.end) for c in a.citations]) for a in map(service.ask, QUESTIONS)]
+
+
+def _shuffle_rows(directory: Path) -> None:
+    """Valid JSON, the same chunks and the same live versions: only the rows' order differs."""
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    random.Random(5).shuffle(meta["chunks"])
+    (directory / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _reverse_counts(directory: Path) -> None:
+    with np.load(directory / "counts.npz") as saved:
+        arrays = dict(saved)
+    arrays["data"] = arrays["data"][::-1].copy()
+    np.savez(directory / "counts.npz", **arrays)
+
+
+def _notices(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "retrieval.snapshots"]
+
+
+@pytest.mark.parametrize("tamper", [_shuffle_rows, _reverse_counts])
+def test_a_cache_changed_after_it_was_saved_is_rebuilt_with_a_notice_and_answers_do_not_change(
+    service: AnswerService, embed_model, tamper, caplog: pytest.LogCaptureFixture, reads_every_chunk: list[int]
+):
+    """Such a cache matched the live versions, so it was used as it was: citations came from other
+    chunks than the ones scored, and re-ingesting said "unchanged" and left it so."""
+    clean = _answers(service)
+    tamper(service.settings.data_dir / "bm25")
+    caplog.set_level(logging.WARNING, logger="retrieval.snapshots")
+    reopened = open_service(service.settings, embed_model)
+    assert _answers(reopened) == clean
+    assert reads_every_chunk == [1]
+    _assert_equals_a_rebuild(reopened, reopened.snapshots.latest.bm25)
+    [notice] = _notices(caplog)
+    assert "BM25 cache" in notice and "rebuilding it from the store" in notice and "\n" not in notice
+    caplog.clear()
+    reads_every_chunk.clear()
+    again = open_service(service.settings, embed_model)
+    assert again.ingest().unchanged == 2
+    assert (_notices(caplog), reads_every_chunk) == ([], []), "the rebuilt cache was saved, and is trusted"
+
+
+def test_a_cache_that_holds_other_chunks_than_the_store_is_rebuilt(
+    service: AnswerService, embed_model, caplog: pytest.LogCaptureFixture, reads_every_chunk: list[int]
+):
+    """A cache saved whole (its checksum holds) for the live versions, but without one of their
+    chunks: only the store's records can tell."""
+    index = service.snapshots.latest.bm25
+    rows = np.arange(1, len(index))
+    BM25Index([index.chunks[i] for i in rows], index.counts.kept(rows), index.live).save(
+        service.settings.data_dir / "bm25"
+    )
+    caplog.set_level(logging.WARNING, logger="retrieval.snapshots")
+    reopened = open_service(service.settings, embed_model)
+    [notice] = _notices(caplog)
+    assert "disagrees with the store" in notice
+    assert reads_every_chunk == [1]
+    _assert_equals_a_rebuild(reopened, reopened.snapshots.latest.bm25)

@@ -1,6 +1,9 @@
 """The commit protocol of `CorpusStore` on a real embedded Chroma, with hand-made vectors; its corpus
-generation; how `connect` picks embedded or server mode."""
+generation; how `connect` picks embedded or server mode; damaged files."""
 
+import logging
+import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +15,19 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from retrieval.models import DocumentRecord, chunk_id
 from retrieval.sentence_vectors import SentenceKey, SentenceVectors
 from retrieval.settings import RetrievalSettings
-from retrieval.store import RETIRED_SENTENCES_COLLECTION, CorpusStore, DocumentVersion, StoreUnavailable, scope_filter
+from retrieval.store import (
+    CHROMA_FILE,
+    DAMAGED_SUFFIX,
+    RETIRED_SENTENCES_COLLECTION,
+    SENTENCES_FILE,
+    CorpusStore,
+    DocumentVersion,
+    SentenceVectorTable,
+    StoreDamaged,
+    StoreUnavailable,
+    scope_filter,
+)
+from tests.support.damage import DAMAGE, damage
 from tests.support.llama_server import free_port
 
 
@@ -252,3 +267,126 @@ def test_vector_search_returns_only_visible_scopes_whether_dense_or_sparse(store
             assert [n.node_id for n, _ in hits] == [n.node_id for n in filtered.nodes]
             assert all(n.metadata["scope"] in scopes for n, _ in hits)
     assert [n.metadata["article_id"] for n, _ in store.query_vectors(query, 2, ["shared"])] == ["few", "few"]
+
+
+# Damaged files: the sentence vectors are derived and start again empty; Chroma's database is not -----
+
+
+def sentence_table_with(path: Path, *versions: DocumentVersion) -> None:
+    """A sentence-vector file holding these versions' vectors, closed (as a process leaves it)."""
+    table = SentenceVectorTable(path)
+    table.add(versions)
+    table._db.close()
+
+
+def damage_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "damaged" in r.getMessage()]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_sentence_file_is_set_aside_with_one_warning_and_started_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, how: str
+):
+    """It broke every command with a traceback (or, emptied, was silently taken for an empty table)."""
+    v1 = record("a", "One. Two.", "h1" * 8)
+    path = tmp_path / SENTENCES_FILE
+    sentence_table_with(path, DocumentVersion(v1, [], vectors_for(v1, 1)))
+    damage(path, how)
+    table = SentenceVectorTable(path)
+    [warning] = damage_warnings(caplog)
+    assert str(path) in warning and SENTENCES_FILE + DAMAGED_SUFFIX in warning
+    assert (tmp_path / (SENTENCES_FILE + DAMAGED_SUFFIX)).exists()
+    assert table.versions() == [] and not table.has_version(v1.key, v1.content_hash)
+    table.add([DocumentVersion(v1, [], vectors_for(v1, 1))])
+    assert table.has_version(v1.key, v1.content_hash) and table.sentence_spans(v1.key, v1.content_hash) == [(0, 4), (5, 9)]
+    assert len(damage_warnings(caplog)) == 1
+    SentenceVectorTable(path)
+    assert len(damage_warnings(caplog)) == 1, "a healthy file is opened as it is"
+
+
+def test_damage_found_by_a_later_read_sets_the_file_aside_and_the_read_finds_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """SQLite reads a page when a statement needs it: a page overwritten in the middle of the file is
+    found by the first read of it, in a process that opened the file without trouble."""
+    v1 = record("a", " ".join(f"Sentence {i}." for i in range(400)), "h1" * 8)
+    path = tmp_path / SENTENCES_FILE
+    sentence_table_with(path, DocumentVersion(v1, [], vectors_for(v1, 1)))
+    with sqlite3.connect(path) as db:
+        [(root,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sentence_vectors'").fetchall()
+        [(page_size,)] = db.execute("PRAGMA page_size").fetchall()
+    with path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    table = SentenceVectorTable(path)
+    assert damage_warnings(caplog) == []
+    assert table.sentence_vectors([SentenceKey(v1.key, v1.content_hash, 0, 11)]) == {}
+    assert len(damage_warnings(caplog)) == 1
+    assert not table.has_version(v1.key, v1.content_hash)
+    table.add([DocumentVersion(v1, [], vectors_for(v1, 2))])
+    assert len(table.sentence_spans(v1.key, v1.content_hash)) == 400
+
+
+def test_restored_sentence_vectors_are_kept_for_live_versions_only(store: CorpusStore):
+    """A version replaced while its vectors were being computed again must not leave rows behind:
+    its writer may have cleaned them before they landed."""
+    v1 = record("a", "One. Two.", "h1" * 8)
+    store.write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
+    assert not store.sentences.has_version(v1.key, v1.content_hash)
+    chunks = store.live_chunks()
+    store.sentences.restore([DocumentVersion(v1, [], vectors_for(v1, 1))], store.get_many)
+    assert store.sentences.has_version(v1.key, v1.content_hash) and store.live_chunks() == chunks
+    gone = record("a", "Zero.", "h0" * 8)
+    store.sentences.restore([DocumentVersion(gone, [], vectors_for(gone, 2))], store.get_many)
+    assert stored_sentence_versions(store) == [f"{v1.key}@{v1.content_hash}"]
+    assert not store.sentences.has_version(gone.key, gone.content_hash)
+
+
+def test_a_version_without_sentences_counts_as_stored(store: CorpusStore):
+    """A text with no sentence in it ('* * *') has no rows: it must not look like one whose rows were
+    lost, or every ingest would embed it again."""
+    stars = record("stars", "* * *", "s" * 16)
+    store.write_versions([DocumentVersion(stars, nodes_for(stars, ["* * *"]),
+                                          SentenceVectors(np.zeros((0, 2), dtype=np.int64), np.zeros((0, 4))))])
+    assert store.sentences.versions() == [] and store.sentences.has_version(stars.key, stars.content_hash)
+    store.remove("shared", "stars")
+    assert not store.sentences.has_version(stars.key, stars.content_hash)
+
+
+@pytest.mark.parametrize("how", [*DAMAGE, "missing"])
+def test_a_damaged_chroma_database_is_store_damaged_naming_the_file(tmp_path: Path, how: str):
+    """Chroma raised its own InternalError (or, emptied or deleted, started a new empty index beside
+    the old segments, and the corpus looked empty)."""
+    v1 = record("a", "One. Two.", "h1" * 8)
+    CorpusStore.embedded(tmp_path / "first").write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
+    # A copy: this process keeps the first database open, and Chroma shares one client per path.
+    shutil.copytree(tmp_path / "first", tmp_path / "data")
+    database = tmp_path / "data" / "chroma" / CHROMA_FILE
+    if how == "missing":
+        database.unlink()
+    else:
+        damage(database, how)
+    with pytest.raises(StoreDamaged) as raised:
+        CorpusStore.embedded(tmp_path / "data")
+    assert raised.value.database == database and str(raised.value).startswith(f"{database} is damaged: ")
+    assert str(database.parent) in raised.value.remedy
+
+
+@pytest.mark.parametrize("table", ["migrations", "collections", "segments"])
+def test_a_damaged_page_of_the_chroma_database_is_store_damaged_whether_chroma_panics_or_not(tmp_path: Path, table: str):
+    """A damaged page of Chroma's `migrations` table makes its Rust bindings panic on opening (pyo3's
+    PanicException, a BaseException that passed every `except Exception`); one of `collections` is
+    its error with SQLite's code; one of `segments` is "Failed to get segments", without one."""
+    v1 = record("a", "One. Two.", "h1" * 8)
+    CorpusStore.embedded(tmp_path / "first").write_versions([DocumentVersion(v1, nodes_for(v1, ["One.", "Two."]))])
+    shutil.copytree(tmp_path / "first", tmp_path / "data")
+    database = tmp_path / "data" / "chroma" / CHROMA_FILE
+    with sqlite3.connect(database) as db:
+        [(root,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchall()
+        [(page_size,)] = db.execute("PRAGMA page_size").fetchall()
+    with database.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    with pytest.raises(StoreDamaged) as raised:
+        CorpusStore.embedded(tmp_path / "data").documents()
+    assert raised.value.database == database and "\n" not in str(raised.value), "one line"

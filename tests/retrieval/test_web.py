@@ -81,6 +81,8 @@ def server() -> Iterator[LoopbackServer]:
 
     routes: dict[str, Reply] = {
         "/article": (200, {"Content-Type": "text/html; charset=utf-8"}, ARTICLE),
+        "/harbour/master": (200, {"Content-Type": "text/plain"}, b"The harbour master of Valdora resigned on Friday."),
+        "/harbour-master": (200, {"Content-Type": "text/plain"}, b"The harbour master of Orlenhaven retired in May."),
         "/latin1": (200, {"Content-Type": "text/plain; charset=iso-8859-1"}, "Café au lait.".encode("latin-1")),
         "/meta-charset": (200, {"Content-Type": "text/html"},
                           '<html><head><meta charset="windows-1252"></head><body><p>Déjà vu.</p></body></html>'.encode("cp1252")),
@@ -352,6 +354,19 @@ def test_an_ingested_article_keeps_its_url_title_date_and_author(web_service: An
     assert "Ottavio Brambilla" in answer.citations[0].quote
     assert web_service.ingest_url(f"{server.url}/article", "guild-1").unchanged == 1
     assert web_service.sources(["shared"]) == [], "the article went to the scope it was fetched for"
+
+
+@pytest.mark.slow
+def test_a_url_whose_id_another_url_holds_is_refused_and_the_same_url_updates(web_service: AnswerService,
+                                                                              server: LoopbackServer):
+    """`/harbour/master` and `/harbour-master` map to one id: the second must not replace the first."""
+    first = web_service.ingest_url(f"{server.url}/harbour/master", "guild-1")
+    second = web_service.ingest_url(f"{server.url}/harbour-master", "guild-1")
+    assert first.added == 1 and second.added == second.updated == 0
+    taken = f"document id {first.doc_ids[0]!r} is already used by {server.url}/harbour/master"
+    assert second.errors[0]["error"].startswith(taken)
+    assert "Valdora" in web_service.document_text(first.doc_ids[0], ["guild-1"])
+    assert web_service.ingest_url(f"{server.url}/harbour/master", "guild-1").unchanged == 1
 
 
 @pytest.mark.slow
