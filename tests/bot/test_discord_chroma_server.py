@@ -9,8 +9,7 @@ from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
 from tests.support.chroma_server import ChromaServer
 from tests.support.discord import (
-    HARBOUR,
-    ask_by_mention,
+    assert_every_request_gets,
     assert_harbour_invisible_to,
     quotes,
     upload,
@@ -59,14 +58,7 @@ class TestServerRestart:
         assert "Liu Pengyu" in first.response.embeds[0].description
 
         restartable_chroma_server.kill()
-        down = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
-        assert down.response.content == STORE_UNAVAILABLE and not down.response.embeds
-        unreachable = await ask_by_mention(env, a["member"], a["channel"], "How long did the meeting in Rome last?")
-        assert unreachable.content == STORE_UNAVAILABLE
-        sources = await a["member"].slash(a["channel"], "sources")
-        assert sources.response.content == STORE_UNAVAILABLE
-        refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-        assert refused.response.content == f"❌ `harbour.txt` was not added. {STORE_UNAVAILABLE}"
+        await assert_every_request_gets(env, a, STORE_UNAVAILABLE)
 
         restartable_chroma_server.start()
         again = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")

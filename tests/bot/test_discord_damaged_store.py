@@ -1,5 +1,5 @@
-"""The bot in SimCord's emulated Discord when its embedded Chroma database is damaged under it (issue
-33): every request gets the table's message instead of "something went wrong", the operator's log
+"""The bot in SimCord's emulated Discord when its embedded Chroma database is damaged under it: every
+request gets the table's message instead of "something went wrong", the operator's log
 names the file, and the bot keeps running."""
 
 import logging
@@ -10,7 +10,7 @@ import pytest
 from bot.user_errors import STORE_DAMAGED
 from retrieval.store import CHROMA_FILE
 from tests.support.damage import damage
-from tests.support.discord import HARBOUR, ask_by_mention, upload
+from tests.support.discord import assert_every_request_gets
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +27,7 @@ async def test_requests_on_a_damaged_database_get_a_clear_reply_and_the_log_name
 
     database = Path(bot_service.settings.data_dir) / "chroma" / CHROMA_FILE
     damage(database, "garbage")
-    asked = await a["member"].slash(a["channel"], "ask", question="Who denied the request?")
-    assert asked.response.content == DAMAGED and not asked.response.embeds
-    mentioned = await ask_by_mention(env, a["member"], a["channel"], "How long did the meeting in Rome last?")
-    assert mentioned.content == DAMAGED
-    listed = await a["member"].slash(a["channel"], "sources")
-    assert listed.response.content == DAMAGED
-    refused = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-    assert refused.response.content == f"❌ `harbour.txt` was not added. {DAMAGED}"
+    await assert_every_request_gets(env, a, DAMAGED)
 
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING and str(database) in r.getMessage()]
     assert logged and all(r.levelno == logging.WARNING and r.exc_info is None for r in logged), "no traceback"

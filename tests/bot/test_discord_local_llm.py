@@ -23,12 +23,9 @@ def bot_overrides(tiny_gguf_path, workers_before) -> dict:
 
 
 @pytest.mark.simcord(settle_timeout=180)
-async def test_the_local_model_killed_mid_answer_gives_the_fallback_and_a_fresh_worker(simcord_env, workers_before):
-    env = simcord_env
-    await env.bot.tree.sync()
-    guild = env.create_guild()
-    channel = guild.create_text_channel("general")
-    member = guild.add_member(env.create_user("reader"))
+async def test_the_local_model_killed_mid_answer_gives_the_fallback_and_a_fresh_worker(world, workers_before):
+    _, _, guilds = world
+    channel, member = guilds["A"]["channel"], guilds["A"]["member"]
     started = workers(os.getpid()) - workers_before
     assert len(started) == 1, "the bot started its model's worker before connecting"
     [worker] = started

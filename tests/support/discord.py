@@ -73,3 +73,16 @@ async def assert_harbour_invisible_to(guild: dict) -> None:
     assert "harbour" not in sources.response.embeds[0].description
     assert await guild["member"].autocomplete(guild["channel"], "summary", "document", "harb") == []
     assert await guild["admin"].autocomplete(guild["channel"], "remove", "document", "harb") == []
+
+
+async def assert_every_request_gets(env, guild: dict, message: str) -> None:
+    """/ask, a mention, /sources and an /upload each get `message` alone (a store that cannot be
+    used), with no answer embed."""
+    asked = await guild["member"].slash(guild["channel"], "ask", question="Who denied the request?")
+    assert asked.response.content == message and not asked.response.embeds
+    mentioned = await ask_by_mention(env, guild["member"], guild["channel"], "How long did the meeting in Rome last?")
+    assert mentioned.content == message
+    listed = await guild["member"].slash(guild["channel"], "sources")
+    assert listed.response.content == message
+    refused = await upload(guild["admin"], guild["channel"], "harbour.txt", HARBOUR)
+    assert refused.response.content == f"❌ `harbour.txt` was not added. {message}"
