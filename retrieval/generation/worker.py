@@ -97,7 +97,8 @@ class LlamaWorker:
             text=True, encoding="utf-8", bufsize=1, start_new_session=True,
         )
         worker = cls(process)
-        worker._send(asdict(config))
+        with contextlib.suppress(LLMError):  # it died at once: what it died of is read below
+            worker._send(asdict(config))
         if not worker._first_line.wait(timeout):
             worker.kill()
             raise LLMError(f"the local model did not load within {timeout:g} s")

@@ -2,6 +2,7 @@
 state of a service and the files outside its data directory."""
 
 import os
+import re
 from pathlib import Path
 
 from retrieval.service import AnswerService
@@ -25,6 +26,10 @@ _IGNORED = {".git", "__pycache__", ".pytest_cache", ".hypothesis", ".venv"}
 inside the repository (tens of thousands of files that no upload touches)."""
 
 
+_OTHER_PYTEST_RUN = re.compile(r"pytest-(\d+|current)")
+"""The temporary folders of pytest runs, which another run on the machine adds and removes meanwhile."""
+
+
 def files_outside(service: AnswerService, root: Path) -> set[Path]:
     """Every file under `root` and the repository except the data directory's (and test-run caches),
     plus the entries of the folders a `../../` name could reach from either: what an upload must
@@ -36,5 +41,5 @@ def files_outside(service: AnswerService, root: Path) -> set[Path]:
             dirs[:] = [d for d in dirs if d not in _IGNORED and Path(folder, d) != data_dir]
             found.update(Path(folder, name) for name in dirs + files)
     for folder in (root.resolve().parent, root.resolve().parent.parent, REPO.parent, Path("/")):
-        found.update(folder.iterdir())
+        found.update(entry for entry in folder.iterdir() if not _OTHER_PYTEST_RUN.fullmatch(entry.name))
     return found
