@@ -87,6 +87,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.crash_trials
 	$(BIN)/python -m bench.calibrate_citations
 	$(BIN)/python -m bench.llama_builds
+	$(BIN)/python -m bench.answer_latency
 	$(BIN)/python -m bench.llm_backends
 	$(BIN)/python -m bench.checker_calibration
 	$(BIN)/python -m bench.generation_check

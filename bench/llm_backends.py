@@ -34,7 +34,6 @@ from typing import Any
 from bench import news_dev
 from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import Evaluator, load_questions
-from retrieval.generation.answerer import PartialAnswer
 from retrieval.generation.local_model import assemble
 from retrieval.generation.worker import physical_cores
 from retrieval.models import CitedAnswer
@@ -77,15 +76,14 @@ def news_questions(limit: int) -> list[Question]:
 
 
 async def ask(service: AnswerService, question: str) -> tuple[CitedAnswer, float, float | None]:
+    """The final answer, seconds to it, and seconds from the prompt to the model's first token."""
     started = time.perf_counter()
-    first: float | None = None
     final = None
     async for event in service.ask_stream(question):
-        if isinstance(event, PartialAnswer):
-            first = first or time.perf_counter() - started
-        else:
+        if isinstance(event, CitedAnswer):
             final = event
     assert final is not None
+    first = final.llm_usage.first_token_s if final.llm_usage is not None else None
     return final, time.perf_counter() - started, first
 
 

@@ -9,10 +9,9 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.wording import SHORT_TITLE_CHARS, known_date, plural, short_title
-from retrieval import Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
+from bot.wording import SHORT_TITLE_CHARS, known_date, plural, short_title, still_writing
+from retrieval import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
 
-CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
@@ -136,10 +135,22 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
     return embeds
 
 
-def answer_messages(answer: CitedAnswer) -> list[list[discord.Embed]]:
+def answer_messages(answer: CitedAnswer, note: str = "") -> list[list[discord.Embed]]:
+    """`note`: what an answer shown while the LLM writes says of itself (`wording.still_writing`)."""
     dated = f" · as of {answer.as_of}" if answer.as_of else ""
-    footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s"
+    noted = f" · {note}" if note else ""
+    footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s{noted}"
     return pack(_cited_embeds(answer.answer, answer.citations, footer, title=_answering(answer)))
+
+
+def update_message(update: AnswerUpdate) -> list[discord.Embed]:
+    """The first message of an answer shown while the LLM writes (the rest, if any, come with the
+    final answer): every sentence in it passed the citation check, or is the corpus's own."""
+    note = still_writing(update.stage)
+    if update.answer.abstained:
+        embed = abstention_message(update.answer)
+        return [embed.set_footer(text=trim(f"{embed.footer.text} · {note}", FOOTER_LIMIT))]
+    return answer_messages(update.answer, note)[0]
 
 
 def _answering(answer: CitedAnswer) -> str:
@@ -216,13 +227,6 @@ def sources_page(sources: Sequence[SourceInfo], page: int, guild_scope: str) -> 
     body = body or "No documents yet."
     embed = discord.Embed(title="Documents", description=trim(body, DESCRIPTION_LIMIT), colour=COLOUR)
     return embed.set_footer(text=f"page {page + 1} of {pages} · {plural(len(sources), 'document')}")
-
-
-def streaming_content(text: str) -> str:
-    """Partial LLM text for the message being edited: the tail, within the content limit."""
-    marker = "✍️ "
-    tail = text[-(CONTENT_LIMIT - len(marker) - 1) :]
-    return marker + (tail if len(tail) == len(text) else "…" + tail[1:])
 
 
 def passages_payload(passages: Sequence[Passage]) -> list[dict]:

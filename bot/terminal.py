@@ -13,11 +13,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.markup import escape
+from rich.text import Text
 
 from bot.storage import FEEDBACK_REASONS, Feedback
-from bot.wording import known_date, plural, short_title
+from bot.wording import known_date, plural, short_title, still_writing
 from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 
 if TYPE_CHECKING:
@@ -34,10 +36,11 @@ HELP = (
 )
 
 
-def render_citations(console: Console, citations: Sequence[Citation]) -> None:
+def citation_lines(citations: Sequence[Citation]) -> list[Text]:
     """Each citation's quote under a header naming its document once: the short title, the date
     when known and the id; later citations of the same document point back to the first."""
     first_of_document: dict[tuple[str, str], int] = {}
+    lines = []
     for citation in citations:
         document = (citation.scope, citation.doc_id)
         if document in first_of_document:
@@ -47,21 +50,26 @@ def render_citations(console: Console, citations: Sequence[Citation]) -> None:
             date = known_date(citation.published)
             header = escape(short_title(citation.title)) + (f" ({escape(date)})" if date else "")
             header += f" [dim]{escape(citation.doc_id)}[/dim]"
-        console.print(f"[bold][{citation.n}][/bold] {header}", highlight=False)
-        console.print(f"    “{escape(citation.quote)}”", highlight=False)
+        lines += [Text.from_markup(f"[bold][{citation.n}][/bold] {header}"), Text(f"    “{citation.quote}”")]
+    return lines
+
+
+def answer_lines(answer: CitedAnswer, note: str = "") -> list[Text]:
+    """The answer, its citations and its footer; `note`: what an answer shown while the LLM writes
+    says of itself (`wording.still_writing`)."""
+    lines = [Text(f"answering: {answer.asked_as}", style="dim")] if answer.asked_as else []
+    lines.append(Text(answer.answer))
+    if answer.citations:
+        lines += [Text(), *citation_lines(answer.citations)]
+    dated = f" · as of {answer.as_of}" if answer.as_of else ""
+    noted = f" · {note}" if note else ""
+    lines.append(Text(f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0):.0f} ms{noted}", style="dim"))
+    return lines
 
 
 def render_answer(console: Console, answer: CitedAnswer) -> None:
-    if answer.asked_as:
-        console.print(f"[dim]answering: {escape(answer.asked_as)}[/dim]", highlight=False)
-    console.print(escape(answer.answer), highlight=False)
-    if answer.citations:
-        console.print()
-        render_citations(console, answer.citations)
-    dated = f" · as of {answer.as_of}" if answer.as_of else ""
-    console.print(
-        f"[dim]{escape(answer.provenance)}{dated} · {answer.timings_ms.get('total', 0):.0f} ms[/dim]", highlight=False
-    )
+    for line in answer_lines(answer):
+        console.print(line)
 
 
 def render_fallback(console: Console, result: CitedAnswer | DocumentSummary) -> None:
@@ -73,17 +81,16 @@ def render_fallback(console: Console, result: CitedAnswer | DocumentSummary) -> 
 async def stream_answer(
     console: Console, service: AnswerService, question: str, history: Sequence[Turn] = ()
 ) -> CitedAnswer:
-    """Print the LLM's text as it arrives, then return the checked answer for rendering."""
-    printed = 0
+    """On a terminal, while an LLM writes: the extractive answer at once, then the LLM's sentences
+    that passed the citation check, drawn in place; returns the final answer for the caller to
+    print (the drawing is cleared)."""
     final: CitedAnswer | None = None
-    async for event in service.ask_stream(question, history=history):
-        if not isinstance(event, CitedAnswer):
-            console.print(event.text[printed:], end="", markup=False, highlight=False)
-            printed = len(event.text)
-        else:
-            final = event
-    if printed:
-        console.print("\n[dim]── checked answer ──[/dim]")
+    with Live(console=console, auto_refresh=False, transient=True) as live:
+        async for event in service.ask_stream(question, history=history):
+            if isinstance(event, CitedAnswer):
+                final = event
+            else:
+                live.update(Group(*answer_lines(event.answer, still_writing(event.stage))), refresh=True)
     assert final is not None
     return final
 
@@ -93,7 +100,8 @@ def render_summary(console: Console, summary: DocumentSummary) -> None:
     console.print(escape(summary.summary), highlight=False)
     if summary.citations:
         console.print()
-        render_citations(console, summary.citations)
+        for line in citation_lines(summary.citations):
+            console.print(line)
 
 
 def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:

@@ -1,7 +1,9 @@
 """Small wording rules shared by the Discord rendering and the terminal: counts with the right
-plural, titles short enough to scan, and dates shown only when a document has one."""
+plural, titles short enough to scan, dates shown only when a document has one, and what an answer
+shown while an LLM writes says of itself."""
 
 import re
+from typing import Literal
 
 SHORT_TITLE_CHARS = 60
 _ISO_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
@@ -27,3 +29,8 @@ def known_date(published: str) -> str:
     published = published.strip()
     match = _ISO_DATETIME.match(published)
     return match.group(1) if match else published
+
+
+def still_writing(stage: Literal["extractive", "checked"]) -> str:
+    """The footer's note on an answer shown while the LLM writes (`AnswerUpdate.stage`)."""
+    return "a fuller answer is being written…" if stage == "extractive" else "still writing…"

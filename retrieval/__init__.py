@@ -27,7 +27,7 @@ _HOMES = {
     "IngestReport": "retrieval.models",
     "Passage": "retrieval.models",
     "SourceInfo": "retrieval.models",
-    "PartialAnswer": "retrieval.generation.answerer",
+    "AnswerUpdate": "retrieval.models",
     "LLMError": "retrieval.generation.errors",
     "QWEN_CODER_1_5B": "retrieval.generation.local_model",
     "assemble": "retrieval.generation.local_model",
@@ -47,6 +47,7 @@ _HOMES = {
 
 __all__ = [
     "AnswerService",
+    "AnswerUpdate",
     "Citation",
     "CitedAnswer",
     "DocumentNotFound",
@@ -58,7 +59,6 @@ __all__ = [
     "IngestReport",
     "LLMError",
     "METRICS",
-    "PartialAnswer",
     "Passage",
     "QWEN_CODER_1_5B",
     "QuestionError",
@@ -86,10 +86,18 @@ if TYPE_CHECKING:
     from retrieval.conversation import Turn
     from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
     from retrieval.evaluation import METRICS, EvalFileError, EvalReport, Evaluator, load_questions
-    from retrieval.generation.answerer import PartialAnswer
     from retrieval.generation.errors import LLMError
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble, self_check
-    from retrieval.models import SHARED_SCOPE, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage, SourceInfo
+    from retrieval.models import (
+        SHARED_SCOPE,
+        AnswerUpdate,
+        Citation,
+        CitedAnswer,
+        DocumentSummary,
+        IngestReport,
+        Passage,
+        SourceInfo,
+    )
     from retrieval.questions import strip_chat_markup
     from retrieval.recency import normalised_date
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question

@@ -127,6 +127,8 @@ class LLMUsage:
     completion_tokens: int
     first_token_s: float
     total_s: float
+    check_s: float = 0.0
+    """Time spent in the citation check, sentence by sentence while the model wrote and at the end."""
 
     def to_json(self) -> dict[str, Any]:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -239,6 +241,16 @@ class CitedAnswer(_Drafted):
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "llm_usage": self.llm_usage.to_json() if self.llm_usage is not None else None,
         }
+
+
+@dataclass(frozen=True)
+class AnswerUpdate:
+    """An answer shown before the final `CitedAnswer` while an LLM writes: the extractive answer
+    (`stage="extractive"`), then the LLM's sentences that passed the citation check so far
+    (`"checked"`). Like the final answer, it holds no sentence that was not checked."""
+
+    answer: CitedAnswer
+    stage: Literal["extractive", "checked"]
 
 
 @dataclass(frozen=True)

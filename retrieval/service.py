@@ -23,13 +23,22 @@ from pathlib import Path
 from retrieval.conversation import Turn, follow_up_of, standalone_query, turn_of
 from retrieval.documents import ArticleReader, DocumentError
 from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
-from retrieval.fallback import settle
-from retrieval.generation.answerer import LazyLLM, LLMDraft, PartialAnswer
+from retrieval.fallback import drafts, settle
+from retrieval.generation.answerer import LazyLLM, LLMDraft
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, whole_passages
 from retrieval.ingest import Ingestor, ProgressCallback
-from retrieval.models import SHARED_SCOPE, CitedAnswer, DocumentRecord, DocumentSummary, Draft, IngestReport, SourceInfo
+from retrieval.models import (
+    SHARED_SCOPE,
+    AnswerUpdate,
+    CitedAnswer,
+    DocumentRecord,
+    DocumentSummary,
+    Draft,
+    IngestReport,
+    SourceInfo,
+)
 from retrieval.questions import strip_chat_markup
 from retrieval.ranking import SentenceRanker
 from retrieval.retriever import PassageRetriever, passage_of
@@ -175,8 +184,9 @@ class AnswerService:
 
     async def ask_stream(
         self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()
-    ) -> AsyncIterator[PartialAnswer | CitedAnswer]:
-        """Partial LLM text as it arrives (LLM backends only), then the final `CitedAnswer`.
+    ) -> AsyncIterator[AnswerUpdate | CitedAnswer]:
+        """With an LLM: the extractive answer at once, the LLM's checked sentences as they pass,
+        then the final `CitedAnswer` (`retrieval.fallback.drafts`); without one, only the last.
 
         `history` holds earlier (question, answer) turns (`turn_of`, `standalone_query`).
         A question is answered only when a retrieved article mentions what it names
@@ -192,22 +202,13 @@ class AnswerService:
         found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)
         evidence = require_named_subjects(found, follow_up.question if follow_up is not None else turn.question)
         retrieved = time.perf_counter()
-        drafted: LLMDraft | None = None
-        problem = llm.problem
-        if llm.answerer is not None and evidence.passages:
-            try:
-                async for event in llm.answerer.stream_answer(evidence):
-                    if isinstance(event, PartialAnswer):
-                        yield event
-                    else:
-                        drafted = event
-            except LLMError as exc:
-                problem = str(exc)
-        draft = await asyncio.to_thread(settle, drafted, problem, lambda: self._answerer.answer(evidence, follow_up))
-        finished = time.perf_counter()
-        timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
         asked_as = turn.question if turn.question != question else ""
-        yield CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()}, asked_as)
+        async for drafted in drafts(evidence, llm, lambda: self._answerer.answer(evidence, follow_up)):
+            now = time.perf_counter()
+            timings = {"retrieve": retrieved - started, "answer": now - retrieved, "total": now - started}
+            answer = CitedAnswer(question, drafted if isinstance(drafted, Draft) else drafted.draft, found.passages,
+                                 {name: s * 1000 for name, s in timings.items()}, asked_as)
+            yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
         """A cited summary of one document: the LLM's (map-reduce) when configured, else extractive."""

@@ -1,11 +1,13 @@
 """LLM answers and summaries: excerpts, prompt, stream, check citations.
 
-Whatever the model writes is streamed as unchecked partial text, then only the sentences that pass
-the `CitationChecker` reach the final answer. The caller decides what to do when nothing survives
-(fall back to the extractive backend), told why by `LLMDraft.problem`.
+Nothing the model writes leaves this module unchecked. While it writes, each time a sentence is
+complete the answer so far goes through the `CitationChecker`, and what passed is streamed
+(`CheckedSoFar`); at the end the whole answer is checked (`LLMDraft`). The caller decides what to
+do when nothing survives (fall back to the extractive backend), told why by `LLMDraft.problem`.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import re
 import threading
@@ -18,7 +20,7 @@ from llama_index.core.llms import ChatMessage
 from retrieval.bm25 import BM25Index, analyse
 from retrieval.generation import prompts
 from retrieval.generation.backends import ChatBackend
-from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker
+from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker, finished_sentences
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
 from retrieval.models import LLMUsage
@@ -44,10 +46,11 @@ RESTATED = "the model only restated the question"
 
 
 @dataclass(frozen=True)
-class PartialAnswer:
-    """The model's text so far, before the citation check; for live display only."""
+class CheckedSoFar:
+    """The sentences of an answer still being written that passed the citation check so far."""
 
-    text: str
+    checked: CheckedAnswer
+    backend: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ class LLMDraft:
         return UNSUPPORTED
 
 
+_Event = CheckedSoFar | LLMDraft | Exception
+"""What the task writing an answer hands the reader: an update, the draft, or what ended it."""
+
+
 class LLMAnswerer:
     """Runs one backend for answers, follow-up rewrites and map-reduce summaries."""
 
@@ -91,30 +98,80 @@ class LLMAnswerer:
         self._settings = settings
         self._today = today
 
-    async def stream_answer(self, found: Retrieval) -> AsyncIterator[PartialAnswer | LLMDraft]:
-        """Partial texts as tokens arrive, then the checked draft. Raises `LLMError`."""
-        question, bm25 = found.query, found.bm25
+    async def stream_answer(self, found: Retrieval) -> AsyncIterator[CheckedSoFar | LLMDraft]:
+        """The checked sentences so far each time the model completes one that changes them, then
+        the checked draft. Raises `LLMError`.
+
+        The model writes in a task of its own, bounded by LLM_TIMEOUT as a whole, so the time the
+        caller spends showing each update (a Discord edit) neither pauses the model nor escapes the
+        bound; leaving early stops the model."""
         excerpts = await asyncio.to_thread(self._excerpts.build, found, self.backend.count_tokens)
         if not excerpts:
             raise LLMError("no retrieved sentence shares a word with the question")
         today = self._today()
-        fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(question, sources, today))
+        fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(found.query, sources, today))
+        events: asyncio.Queue[_Event] = asyncio.Queue()
+        writer = asyncio.create_task(self._write_and_check(found, fitted, today, events))
+        try:
+            while True:
+                event = await events.get()
+                if isinstance(event, Exception):
+                    raise event
+                yield event
+                if isinstance(event, LLMDraft):
+                    return
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+    async def _write_and_check(
+        self, found: Retrieval, fitted: list[Excerpt], today: dt.date, events: "asyncio.Queue[_Event]"
+    ) -> None:
+        """Stream the model's answer into `events`: what passed the check each time a sentence is
+        complete, then the draft; or the error that ended it."""
+        question, bm25 = found.query, found.bm25
         messages = prompts.answer_messages(question, fitted, today)
         started = time.perf_counter()
         first_token: float | None = None
-        text = ""
-        async for text in self._stream_text(messages):
-            first_token = first_token or time.perf_counter()
-            yield PartialAnswer(text)
-        finished = time.perf_counter()
-        checked = await asyncio.to_thread(self._checker.check, text, fitted, bm25, question)
+        text = checked_text = shown = ""
+        checked: CheckedAnswer | None = None
+        checking = 0.0
+        try:
+            async with asyncio.timeout(self._settings.llm_timeout):
+                async for delta in self.backend.stream_chat(messages):
+                    first_token = first_token or time.perf_counter()
+                    text += delta
+                    finished = finished_sentences(text)
+                    if len(finished) > len(checked_text):
+                        began = time.perf_counter()
+                        checked = await asyncio.to_thread(self._checker.check, finished, fitted, bm25, question)
+                        checking += time.perf_counter() - began
+                        checked_text = finished
+                        if checked.citations and checked.text != shown:
+                            shown = checked.text
+                            events.put_nowait(CheckedSoFar(checked, self.backend.name))
+                done = time.perf_counter()
+                if not text.strip():
+                    raise LLMError("the LLM returned an empty completion")
+                if checked is None or checked_text != text:
+                    began = time.perf_counter()
+                    checked = await asyncio.to_thread(self._checker.check, text, fitted, bm25, question)
+                    checking += time.perf_counter() - began
+        except TimeoutError:
+            events.put_nowait(LLMError(f"the LLM did not finish within LLM_TIMEOUT={self._settings.llm_timeout:g} s"))
+            return
+        except Exception as exc:  # an LLMError, or a bug: raised where the caller reads the events
+            events.put_nowait(exc)
+            return
         usage = LLMUsage(
             prompt_tokens=self._tokens(messages),
             completion_tokens=self.backend.count_tokens(text),
-            first_token_s=(first_token or finished) - started,
-            total_s=finished - started,
+            first_token_s=(first_token or done) - started,
+            total_s=done - started,
+            check_s=checking,
         )
-        yield LLMDraft(text, checked, usage, self.backend.name)
+        events.put_nowait(LLMDraft(text, checked, usage, self.backend.name))
 
     async def rewrite_follow_up(self, history: Sequence[tuple[str, str]], follow_up: str) -> str:
         """A standalone version of `follow_up`; raises `LLMError` when the model gives nothing usable."""

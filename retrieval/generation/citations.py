@@ -100,6 +100,18 @@ class CheckedAnswer:
     report: CheckReport
 
 
+def finished_sentences(answer: str) -> str:
+    """The part of an answer still being written whose sentences are complete: all but its last
+    sentence, which may still grow, with the markers that open the last one (`split_claims` gives
+    them to the sentence before). "" while the first sentence is being written."""
+    spans = sentence_spans(answer)
+    if len(spans) < 2:
+        return ""
+    last = spans[-1].start
+    leading = _LEADING_MARKERS.match(answer[last:])
+    return answer[: last + leading.end()] if leading else answer[:last].rstrip()
+
+
 def split_claims(answer: str) -> list[Claim]:
     """Sentences of an LLM answer with the markers they carry.
 

@@ -1,10 +1,13 @@
 """The bot with a streaming LLM backend (Qwen behind a real llama.cpp server on 127.0.0.1) in emulated
-Discord: the answer must come from the LLM, streamed into one message edited in place."""
+Discord: the extractive answer is shown while the model writes, then the LLM's checked answer, in one
+message edited in place; the final answer must come from the LLM."""
 
 import time
 
 import pytest
 
+from bot.exts.ask.updates import EDIT_BURST, EDIT_INTERVAL_SECONDS
+from tests.support.discord import sent_while_writing
 from tests.support.services import LLM_API_KEY
 
 pytestmark = pytest.mark.slow
@@ -17,20 +20,17 @@ def bot_overrides(qwen_server) -> dict:
 
 
 @pytest.mark.simcord(settle_timeout=180)
-async def test_the_llms_streamed_answer_is_edited_in_place_then_checked(simcord_env):
-    env = simcord_env
-    await env.bot.tree.sync()
-    guild = env.create_guild()
-    channel = guild.create_text_channel("general")
-    member = guild.add_member(env.create_user("reader"))
+async def test_the_extractive_answer_is_shown_then_the_llms_checked_one_in_the_same_message(world):
+    env, _, guilds = world
+    channel, member = guilds["A"]["channel"], guilds["A"]["member"]
     started = time.monotonic()
     result = await member.slash(channel, "ask", question="Who did Jake Sullivan meet in Rome?")
     elapsed = time.monotonic() - started
-    edits = [e.json["content"] for e in env.http_requests
-             if e.method == "PATCH" and isinstance(e.json, dict) and (e.json.get("content") or "").startswith("✍️")]
-    assert edits, "partial text is shown while the model writes"
-    assert len(edits) <= elapsed / 1.5 + 1, "at most one edit per 1.5 s"
-    assert all(len(text) <= 2000 for text in edits)
+    shown = sent_while_writing(env)
+    assert shown, "an answer is shown while the model writes"
+    assert shown[0]["embeds"][-1]["footer"]["text"].startswith("extractive · "), "the extractive answer first"
+    assert shown[0]["embeds"][0]["fields"], "with its citations"
+    assert len(shown) <= EDIT_BURST + elapsed / EDIT_INTERVAL_SECONDS, "a burst, then at most one edit per 1.5 s"
     final = result.response
     assert not final.content and final.embeds
     footer = final.embeds[-1].footer.text

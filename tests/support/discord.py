@@ -5,6 +5,8 @@ and another must never see."""
 import discord
 from simcord.results import InteractionResult
 
+from bot.wording import still_writing
+
 HARBOUR = b"""---
 title: Harbour master resigns
 ---
@@ -86,3 +88,24 @@ async def assert_every_request_gets(env, guild: dict, message: str) -> None:
     assert listed.response.content == message
     refused = await upload(guild["admin"], guild["channel"], "harbour.txt", HARBOUR)
     assert refused.response.content == f"❌ `harbour.txt` was not added. {message}"
+
+
+def sent_while_writing(env) -> list[dict]:
+    """The bodies of every message the bot posted or edited while an LLM wrote (their footers say
+    so), in order."""
+    notes = (still_writing("extractive"), still_writing("checked"))
+    return [
+        request.json for request in env.http_requests
+        if request.method in ("POST", "PATCH") and isinstance(request.json, dict)
+        and any(note in ((embed.get("footer") or {}).get("text") or "")
+                for embed in request.json.get("embeds") or [] for note in notes)
+    ]
+
+
+def body_text(body: dict) -> str:
+    """Everything a message body shows: its content, and its embeds' titles, texts, fields and footers."""
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text") or ""]
+        parts += [f"{field.get('name', '')} {field.get('value', '')}" for field in embed.get("fields") or []]
+    return "\n".join(parts)

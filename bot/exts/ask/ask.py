@@ -6,13 +6,13 @@ A message question is answered in a new thread named after it when `ANSWER_IN_TH
 bot may open threads there, otherwise in a reply. The conversation a follow-up continues is the
 thread (the answers posted in it) or the chain of replies, kept per guild.
 
-The cog parses the request, waits for a slot in the question gate, streams the answer service's
-result into a message (edited at most every 1.5 s while an LLM writes) and renders the final,
-checked answer with its citations and buttons.
+The cog parses the request, waits for a slot in the question gate, and renders what the answer
+service gives into one message: with an LLM, the extractive answer at once, then the LLM's checked
+sentences as they pass (edits at most every 1.5 s), then the final answer with its citations and
+buttons. No edit ever holds model text the citation check has not passed.
 """
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,11 +22,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BotServices, Citebot, visible_scopes
+from bot.exts.ask.updates import UpdateThrottle
 from bot.exts.ask.views import AnswerView
 from bot.exts.core.errors import describe
-from bot.rendering import abstention_message, answer_messages, passages_payload, streaming_content, trim
+from bot.rendering import abstention_message, answer_messages, passages_payload, trim, update_message
 from bot.storage import StoredAnswer
-from retrieval import CitedAnswer, PartialAnswer
+from retrieval import CitedAnswer
 
 if TYPE_CHECKING:
     from discord.abc import MessageableChannel
@@ -34,7 +35,6 @@ from retrieval import QuestionError, Turn, clean_question, strip_chat_markup
 
 log = logging.getLogger(__name__)
 
-EDIT_INTERVAL_SECONDS = 1.5
 MAX_TURNS = 3
 THREAD_NAME_LIMIT = 100
 CONTENT_WITHHELD_NOTICE = "content-withheld"
@@ -224,19 +224,19 @@ class Ask(commands.Cog):
         history: list[Turn], parent_id: int | None,
     ) -> None:
         scopes = visible_scopes(guild_id)
-        last_edit: float | None = None
         final: CitedAnswer | None = None
         if self.services.gate.busy:
             await responder.show(content=QUEUED)
+        updates = UpdateThrottle(lambda embeds: responder.show(content=None, embeds=embeds, view=None))
         async with self.services.gate.slot():
-            async for event in self.services.answers.ask_stream(question, scopes, history):
-                if isinstance(event, CitedAnswer):
-                    final = event
-                elif isinstance(event, PartialAnswer) and (
-                    last_edit is None or time.monotonic() - last_edit >= EDIT_INTERVAL_SECONDS
-                ):
-                    await responder.show(content=streaming_content(event.text))
-                    last_edit = time.monotonic()
+            try:
+                async for event in self.services.answers.ask_stream(question, scopes, history):
+                    if isinstance(event, CitedAnswer):
+                        final = event
+                    else:
+                        await updates.offer(update_message(event))
+            finally:
+                await updates.close()
         assert final is not None
         payload: dict[str, Any]
         if final.abstained:

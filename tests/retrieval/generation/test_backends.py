@@ -9,16 +9,16 @@ import asyncio
 import json
 import socket
 import time
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE, PartialAnswer
-from retrieval.models import CitedAnswer
+from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE
+from retrieval.models import AnswerUpdate, CitedAnswer
 from retrieval.service import AnswerService
 from tests.support.llama_server import free_port
 from tests.support.loopback import LoopbackServer, Reply
+from tests.support.processes import SignalWhenBusy
 from tests.support.services import open_service, qwen_settings
 
 pytestmark = pytest.mark.slow
@@ -34,8 +34,17 @@ def assert_verified(service: AnswerService, answer: CitedAnswer) -> None:
 
 
 async def collect(service: AnswerService, question: str = QUESTION, **kwargs):
+    """The answers shown while the LLM wrote, and the final one."""
     events = [event async for event in service.ask_stream(question, **kwargs)]
-    return [e for e in events if isinstance(e, PartialAnswer)], events[-1]
+    return [e for e in events if isinstance(e, AnswerUpdate)], events[-1]
+
+
+def assert_shown_first_then_checked(service: AnswerService, updates: list[AnswerUpdate]) -> None:
+    """The extractive answer came first, and every answer shown meanwhile quotes verbatim."""
+    assert updates and updates[0].stage == "extractive" and updates[0].answer.backend == "extractive"
+    assert all(update.stage == "checked" for update in updates[1:])
+    for update in updates:
+        assert_verified(service, update.answer)
 
 
 # The hostile tiny model, in process: it invents and mis-cites; nothing unsupported may pass --------
@@ -63,8 +72,11 @@ def test_the_hostile_tiny_model_gets_no_unsupported_sentence_through_in_process(
     service = llm_service_factory(llm_backend="llamacpp", llm_gguf_path=tiny_gguf_path)
     questions = (QUESTION, "What military equipment did Russia request?", "What did the French president say about Rome?")
     for question in questions:
-        partials, final = asyncio.run(collect(service, question))
-        assert partials, "the in-process backend streams"
+        updates, final = asyncio.run(collect(service, question))
+        assert_shown_first_then_checked(service, updates)
+        for update in updates[1:]:
+            assert all(check.outcome in ("kept", "reattributed") for check in update.answer.check.checks
+                       if check.text in update.answer.answer)
         assert_nothing_unsupported_shown(service, final)
 
 
@@ -102,9 +114,8 @@ def test_the_llm_answers_through_a_real_llama_cpp_server(embed_model, tmp_path: 
     service = open_service(qwen_settings(tmp_path / "data", llm_backend="openai", llm_base_url=qwen_server.url),
                            embed_model)
     service.ingest()
-    partials, final = asyncio.run(collect(service, "Who did Jake Sullivan meet in Rome?"))
-    assert len(partials) >= 2
-    assert all(b.text.startswith(a.text) for a, b in pairwise(partials))
+    updates, final = asyncio.run(collect(service, "Who did Jake Sullivan meet in Rome?"))
+    assert_shown_first_then_checked(service, updates)
     assert (final.backend, final.fallback_reason) == ("openai", "")
     assert "Yang Jiechi" in final.answer
     assert_verified(service, final)
@@ -144,18 +155,10 @@ def test_server_not_running(llm_service_factory):
 def test_server_killed_mid_stream(llm_service_factory, start_llama_server):
     server = start_llama_server()
     service = llm_service_factory(llm_backend="openai", llm_base_url=server.url, llm_max_tokens=256)
-
-    async def ask_and_kill():
-        events = []
-        async for event in service.ask_stream(QUESTION):
-            events.append(event)
-            if isinstance(event, PartialAnswer) and server.process.poll() is None:
-                server.kill()
-        return events
-
-    events = asyncio.run(ask_and_kill())
-    final = events[-1]
-    assert any(isinstance(e, PartialAnswer) for e in events)
+    kill = SignalWhenBusy(server.process.pid)
+    updates, final = asyncio.run(collect(service))
+    assert kill.fired.is_set(), "the server died while it wrote the answer"
+    assert [update.stage for update in updates][:1] == ["extractive"]
     assert final.backend == "extractive"
     assert "mid-answer" in final.fallback_reason or "cannot reach" in final.fallback_reason
     assert final.citations
