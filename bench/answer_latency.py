@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.answer_latency [--questions 20] [--model PATH.gguf] [--work-dir DIR]
 
-Over the answerable seed questions (tests/data/qa_seed.jsonl, the shipped corpus), each asked of
+Over the answerable seed questions (harness/data/qa_seed.jsonl, the shipped corpus), each asked of
 two services on one index, through `AnswerService.ask_stream` as the bot and the CLI ask:
 
 - the extractive service: seconds to its answer (the extractive path);
@@ -31,14 +31,14 @@ from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import load_questions
 from retrieval.generation.local_model import assemble
 from retrieval.generation.worker import physical_cores
-from retrieval.models import AnswerUpdate, CitedAnswer
+from retrieval.index.store import CorpusStore
+from retrieval.models.answers import AnswerUpdate, CitedAnswer
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "answer_latency.json"
-SEED = REPO / "tests" / "data" / "qa_seed.jsonl"
+SEED = REPO / "harness" / "data" / "qa_seed.jsonl"
 
 
 async def timed(service: AnswerService, question: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from bench.questions import QUESTIONS  # noqa: E402
+from harness.questions import QUESTIONS  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

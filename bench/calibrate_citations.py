@@ -3,58 +3,22 @@ threshold that separates supported from unsupported claims best.
 
     .venv/bin/python -m bench.calibrate_citations [--json]
 
-The pairs (tests/data/citation_support.jsonl) name a claim, a phrase locating the cited passage in
-the corpus, and whether that passage supports the claim. Results go to bench/results/.
+The pairs (harness/data/citation_support.jsonl) name a claim, a phrase locating the cited passage in
+the corpus, and whether that passage supports the claim; they are scored by harness.citation_pairs,
+which the tests share. Results go to bench/results/.
 """
 
 import argparse
 import json
 import tempfile
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from harness.citation_pairs import ScoredPair, accuracy, score_pairs
 from retrieval.composition import build_service
-from retrieval.generation.citations import CitationChecker
-from retrieval.generation.excerpts import whole_passages
-from retrieval.models import Passage
-from retrieval.retriever import passage_of
-from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 
 REPO = Path(__file__).resolve().parent.parent
-PAIRS = REPO / "tests" / "data" / "citation_support.jsonl"
-
-
-@dataclass(frozen=True)
-class ScoredPair:
-    claim: str
-    supported: bool
-    score: float
-
-
-def passage_containing(service: AnswerService, phrase: str) -> Passage:
-    for chunk in service.snapshots.latest.bm25.chunks:
-        record = service.store.get(chunk.scope, chunk.doc_id)
-        if record is not None and phrase in record.text[chunk.start : chunk.end]:
-            return passage_of(record, chunk.chunk_id, chunk.start, chunk.end, 0.0)
-    raise LookupError(f"no chunk contains {phrase!r}")
-
-
-def score_pairs(service: AnswerService, checker: CitationChecker, path: Path = PAIRS) -> list[ScoredPair]:
-    scored = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        pair = json.loads(line)
-        passage = passage_containing(service, pair["evidence"])
-        records = service.store.get_many([f"{passage.scope}/{passage.doc_id}"])
-        (source,) = whole_passages(service._ranker, [passage], records)
-        score = checker.support(pair["claim"], source, service.snapshots.latest.bm25).score
-        scored.append(ScoredPair(pair["claim"], pair["supported"], score))
-    return scored
-
-
-def accuracy(pairs: list[ScoredPair], threshold: float) -> float:
-    return sum((p.score >= threshold) == p.supported for p in pairs) / len(pairs)
 
 
 def best_threshold(pairs: list[ScoredPair]) -> float:

@@ -6,7 +6,7 @@ Reads claims a real model wrote, each with the best support score the check foun
 no span names all its names and numbers): by default those of the last `bench.llm_backends` run
 (bench/results/llm_claims.jsonl) and those of the prompt variants tried on the seed questions
 (bench/results/llm_claims_prompts.jsonl, docs/citations.md), and the hand labels of
-tests/data/qwen_claims.jsonl (`supported`, `unsupported`, `conflated`). A claim written twice
+harness/data/qwen_claims.jsonl (`supported`, `unsupported`, `conflated`). A claim written twice
 counts once. The questions are split in two by a hash of their id: the threshold is chosen on the
 tuning half (the lowest whose precision there is ≥ 0.9, so that recall is highest) and judged on
 the held-out half, next to the configured CITATION_MIN_SUPPORT (docs/citations.md says why the
@@ -24,7 +24,7 @@ from retrieval.settings import RetrievalSettings
 
 REPO = Path(__file__).resolve().parent.parent
 CLAIMS = [REPO / "bench" / "results" / "llm_claims.jsonl", REPO / "bench" / "results" / "llm_claims_prompts.jsonl"]
-LABELS = REPO / "tests" / "data" / "qwen_claims.jsonl"
+LABELS = REPO / "harness" / "data" / "qwen_claims.jsonl"
 RESULTS = REPO / "bench" / "results" / "checker_calibration.json"
 THRESHOLDS = [round(0.50 + 0.025 * i, 3) for i in range(17)]
 TARGET_PRECISION = 0.9

@@ -40,7 +40,7 @@ RESULTS = REPO / "bench" / "results" / "conversations.json"
 def converse(service: Any, turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Ask the turns in order, each with the conversation before it, and score each answer."""
     from retrieval.evaluation import normalise
-    from retrieval.extractive import MARKER, spoken_form
+    from retrieval.text.markers import MARKER, spoken_form
 
     history: list[tuple[str, str]] = []
     rows = []

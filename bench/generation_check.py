@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.questions import QUESTIONS
-from tests.support.chroma_server import ChromaServer
+from harness.chroma_server import ChromaServer
+from harness.questions import QUESTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "generation_check.json"
@@ -49,7 +49,7 @@ def filler(index: int) -> bytes:
 
 def measure(settings, other_settings, embed_model, repeat: int, extra_documents: int) -> dict:
     from retrieval.composition import build_service
-    from retrieval.store import CorpusStore
+    from retrieval.index.store import CorpusStore
 
     service = build_service(settings, store=CorpusStore.connect(settings), embed_model=embed_model)
     service.ingest()

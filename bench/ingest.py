@@ -24,10 +24,10 @@ from llama_index.core.schema import MetadataMode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from retrieval.composition import build_embed_model, build_service
-from retrieval.documents import ArticleReader
-from retrieval.ingest import ChunkEmbedder
+from retrieval.index.store import CorpusStore
+from retrieval.ingest.ingestor import ChunkEmbedder
+from retrieval.ingest.readers import ArticleReader
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 PLACES = ["Arden", "Belmar", "Corvo", "Dunmore", "Elswick", "Farrow", "Glenby", "Halden", "Ivel", "Jarrow",

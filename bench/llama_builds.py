@@ -71,7 +71,7 @@ def measure(model: Path, threads: int, repeats: int) -> dict[str, Any]:
     """In the child: the raw prompt and generation floors of the llama.cpp on sys.path."""
     import llama_cpp
 
-    from retrieval.documents import ArticleReader
+    from retrieval.ingest.readers import ArticleReader
 
     llm = llama_cpp.Llama(model_path=str(model), n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False)
     reader = ArticleReader(max_bytes=10**7)

@@ -6,14 +6,14 @@
 The model is the packaged Qwen2.5-Coder-1.5B-Instruct GGUF (`make local-llm`) unless `--model`
 names another. `llamacpp` runs it in its worker process; `openai` talks to a real
 `python -m llama_cpp.server` on 127.0.0.1 serving the same file, through the OpenAI-compatible
-client. Question sets: `seed` (tests/data/qa_seed.jsonl on the shipped corpus, with unanswerable
+client. Question sets: `seed` (harness/data/qa_seed.jsonl on the shipped corpus, with unanswerable
 questions) and `news-dev` (../shared/news-dev, its scorable questions; the first `--news-questions`).
 
 For each set, the extractive backend answers every question first (the baseline), then each LLM
 backend does, through `AnswerService.ask_stream` as the CLI and the bot do. Reported per backend:
 the share of answerable questions the LLM answered (not the extractive fallback, and why not),
 accuracy against the extractive backend's, abstention on unanswerable questions, kept-claim
-precision against the hand labels of tests/data/qwen_claims.jsonl, p50/p95 seconds per answer,
+precision against the hand labels of harness/data/qwen_claims.jsonl, p50/p95 seconds per answer,
 time to first token, and prompt and generation tokens per second. Every claim the model wrote,
 with the check's verdict, goes to bench/results/llm_claims.jsonl (the material the labels come
 from). Results: bench/results/llm_backends.json.
@@ -32,21 +32,21 @@ from pathlib import Path
 from typing import Any
 
 from bench import news_dev
+from harness.llama_server import LlamaServer
 from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import Evaluator, load_questions
 from retrieval.generation.local_model import assemble
 from retrieval.generation.worker import physical_cores
-from retrieval.models import CitedAnswer
+from retrieval.index.store import CorpusStore
+from retrieval.models.answers import CitedAnswer
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
-from tests.support.llama_server import LlamaServer
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "llm_backends.json"
 CLAIMS = REPO / "bench" / "results" / "llm_claims.jsonl"
-LABELS = REPO / "tests" / "data" / "qwen_claims.jsonl"
-SEED = REPO / "tests" / "data" / "qa_seed.jsonl"
+LABELS = REPO / "harness" / "data" / "qwen_claims.jsonl"
+SEED = REPO / "harness" / "data" / "qa_seed.jsonl"
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,8 @@ def main() -> None:
     if not news_dev.available():
         raise SystemExit(f"news-dev not found at {news_dev.NEWS_DEV}")
     from retrieval.composition import build_embed_model, build_service
+    from retrieval.index.store import CorpusStore
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import CorpusStore
 
     items = news_dev.questions()
     halves = {

@@ -13,8 +13,8 @@ from pyinstrument import Profiler
 
 from bench.ingest import write_synthetic_corpus
 from retrieval.composition import build_embed_model, build_service
+from retrieval.index.store import CorpusStore
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 

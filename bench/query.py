@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from retrieval.sentence_vectors import SentenceVectors
+    from retrieval.index.sentence_vectors import SentenceVectors
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_VECTORS = 1000
@@ -97,12 +97,12 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
 
     from bench.ingest import synthetic_articles
     from retrieval.composition import build_embed_model, build_service
-    from retrieval.documents import ArticleReader
-    from retrieval.ingest import ChunkEmbedder
-    from retrieval.models import DocumentRecord
-    from retrieval.service import SHARED_SCOPE
+    from retrieval.index.sentence_vectors import DocumentVersion
+    from retrieval.index.store import CorpusStore
+    from retrieval.ingest.ingestor import ChunkEmbedder
+    from retrieval.ingest.readers import ArticleReader
+    from retrieval.models.records import SHARED_SCOPE, DocumentRecord
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import CorpusStore, DocumentVersion
 
     started = time.perf_counter()
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")
@@ -168,8 +168,8 @@ class BuiltVectors:
 def _vectors(documents, nodes_per_document, chunker, real_up_to: int, cache_dir: Path) -> BuiltVectors:
     """Sets every chunk node's embedding and returns every document's sentence vectors: real (citebot's
     ingest embedder) for the articles within the first `real_up_to` chunks, seeded noisy copies after."""
-    from retrieval.sentence_vectors import SentenceVectors
-    from retrieval.sentences import sentence_spans
+    from retrieval.index.sentence_vectors import SentenceVectors
+    from retrieval.text.sentences import sentence_spans
 
     real_docs = 0
     while real_docs < len(documents) and sum(len(n) for n in nodes_per_document[: real_docs + 1]) <= real_up_to:

@@ -26,9 +26,9 @@ from rich.table import Table
 from bench.ingest import write_synthetic_corpus
 from bench.query import questions as synthetic_questions
 from retrieval.composition import build_embed_model, build_service
+from retrieval.index.store import CorpusStore
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "soak.json"

@@ -38,9 +38,9 @@ def _unit_rows(vectors: list[list[float]]) -> np.ndarray:
 
 
 def measure(service: Any, embed_model: Any, topic: str) -> dict[str, Any]:
-    from retrieval.extractive import quotable_in_summary
-    from retrieval.models import record_key
-    from retrieval.ranking import Candidate
+    from retrieval.answer.candidates import Candidate
+    from retrieval.answer.summary import quotable_in_summary
+    from retrieval.models.records import record_key
 
     began = time.perf_counter()
     summary = service.summarize_topic(topic)

@@ -1,6 +1,6 @@
 """Tuning retrieval and the extractive answerer on half of the seed questions, judged on the other half.
 
-    .venv/bin/python -m bench.tune [--questions tests/data/qa_seed.jsonl]
+    .venv/bin/python -m bench.tune [--questions harness/data/qa_seed.jsonl]
 
 The question set is split once, reproducibly (seed 5, answerable and unanswerable questions split
 separately), into a tuning half and a held-out half. Starting from the shipped defaults, each knob
@@ -19,9 +19,9 @@ from pathlib import Path
 
 from retrieval.composition import build_embed_model
 from retrieval.evaluation import EvalReport, Evaluator, QAItem, load_questions
+from retrieval.index.store import CorpusStore
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,7 @@ class Bench:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "qa_seed.jsonl")
+    parser.add_argument("--questions", type=Path, default=REPO / "harness" / "data" / "qa_seed.jsonl")
     args = parser.parse_args()
     tuning, held_out = split(load_questions(args.questions))
     defaults = RetrievalSettings(_env_file=None)

@@ -53,8 +53,8 @@ def measure(root: Path, uploads: int) -> dict:
     from llama_index.core import Document, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from retrieval.bm25 import BM25Index
     from retrieval.composition import build_embed_model, build_service
+    from retrieval.index.bm25 import BM25Index
     from retrieval.settings import RetrievalSettings
 
     settings = RetrievalSettings(_env_file=None, data_dir=root / "citebot", corpus_dir=root / "no-corpus")

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from bot.storage import FEEDBACK_REASONS, Feedback
 from bot.wording import known_date, plural, short_title, still_writing
-from retrieval.models import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
+from retrieval import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 
 if TYPE_CHECKING:
     # Only what the session and `citebot eval` use: `citebot feedback` renders without loading them.
@@ -148,7 +148,7 @@ def render_feedback(console: Console, entries: Sequence[Feedback]) -> None:
 def render_eval(console: Console, report: EvalReport) -> None:
     from rich.table import Table
 
-    from retrieval.evaluation import METRICS
+    from retrieval import METRICS
 
     def cell(value: float | None) -> str:
         return "–" if value is None else f"{value:.2f}"

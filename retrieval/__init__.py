@@ -13,31 +13,32 @@ _HOMES = {
     "AnswerService": "retrieval.service",
     "DocumentNotFound": "retrieval.service",
     "QuestionError": "retrieval.service",
-    "SHARED_SCOPE": "retrieval.models",
+    "SHARED_SCOPE": "retrieval.models.records",
     "clean_question": "retrieval.service",
-    "Turn": "retrieval.conversation",
+    "Turn": "retrieval.language.follow_ups",
     "build_service": "retrieval.composition",
     "build_embed_model": "retrieval.composition",
+    "build_catalog": "retrieval.composition",
     "RetrievalSettings": "retrieval.settings",
-    "StoreDamaged": "retrieval.store",
-    "StoreUnavailable": "retrieval.store",
-    "Citation": "retrieval.models",
-    "CitedAnswer": "retrieval.models",
-    "DocumentSummary": "retrieval.models",
-    "IngestReport": "retrieval.models",
-    "Passage": "retrieval.models",
-    "SourceInfo": "retrieval.models",
-    "AnswerUpdate": "retrieval.models",
+    "StoreDamaged": "retrieval.index.chroma",
+    "StoreUnavailable": "retrieval.index.chroma",
+    "Citation": "retrieval.models.answers",
+    "CitedAnswer": "retrieval.models.answers",
+    "DocumentSummary": "retrieval.models.answers",
+    "IngestReport": "retrieval.models.answers",
+    "Passage": "retrieval.models.answers",
+    "SourceInfo": "retrieval.models.records",
+    "AnswerUpdate": "retrieval.models.answers",
     "LLMError": "retrieval.generation.errors",
     "QWEN_CODER_1_5B": "retrieval.generation.local_model",
     "assemble": "retrieval.generation.local_model",
     "self_check": "retrieval.generation.local_model",
-    "SUPPORTED_SUFFIXES": "retrieval.documents",
-    "upload_name": "retrieval.documents",
-    "FetchError": "retrieval.web",
-    "check_url": "retrieval.web",
-    "strip_chat_markup": "retrieval.questions",
-    "normalised_date": "retrieval.recency",
+    "SUPPORTED_SUFFIXES": "retrieval.ingest.readers",
+    "upload_name": "retrieval.ingest.readers",
+    "FetchError": "retrieval.ingest.web",
+    "check_url": "retrieval.ingest.web",
+    "strip_chat_markup": "retrieval.language.questions",
+    "normalised_date": "retrieval.text.dates",
     "METRICS": "retrieval.evaluation",
     "EvalFileError": "retrieval.evaluation",
     "EvalReport": "retrieval.evaluation",
@@ -70,6 +71,7 @@ __all__ = [
     "StoreUnavailable",
     "Turn",
     "assemble",
+    "build_catalog",
     "build_embed_model",
     "build_service",
     "check_url",
@@ -82,28 +84,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from retrieval.composition import build_embed_model, build_service
-    from retrieval.conversation import Turn
-    from retrieval.documents import SUPPORTED_SUFFIXES, upload_name
+    from retrieval.composition import build_catalog, build_embed_model, build_service
     from retrieval.evaluation import METRICS, EvalFileError, EvalReport, Evaluator, load_questions
     from retrieval.generation.errors import LLMError
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble, self_check
-    from retrieval.models import (
-        SHARED_SCOPE,
-        AnswerUpdate,
-        Citation,
-        CitedAnswer,
-        DocumentSummary,
-        IngestReport,
-        Passage,
-        SourceInfo,
-    )
-    from retrieval.questions import strip_chat_markup
-    from retrieval.recency import normalised_date
+    from retrieval.index.chroma import StoreDamaged, StoreUnavailable
+    from retrieval.ingest.readers import SUPPORTED_SUFFIXES, upload_name
+    from retrieval.ingest.web import FetchError, check_url
+    from retrieval.language.follow_ups import Turn
+    from retrieval.language.questions import strip_chat_markup
+    from retrieval.models.answers import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage
+    from retrieval.models.records import SHARED_SCOPE, SourceInfo
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question
     from retrieval.settings import RetrievalSettings
-    from retrieval.store import StoreDamaged, StoreUnavailable
-    from retrieval.web import FetchError, check_url
+    from retrieval.text.dates import normalised_date
 
 
 def __getattr__(name: str) -> Any:

@@ -1,40 +1,41 @@
 """The retrieval layer's composition root: `build_service` wires every part of an `AnswerService`
-from the one settings object. Nothing else constructs collaborators; tests and benches pass their
-own store, embedder or fetcher where they need to share or fake one (the embedder, loaded once per
-test session; a fetcher allowed to reach a loopback test server)."""
+from the one settings object, and `build_catalog` the model-free `Catalog` that `citebot sources`
+and a re-run of `citebot ingest` use. Nothing else constructs collaborators; tests and benches pass
+their own store, embedder or fetcher where they need to share or fake one (the embedder, loaded once
+per test session; a fetcher allowed to reach a loopback test server).
+
+Importing this module loads only the store: the parts of the service import llama-index and the
+embedder's libraries, so `build_service` imports them when it is called.
+"""
 
 from typing import TYPE_CHECKING
 
-from retrieval.documents import ArticleReader
-from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
-from retrieval.generation.answerer import LazyLLM, LLMAnswerer
-from retrieval.generation.backends import build_backend
-from retrieval.generation.citations import CitationChecker
-from retrieval.generation.excerpts import ExcerptBuilder
-from retrieval.ingest import ChunkEmbedder, Ingestor
-from retrieval.ranking import SentenceRanker
-from retrieval.recency import RecencyPrior, SentenceRecency
-from retrieval.retriever import FusionSettings, PassageRetriever
-from retrieval.service import AnswerService
+from retrieval.catalog import Catalog
+from retrieval.index.store import CorpusStore
+from retrieval.ingest.discovery import UnchangedCheck
+from retrieval.ingest.readers import ArticleReader
+from retrieval.ingest.web import FetchLimits, WebFetcher
+from retrieval.search.recency import RecencyPrior
 from retrieval.settings import RetrievalSettings
-from retrieval.snapshots import SnapshotKeeper
-from retrieval.store import CorpusStore
-from retrieval.web import FetchLimits, WebFetcher
 
 if TYPE_CHECKING:
-    from retrieval.embedding import LateChunkingEmbedding
+    from retrieval.index.embedding import LateChunkingEmbedding
+    from retrieval.search.retriever import FusionSettings
+    from retrieval.service import AnswerService
 
 
 def build_embed_model(settings: RetrievalSettings) -> "LateChunkingEmbedding":
     """The embedder (the packaged MiniLM by default) on the CPU, in bfloat16 where the CPU has it."""
-    from retrieval.embedding import LateChunkingEmbedding, native_bfloat16
+    from retrieval.index.embedding import LateChunkingEmbedding, native_bfloat16
 
     precision = settings.embed_precision
     bfloat16 = precision == "bfloat16" or (precision == "auto" and native_bfloat16())
     return LateChunkingEmbedding(settings.embed_model, settings.embed_batch_size, device="cpu", bfloat16=bfloat16)
 
 
-def fusion_settings(settings: RetrievalSettings) -> FusionSettings:
+def fusion_settings(settings: RetrievalSettings) -> "FusionSettings":
+    from retrieval.search.retriever import FusionSettings
+
     return FusionSettings(
         top_k=settings.top_k, depth=settings.retrieval_depth, rrf_k=settings.rrf_k, bm25_weight=settings.fusion_bm25_weight,
         recency=RecencyPrior(settings.recency_weight, settings.recency_days),
@@ -47,16 +48,29 @@ def build_service(
     store: CorpusStore | None = None,
     embed_model: "LateChunkingEmbedding | None" = None,
     fetcher: WebFetcher | None = None,
-) -> AnswerService:
+) -> "AnswerService":
     """The service for these settings. Opening it finishes or rolls back any write a crash
     interrupted (`CorpusStore.recover`) before the first snapshot is read."""
+    from retrieval.answer.extractive import ExtractiveAnswerer
+    from retrieval.answer.ranking import SentenceRanker
+    from retrieval.answer.summary import ExtractiveSummarizer
+    from retrieval.generation.answerer import LazyLLM, LLMAnswerer
+    from retrieval.generation.backends import build_backend
+    from retrieval.generation.citations import CitationChecker
+    from retrieval.generation.excerpts import ExcerptBuilder
+    from retrieval.index.snapshots import SnapshotKeeper
+    from retrieval.ingest.ingestor import ChunkEmbedder, Ingestor
+    from retrieval.search.recency import SentenceRecency
+    from retrieval.search.retriever import PassageRetriever
+    from retrieval.service import AnswerService
+
     store = store or CorpusStore.connect(settings)
     embed_model = embed_model or build_embed_model(settings)
     fetcher = fetcher or WebFetcher(
         FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
                     settings.fetch_allow_loopback)
     )
-    reader = ArticleReader(settings.max_document_bytes, settings.max_document_chars)
+    reader = _reader(settings)
     chunker = ChunkEmbedder(settings.chunk_size, settings.chunk_overlap, embed_model)
     ingestor = Ingestor(store, reader, chunker, settings.ingest_group_chunks)
     ranker = SentenceRanker(
@@ -86,3 +100,13 @@ def build_service(
         citation_checker=checker,
         llm=LazyLLM(llm_answerer),
     )
+
+
+def build_catalog(settings: RetrievalSettings, *, store: CorpusStore | None = None) -> Catalog:
+    """The documents of these settings' store, read without the model."""
+    store = store or CorpusStore.connect(settings)
+    return Catalog(store, UnchangedCheck(store, _reader(settings)))
+
+
+def _reader(settings: RetrievalSettings) -> ArticleReader:
+    return ArticleReader(settings.max_document_bytes, settings.max_document_chars)

@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.generation.citations import split_claims
+from retrieval.answer.candidates import Candidate
+from retrieval.generation.claims import split_claims
 from retrieval.generation.excerpts import Excerpt
-from retrieval.models import Citation, CitedAnswer
-from retrieval.ranking import Candidate
-from retrieval.service import SHARED_SCOPE, AnswerService, DocumentNotFound
+from retrieval.models.answers import Citation, CitedAnswer
+from retrieval.models.records import SHARED_SCOPE
+from retrieval.service import AnswerService, DocumentNotFound
 
 METRICS = ("recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",
            "citation_precision", "abstention_correct")

@@ -1,16 +1,16 @@
 """`AnswerService`: the one object the CLI and the bot talk to, a thin facade over parts that each
 do one job (docs/architecture.md):
 
-- `SnapshotKeeper` (retrieval/snapshots.py): the live documents and the BM25 index readers see;
-- `PassageRetriever` (retrieval/retriever.py): query → `Retrieval` (passages, records, BM25);
+- `SnapshotKeeper` (retrieval/index/snapshots.py): the live documents and the BM25 index readers see;
+- `PassageRetriever` (retrieval/search/retriever.py): query → `Retrieval` (passages, records, BM25);
 - `ExtractiveAnswerer` / `ExtractiveSummarizer` and the `LazyLLM` answerer, combined by one
-  fallback policy (`retrieval/fallback.py`);
+  fallback policy (`retrieval/generation/fallback.py`);
 - `turn_of` and `standalone_query` (retrieval/conversation.py): what a follow-up asks;
 - `Ingestor` and `WebFetcher` for writes.
 
 `build_service` (retrieval/composition.py) wires them from settings. Reads work on an immutable
 snapshot swapped after every write, so questions can be answered from several threads while an
-ingest runs; other processes may write to the same store (see retrieval/snapshots.py).
+ingest runs; other processes may write to the same store (see retrieval/index/snapshots.py).
 """
 
 import asyncio
@@ -20,33 +20,27 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-from retrieval.conversation import Turn, follow_up_of, standalone_query, turn_of
-from retrieval.documents import ArticleReader, DocumentError
-from retrieval.extractive import ExtractiveAnswerer, ExtractiveSummarizer
-from retrieval.fallback import drafts, settle
+from retrieval.answer.extractive import ExtractiveAnswerer
+from retrieval.answer.ranking import SentenceRanker
+from retrieval.answer.summary import ExtractiveSummarizer
+from retrieval.conversation import follow_up_of, standalone_query
 from retrieval.generation.answerer import LazyLLM, LLMDraft
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, whole_passages
-from retrieval.ingest import Ingestor, ProgressCallback
-from retrieval.models import (
-    SHARED_SCOPE,
-    AnswerUpdate,
-    CitedAnswer,
-    DocumentRecord,
-    DocumentSummary,
-    Draft,
-    IngestReport,
-    SourceInfo,
-)
-from retrieval.questions import strip_chat_markup
-from retrieval.ranking import SentenceRanker
-from retrieval.retriever import PassageRetriever, passage_of
+from retrieval.generation.fallback import drafts, settle
+from retrieval.index.snapshots import CorpusSnapshot, SnapshotKeeper
+from retrieval.index.store import CorpusStore
+from retrieval.ingest.ingestor import Ingestor, ProgressCallback
+from retrieval.ingest.readers import ArticleReader, DocumentError
+from retrieval.ingest.web import FetchError, WebFetcher, url_document_id
+from retrieval.language.follow_ups import Turn, turn_of
+from retrieval.language.questions import strip_chat_markup
+from retrieval.models.answers import AnswerUpdate, CitedAnswer, DocumentSummary, Draft, IngestReport
+from retrieval.models.records import SHARED_SCOPE, DocumentRecord, SourceInfo
+from retrieval.search.retriever import PassageRetriever, passage_of
+from retrieval.search.subject_gate import require_named_subjects
 from retrieval.settings import RetrievalSettings
-from retrieval.snapshots import CorpusSnapshot, SnapshotKeeper
-from retrieval.store import CorpusStore
-from retrieval.subjects import require_named_subjects
-from retrieval.web import FetchError, WebFetcher, url_document_id
 
 __all__ = ["SHARED_SCOPE", "AnswerService", "DocumentNotFound", "QuestionError", "Turn", "clean_question"]
 
@@ -139,7 +133,7 @@ class AnswerService:
         return report
 
     def ingest_url(self, url: str, scope: str = SHARED_SCOPE, overrides: dict[str, str] | None = None) -> IngestReport:
-        """Fetch a web article (see `retrieval.web` for what is refused) and ingest it with its URL, so
+        """Fetch a web article (see `retrieval.ingest.web` for what is refused) and ingest it with its URL, so
         citations link to it; its id comes from the URL, so fetching it again updates it. A URL that
         cannot be fetched or read is reported in `errors`, nothing else changes."""
         report = IngestReport()
@@ -186,7 +180,7 @@ class AnswerService:
         self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()
     ) -> AsyncIterator[AnswerUpdate | CitedAnswer]:
         """With an LLM: the extractive answer at once, the LLM's checked sentences as they pass,
-        then the final `CitedAnswer` (`retrieval.fallback.drafts`); without one, only the last.
+        then the final `CitedAnswer` (`retrieval.generation.fallback.drafts`); without one, only the last.
 
         `history` holds earlier (question, answer) turns (`turn_of`, `standalone_query`).
         A question is answered only when a retrieved article mentions what it names

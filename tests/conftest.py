@@ -13,11 +13,11 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from harness.chroma_server import ChromaServer  # noqa: E402
+from harness.llama_server import LlamaServer  # noqa: E402
 from retrieval.composition import build_embed_model  # noqa: E402
 from retrieval.service import AnswerService  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
-from tests.support.chroma_server import ChromaServer  # noqa: E402
-from tests.support.llama_server import LlamaServer  # noqa: E402
 from tests.support.services import CORPUS, LLM_API_KEY, llm_settings, make_settings, open_service, qwen_settings  # noqa: E402
 
 

@@ -17,16 +17,19 @@ from dataclasses import dataclass
 
 from llama_index.core.llms import ChatMessage
 
-from retrieval.bm25 import BM25Index, analyse
 from retrieval.generation import prompts
 from retrieval.generation.backends import ChatBackend
-from retrieval.generation.citations import MARKER, CheckedAnswer, CitationChecker, finished_sentences
+from retrieval.generation.citations import CheckedAnswer, CitationChecker
+from retrieval.generation.claims import finished_sentences
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
-from retrieval.models import LLMUsage
-from retrieval.questions import question_words, refers_back
-from retrieval.retriever import Retrieval
+from retrieval.index.bm25 import BM25Index
+from retrieval.language.questions import question_words, refers_back
+from retrieval.language.vocabulary import analyse
+from retrieval.models.answers import LLMUsage
+from retrieval.search.retriever import Retrieval
 from retrieval.settings import RetrievalSettings
+from retrieval.text.markers import MARKER
 
 _PROMPT_MARGIN_TOKENS = 64
 # A "rewrite" that merely repeats a line of the prompt back.

@@ -13,7 +13,7 @@ adjacent ones, supports it:
   and then only from a span naming none of the title's other stories (`_title_others`),
 - the claim does not put two of its names the other way round around the same word ("China asked
   Russia" from "Russia asked China": every word stands in the span, so nothing else sees it),
-- and the span's support score (`retrieval.ranking.support_score`: embedding similarity and the
+- and the span's support score (`retrieval.answer.candidates.support_score`: embedding similarity and the
   share of the claim's IDF-weighted words it contains) reaches the threshold measured on labelled
   claims of a real model (docs/citations.md).
 
@@ -33,28 +33,21 @@ from typing import Literal
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from retrieval.bm25 import BM25Index, analyse, analyse_many
-from retrieval.extractive import MARKER, cite, without_markers
-from retrieval.generation.entities import NAME_RUN, names_and_numbers, reverses_relation, span_mentions
+from retrieval.answer.candidates import Candidate, support_score
+from retrieval.answer.citing import cite
+from retrieval.answer.ranking import SentenceRanker
+from retrieval.generation.claims import Claim, split_claims
 from retrieval.generation.excerpts import Excerpt, follows
-from retrieval.models import CheckReport, Citation, ClaimCheck
-from retrieval.questions import question_words
-from retrieval.ranking import Candidate, SentenceRanker, support_score
-from retrieval.sentence_vectors import unit
-from retrieval.sentences import sentence_spans
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.sentence_vectors import unit
+from retrieval.language.entities import names_and_numbers, reverses_relation, span_mentions
+from retrieval.language.questions import asked_terms, read_as_answer
+from retrieval.language.vocabulary import NAME_RUN, analyse, analyse_many
+from retrieval.models.answers import Citation
+from retrieval.models.checks import CheckReport, ClaimCheck
 
-_LEADING_MARKERS = re.compile(r"^(\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
-_PARAGRAPH = re.compile(r"\n\s*\n")
 _PAIR_MARGIN = 0.05
 """A two-sentence quote must beat the best single sentence by this much (or be needed for a name)."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One sentence of an LLM answer, without its markers, and the source numbers it cites."""
-
-    text: str
-    markers: list[int]
 
 
 @dataclass(frozen=True)
@@ -98,57 +91,6 @@ class CheckedAnswer:
     text: str
     citations: list[Citation]
     report: CheckReport
-
-
-def finished_sentences(answer: str) -> str:
-    """The part of an answer still being written whose sentences are complete: all but its last
-    sentence, which may still grow, with the markers that open the last one (`split_claims` gives
-    them to the sentence before). "" while the first sentence is being written."""
-    spans = sentence_spans(answer)
-    if len(spans) < 2:
-        return ""
-    last = spans[-1].start
-    leading = _LEADING_MARKERS.match(answer[last:])
-    return answer[: last + leading.end()] if leading else answer[:last].rstrip()
-
-
-def split_claims(answer: str) -> list[Claim]:
-    """Sentences of an LLM answer with the markers they carry.
-
-    Markers that open a sentence ("… request. [1] Russia …") belong to the sentence before, when
-    that one has none of its own: models often put the citation after the full stop. Sentences
-    without markers take those of the next marked sentence of their paragraph: small models cite
-    once, at the end of a paragraph, for everything it says.
-    """
-    claims: list[Claim] = []
-    for paragraph in _PARAGRAPH.split(answer):
-        found: list[Claim] = []
-        for span in sentence_spans(paragraph):
-            piece = paragraph[span.start : span.end]
-            leading = _LEADING_MARKERS.match(piece)
-            if leading and found and not found[-1].markers:
-                found[-1] = Claim(found[-1].text, _numbers(leading.group()))
-                piece = piece[leading.end() :]
-            text = without_markers(piece)
-            if any(ch.isalnum() for ch in text):
-                found.append(Claim(text, _numbers(piece)))
-        inherited: list[int] = []
-        for index in range(len(found) - 1, -1, -1):
-            if found[index].markers:
-                inherited = found[index].markers
-            elif inherited:
-                found[index] = Claim(found[index].text, inherited)
-        claims.extend(found)
-    return claims
-
-
-def _numbers(text: str) -> list[int]:
-    found: list[int] = []
-    for group in MARKER.findall(text):
-        for number in re.split(r"[,;]", group):
-            if int(number) not in found:
-                found.append(int(number))
-    return found
 
 
 class CitationChecker:
@@ -209,12 +151,12 @@ class CitationChecker:
         """`question`, when given, is read before a claim too short to stand alone ("Liu Pengyu."
         answering "Who denied the request?"); the claim's own names and numbers are still required."""
         claims = split_claims(answer)
-        in_context = [_in_context(c.text, question) for c in claims]
+        in_context = [read_as_answer(c.text, question) for c in claims]
         embeddings = (
             [unit(np.asarray(v, dtype=np.float32)) for v in self._embed_model.get_text_embedding_batch(in_context)]
             if claims else []
         )
-        asked = _asked_terms(question)
+        asked = asked_terms(question)
         verdicts = [
             Verdict(claim, "restated", 0.0, (), 0) if asked is not None and set(analyse(claim.text)) <= asked
             else self._judge(claim, sources, bm25, embedding, question)
@@ -242,7 +184,7 @@ class CitationChecker:
         """Supported by a source it cites, else by another one (re-cited), else dropped."""
         valid = [n for n in claim.markers if 1 <= n <= len(sources)]
         invalid = len(claim.markers) - len(valid)
-        text = _in_context(claim.text, question)
+        text = read_as_answer(claim.text, question)
         cited = [self.support(text, sources[n - 1], bm25, embedding, claim.text, question) for n in valid]
         spans = tuple(s.span for s in cited if s.span is not None and s.score >= self.min_support)
         best = max((s.score for s in cited), default=0.0)
@@ -297,35 +239,6 @@ def _title_others(question: str, source: Excerpt, required: set[str], waived: se
 
 
 _TITLE_PARTS = re.compile(r"[:;|,–—]|\s-\s|\band\b", re.IGNORECASE)
-
-
-_FRAGMENT_WORDS = 5
-
-
-def _asked_terms(question: str) -> set[str] | None:
-    """The words of a question that asks for something (who, what, how many …), or None.
-
-    A claim made only of these words restates the question and answers nothing ("The NFL player
-    Damar Hamlin suffered an on-field medical emergency this week" for "… Which team is he on?"),
-    however well the sources support it. A yes/no question is answered by restating it, so it has
-    no such words."""
-    return set(analyse(question)) if question_words(question) else None
-
-
-# "Who met …?", "Who is …?": the answer takes the place of "who"; not "Who did Sullivan meet?".
-_SUBJECT_WHO = re.compile(r"^\s*who\s+(?!(?:did|does|do)\b)(?P<rest>.+?)\s*\?*\s*$", re.IGNORECASE | re.DOTALL)
-
-
-def _in_context(claim: str, question: str) -> str:
-    """A claim too short to be a statement on its own, read as the answer to `question`: as the
-    statement it makes when the question asks for a subject ("Ned Price" answering "Who spoke at
-    the press conference?" is "Ned Price spoke at the press conference."), else after the question."""
-    if not question or len(claim.split()) >= _FRAGMENT_WORDS:
-        return claim
-    subject = _SUBJECT_WHO.match(question)
-    if subject:
-        return f"{claim.rstrip('.!? ')} {subject.group('rest')}."
-    return f"{question} {claim}"
 
 
 def _continues(pair: Span, claim: str) -> bool:

@@ -12,9 +12,11 @@ its offsets.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.models import DocumentRecord, Passage
-from retrieval.ranking import Candidate, SentenceRanker
-from retrieval.retriever import Retrieval
+from retrieval.answer.candidates import Candidate
+from retrieval.answer.ranking import SentenceRanker
+from retrieval.models.answers import Passage
+from retrieval.models.records import DocumentRecord
+from retrieval.search.retriever import Retrieval
 
 GAP = " … "
 """Between two sentences of an excerpt that are not next to each other in the document."""

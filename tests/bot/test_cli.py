@@ -11,7 +11,7 @@ import pytest
 
 import retrieval.composition
 from bot.cli import main
-from retrieval.documents import ArticleReader
+from retrieval.ingest.readers import ArticleReader
 from tests.support.services import CORPUS
 
 pytestmark = pytest.mark.slow
@@ -195,7 +195,7 @@ def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, 
 
 
 def test_eval_json(cli):
-    code, out, _ = cli("eval", "--json", str(Path(__file__).resolve().parents[1] / "data" / "qa_seed.jsonl"))
+    code, out, _ = cli("eval", "--json", str(Path(__file__).resolve().parents[2] / "harness" / "data" / "qa_seed.jsonl"))
     report = json.loads(out)
     assert code == 0 and report["questions"] >= 40
     assert set(report["totals"]) == {"recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.user_errors import EXIT_STORE_DAMAGED
-from retrieval.documents import ArticleReader
-from retrieval.models import SHARED_SCOPE, record_key
-from retrieval.store import CHROMA_FILE, DAMAGED_SUFFIX, SENTENCES_FILE
+from retrieval.index.chroma import CHROMA_FILE
+from retrieval.index.sentence_table import DAMAGED_SUFFIX, SENTENCES_FILE
+from retrieval.ingest.readers import ArticleReader
+from retrieval.models.records import SHARED_SCOPE, record_key
 from tests.support.damage import DAMAGE, damage
 from tests.support.services import CORPUS
 

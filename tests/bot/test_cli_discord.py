@@ -8,7 +8,7 @@ import pytest
 
 import retrieval.composition
 from bot.cli import main
-from tests.support.llama_server import free_port
+from harness.llama_server import free_port
 from tests.support.loopback import LoopbackServer, Reply, json_reply
 from tests.support.services import CORPUS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.documents import ArticleReader
+from retrieval.ingest.readers import ArticleReader
 from tests.support.processes import SignalWhenBusy, wait_for_new_worker, workers
 from tests.support.services import CORPUS, LLM_API_KEY
 

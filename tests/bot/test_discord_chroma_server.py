@@ -7,7 +7,7 @@ import pytest
 
 from bot.client import guild_scope
 from bot.exts.core.errors import STORE_UNAVAILABLE
-from tests.support.chroma_server import ChromaServer
+from harness.chroma_server import ChromaServer
 from tests.support.discord import (
     assert_every_request_gets,
     assert_harbour_invisible_to,

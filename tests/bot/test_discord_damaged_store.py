@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.user_errors import STORE_DAMAGED
-from retrieval.store import CHROMA_FILE
+from retrieval.index.chroma import CHROMA_FILE
 from tests.support.damage import damage
 from tests.support.discord import assert_every_request_gets
 

@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 import discord
 import pytest
 
-from bench.load import HARBOUR_MASTERS, HARBOUR_QUESTION, LoadWorld, LoopLagMonitor
+from harness.load import HARBOUR_MASTERS, HARBOUR_QUESTION, LoadWorld, LoopLagMonitor
 
 pytestmark = pytest.mark.slow
 

@@ -55,7 +55,8 @@ from bot.rendering import (  # noqa: E402
     sources_page,
 )
 from bot.wording import plural, short_title  # noqa: E402
-from retrieval.models import Citation, CitedAnswer, Draft, SourceInfo  # noqa: E402
+from retrieval.models.answers import Citation, CitedAnswer, Draft  # noqa: E402
+from retrieval.models.records import SourceInfo  # noqa: E402
 
 LONG_TITLE = "The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry"
 

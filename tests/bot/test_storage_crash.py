@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_trials import run_store_trials
+from harness.crash_trials import run_store_trials
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ from bot.user_errors import (
     STORE_DAMAGED,
     explain,
 )
+from retrieval.index.chroma import EMBEDDED, StoreDamaged, StoreUnavailable
 from retrieval.service import DocumentNotFound, QuestionError
-from retrieval.store import EMBEDDED, StoreDamaged, StoreUnavailable
 
 DAMAGED = StoreDamaged(Path("/srv/citebot/data/chroma/chroma.sqlite3"), EMBEDDED, "database disk image is malformed")
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from retrieval.models import AnswerUpdate, CitedAnswer
+from retrieval.models.answers import AnswerUpdate, CitedAnswer
 from tests.support.scripted_llm import S1_SHOWN, S3_SHOWN, UNSUPPORTED, ScriptedLLM, hostile_script
 
 pytestmark = pytest.mark.slow

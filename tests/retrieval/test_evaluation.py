@@ -9,8 +9,8 @@ from retrieval.evaluation import EvalFileError, Evaluator, load_questions
 from retrieval.service import AnswerService
 from tests.support.services import REPO
 
-SEED = REPO / "tests" / "data" / "qa_seed.jsonl"
-TYPED = REPO / "tests" / "data" / "qa_seed_types.jsonl"
+SEED = REPO / "harness" / "data" / "qa_seed.jsonl"
+TYPED = REPO / "harness" / "data" / "qa_seed_types.jsonl"
 FLOORS = {
     "recall_at_k": 0.95, "mrr": 0.88, "correct": 0.85, "citation_validity": 1.0,
     "citation_coverage": 0.85, "citation_precision": 0.95, "abstention_correct": 0.93,

@@ -10,8 +10,8 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent
 
-from bench.questions import QUESTIONS as BENCH_QUESTIONS
-from retrieval.ranking import RESCORED
+from harness.questions import QUESTIONS as BENCH_QUESTIONS
+from retrieval.answer.ranking import RESCORED
 from retrieval.service import AnswerService, DocumentNotFound, QuestionError
 from tests.support.services import make_settings, open_service
 
@@ -31,7 +31,7 @@ def assert_citations_verbatim(service: AnswerService, citations) -> None:
 
 
 def chroma_chunks(service: AnswerService) -> list[dict]:
-    return service.store._chunks.get(include=["metadatas"])["metadatas"]
+    return service.store.chunks.collection.get(include=["metadatas"])["metadatas"]
 
 
 class EmbeddingCounter(BaseEventHandler):
@@ -116,11 +116,11 @@ def embedding_batches(action: Callable[[], T]) -> tuple[T, list[list[str]]]:
 
 
 def test_reingesting_an_unchanged_corpus_does_no_embedding_work(service: AnswerService):
-    ids_before = sorted(service.store._chunks.get()["ids"])
+    ids_before = sorted(service.store.chunks.collection.get()["ids"])
     report, batches = embedding_batches(service.ingest)
     assert report.to_json() == {"added": 0, "updated": 0, "unchanged": 2, "removed": 0, "chunks": 0, "errors": []}
     assert batches == []
-    assert sorted(service.store._chunks.get()["ids"]) == ids_before
+    assert sorted(service.store.chunks.collection.get()["ids"]) == ids_before
 
 
 @pytest.mark.parametrize(("group_chunks", "chunk_batch_sizes"), [(256, [8]), (1, [4, 4])])
@@ -135,7 +135,8 @@ def test_ingest_embeds_across_documents_in_full_batches(
     assert (report.added, report.chunks, report.errors) == (2, 8, [])
     assert [len(b) for b in batches if b[0].startswith("title: ")] == chunk_batch_sizes
     assert len(chroma_chunks(service)) == 8
-    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(service.store._chunks.get()["ids"])
+    chunk_ids = sorted(service.store.chunks.collection.get()["ids"])
+    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == chunk_ids
 
 
 def test_a_question_embeds_itself_and_only_its_best_few_sentences(service: AnswerService):

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.user_errors import STORE_UNAVAILABLE
-from retrieval.bm25 import analyse
+from harness.llama_server import free_port
+from retrieval.index.chroma import StoreUnavailable
+from retrieval.index.store import CorpusStore
+from retrieval.language.vocabulary import analyse
 from retrieval.service import AnswerService
-from retrieval.store import CorpusStore, StoreUnavailable
-from tests.support.llama_server import free_port
 from tests.support.services import REPO, make_settings, open_service
 
 pytestmark = pytest.mark.slow

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from retrieval.documents import SUPPORTED_SUFFIXES
 from retrieval.generation.prompts import DATA_RULE, SYSTEM
-from retrieval.models import CitedAnswer
+from retrieval.ingest.readers import SUPPORTED_SUFFIXES
+from retrieval.models.answers import CitedAnswer
 from retrieval.service import AnswerService, QuestionError, clean_question
 from tests.support.document_ids import assert_usable_id
 from tests.support.files import (
@@ -52,7 +52,7 @@ def assert_consistent(service: AnswerService) -> None:
     """Chroma chunks, document records and BM25 agree, across scopes; no orphan or duplicate chunk."""
     store = service.store
     records = {r.key: r for r in store.documents()}
-    chunks = store._chunks.get(include=["metadatas"])
+    chunks = store.chunks.collection.get(include=["metadatas"])
     per_doc: Counter[str] = Counter()
     for metadata in chunks["metadatas"]:
         key = f"{metadata['scope']}/{metadata['article_id']}"

@@ -1,1 +1,2 @@
-"""Helpers shared by tests and benches: real servers, documents, Discord world helpers."""
+"""Helpers the tests share: services and settings, documents, Discord world helpers. What tests and
+benches both use (real servers, crash trials, the load world, labelled questions) is in harness/."""

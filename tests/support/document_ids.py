@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from retrieval.documents import MAX_ID_LENGTH
+from retrieval.ingest.readers import MAX_ID_LENGTH
 
 
 def assert_usable_id(doc_id: str) -> None:

@@ -4,9 +4,9 @@ test modules that build their own."""
 from pathlib import Path
 
 from retrieval.composition import build_service
+from retrieval.index.store import CorpusStore
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
-from retrieval.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent.parent
 CORPUS = REPO / "corpus"

@@ -14,7 +14,7 @@ def index_state(service: AnswerService) -> tuple:
     store = service.store
     return (
         store.live_hashes(),
-        sorted(store._chunks.get(include=["metadatas"])["ids"]),
+        sorted(store.chunks.collection.get(include=["metadatas"])["ids"]),
         sorted(store.records._documents.get(include=["metadatas"])["ids"]),
         service.snapshots.latest.bm25.fingerprint,
         sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks),

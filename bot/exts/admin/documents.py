@@ -21,15 +21,7 @@ from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.limits import FETCHES_FULL
 from bot.rendering import inline
 from bot.wording import plural
-from retrieval import (
-    SUPPORTED_SUFFIXES,
-    FetchError,
-    IngestReport,
-    StoreUnavailable,
-    check_url,
-    normalised_date,
-    upload_name,
-)
+from retrieval import SUPPORTED_SUFFIXES, FetchError, IngestReport, StoreUnavailable, check_url, normalised_date, upload_name
 
 T = TypeVar("T")
 

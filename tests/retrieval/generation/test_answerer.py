@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from llama_index.core.llms import ChatMessage
 
+from retrieval.answer.ranking import SentenceRanker
 from retrieval.generation.answerer import LLMAnswerer
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import whole_passages
-from retrieval.models import record_key
-from retrieval.ranking import SentenceRanker
+from retrieval.models.records import record_key
 from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.llama_server import free_port
 from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE
-from retrieval.models import AnswerUpdate, CitedAnswer
+from retrieval.models.answers import AnswerUpdate, CitedAnswer
 from retrieval.service import AnswerService
-from tests.support.llama_server import free_port
 from tests.support.loopback import LoopbackServer, Reply
 from tests.support.processes import SignalWhenBusy
 from tests.support.services import open_service, qwen_settings

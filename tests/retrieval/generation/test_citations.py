@@ -6,12 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.calibrate_citations import accuracy, passage_containing, score_pairs
-from retrieval.generation.citations import MARKER, _shown_by_title, _title_others, split_claims
-from retrieval.generation.entities import names_and_numbers
+from harness.citation_pairs import accuracy, passage_containing, score_pairs
+from retrieval.generation.citations import _shown_by_title, _title_others
+from retrieval.generation.claims import split_claims
 from retrieval.generation.excerpts import Excerpt, whole_passages
-from retrieval.models import DocumentRecord, Passage
+from retrieval.language.entities import names_and_numbers
+from retrieval.models.answers import Passage
+from retrieval.models.records import DocumentRecord
 from retrieval.service import AnswerService
+from retrieval.text.markers import MARKER
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +44,7 @@ def check(shared_service: AnswerService):
 
 
 def injected_record(passage: Passage):
-    from retrieval.models import DocumentRecord
+    from retrieval.models.records import DocumentRecord
 
     return DocumentRecord(scope=passage.scope, doc_id=passage.doc_id, title=passage.title,
                           content_hash="x", text=passage.text)

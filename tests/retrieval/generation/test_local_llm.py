@@ -5,8 +5,9 @@ the answer must come from the model, with citations the check verified."""
 import pytest
 
 from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE, UNSUPPORTED
-from retrieval.models import CitedAnswer
-from retrieval.service import SHARED_SCOPE, AnswerService
+from retrieval.models.answers import CitedAnswer
+from retrieval.models.records import SHARED_SCOPE
+from retrieval.service import AnswerService
 
 pytestmark = pytest.mark.slow
 

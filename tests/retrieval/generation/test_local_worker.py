@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.models import CitedAnswer
+from retrieval.models.answers import CitedAnswer
 from tests.support.processes import SignalWhenBusy, wait_for_new_worker, workers
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ summaries are told today's date."""
 import datetime as dt
 
 from retrieval.generation import prompts
-from retrieval.models import Passage
+from retrieval.models.answers import Passage
 
 SOURCES = [
     Passage("s/a/0/0", "shared", "a", "Harbour reopens", "The harbour reopened on Saturday.", 0.1, 0, 33, "2024-02-03"),

@@ -1,0 +1,68 @@
+"""The one policy of who writes an answer or a summary, and what a reader sees while an LLM writes.
+
+The LLM's draft is shown when some of it survived the citation check. Otherwise the extractive
+backend's draft is, carrying why the LLM's was not shown (`fallback_reason`) and, when the model
+did write something, the check's report and the model's usage: a user who sees an extractive
+answer under a configured LLM can always tell why.
+
+While an LLM writes an answer (`drafts`), the reader is never left waiting or shown unchecked
+text: the extractive draft comes first, as soon as it exists (it is the corpus's own sentences),
+then each version of the LLM's answer whose sentences passed the check so far, then the final one.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from retrieval.generation.answerer import CheckedSoFar, LLMDraft, LLMStatus
+from retrieval.generation.citations import CheckedAnswer
+from retrieval.generation.errors import LLMError
+from retrieval.models.answers import Draft, LLMUsage
+from retrieval.search.retriever import Retrieval
+
+
+@dataclass(frozen=True)
+class DraftUpdate:
+    """A draft shown before the final one: the extractive answer while the LLM writes
+    (`"extractive"`), or the LLM's sentences that passed the check so far (`"checked"`)."""
+
+    draft: Draft
+    stage: Literal["extractive", "checked"]
+
+
+def settle(drafted: LLMDraft | None, problem: str, extractive: Callable[[], Draft]) -> Draft:
+    """`drafted` is what the model wrote (None when it was not asked or failed, `problem` saying
+    why; "" when the extractive backend is configured)."""
+    if drafted is None:
+        return replace(extractive(), fallback_reason=problem)
+    if not drafted.problem:
+        return checked_draft(drafted.checked, drafted.backend, drafted.usage)
+    return replace(extractive(), fallback_reason=drafted.problem, check=drafted.checked.report, llm_usage=drafted.usage)
+
+
+def checked_draft(checked: CheckedAnswer, backend: str, usage: LLMUsage | None = None) -> Draft:
+    """The claims that passed the check, as the draft a reader sees."""
+    return Draft(checked.text, checked.citations, False, backend, check=checked.report, llm_usage=usage)
+
+
+async def drafts(evidence: Retrieval, llm: LLMStatus, extractive: Callable[[], Draft]) -> AsyncIterator[DraftUpdate | Draft]:
+    """The drafts of one answer, the final one last. Without an LLM to ask (none configured, or no
+    passage to give it) that is the only one; with one, the extractive draft comes first, then the
+    LLM's checked sentences each time they change."""
+    if llm.answerer is None or not evidence.passages:
+        yield await asyncio.to_thread(settle, None, llm.problem, extractive)
+        return
+    first = await asyncio.to_thread(extractive)
+    yield DraftUpdate(first, "extractive")
+    drafted: LLMDraft | None = None
+    problem = ""
+    try:
+        async for event in llm.answerer.stream_answer(evidence):
+            if isinstance(event, CheckedSoFar):
+                yield DraftUpdate(checked_draft(event.checked, event.backend), "checked")
+            else:
+                drafted = event
+    except LLMError as exc:
+        problem = str(exc)
+    yield settle(drafted, problem, lambda: first)

@@ -1,0 +1,219 @@
+"""What kind of phrase answers a question, and whether a sentence offers one.
+
+A sentence that only restates the question answers nothing: "How long did the talks go on?" is
+answered by "lasted more than eight hours", not by "Sullivan raised the issue in his meeting".
+The extractive answerer rewards a sentence that holds a phrase of the expected kind (a duration,
+a name, a number, a date, a place, a cause) standing near the question's own words, and that
+phrase must say something the question does not (novelty): "Kevin McCarthy" in the question does
+not make a sentence naming Kevin McCarthy an answer to "which state does he represent?".
+
+An answer to a question asking for a number, a duration, a date or a name that holds none is no
+answer ("How many troops did China send?" answered with "Russia would have asked China for military
+support"): the extractive answerer abstains and says what is missing (`missing_answer`).
+
+Rules, not a model: measured on the seed questions, the typed dev questions and news-dev
+(docs/quality.md, "Answer types"); a packaged NER model would cost a download-free wheel and
+tens of milliseconds per question for the same cues.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from retrieval.language.vocabulary import CAPITALISED_WORD, ENTITY, MONTHS, NAME, analyse, stem_words, stopword_set, stopwords
+
+_COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
+    r"|first|second|third|fourth)"
+_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
+
+DURATION = re.compile(rf"\b{_COUNT}[\s-]+(?:\w+[\s-]+)?{_UNIT}\b", re.I)
+NUMBER = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I
+)
+TIME = re.compile(
+    rf"\b(\d{{4}}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|{MONTHS}|yesterday|today|week"
+    rf"|month|year)\b|\b\d{{1,2}}\s+(?:{MONTHS})\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{{1,2}}\b",
+    re.I,
+)
+CAUSE = re.compile(
+    r"\b(?:because|due to|as a result of|caused by|blam(?:e|ed|es|ing)|citing|cited|owing to|in order to|so that"
+    r"|the reason|reasons? (?:for|why))\b",
+    re.I,
+)
+"""What says why: "Why did Southwest cancel so many flights?" was answered "Southwest canceled more
+than 2,500 flights", which restates it, before "… service problems caused by short staffing";
+"Why is Jacinda Ardern resigning?" opened with "That's part of why … Ardern's decision to resign"
+before "… quitting her job as prime minister because of professional burnout"."""
+PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+
+# "who", "when" and "where" ask only where a question starts ("and who denied it?") or after a
+# preposition ("by whom", "since when"): "What did Peskov answer when asked …?" asks for no date.
+_OPENS = r"(?:^\W*(?:(?:and|but|so|then)\s+)?|\b(?:by|for|from|to|with|since|until|of)\s+)"
+_ASKS = (
+    (re.compile(r"\bhow long\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"),
+     DURATION),
+    (re.compile(_OPENS + r"who(?:m|se)?\b"), NAME),
+    (re.compile(r"\bhow (?:many|much|old)\b"), NUMBER),
+    (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
+    (re.compile(_OPENS + r"where\b|\b(?:which|what) (?:city|country|state|place|venue|region|capital|town|nation)\b"),
+     PLACE),
+    (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
+    (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
+                r"|platform|network|party|chain|club)\b"), ENTITY),
+    (re.compile(r"\bwhat(?:'s|’s| is| was| are| were) (?:the |their |its |his |her )?(?:name|title)s? of\b"
+                r"|\bwhat (?:is|was|are|were) [^?]{1,60}\b(?:called|titled|named)\b"), ENTITY),
+)
+_NEAR_WORDS = 5
+# The words of a question that say what form its answer takes, not what it is about: "kind" in
+# "what kind of document …?", "long" in "how long …?" and the "last" or "take" closing it, "day" in
+# "on which day …?". A sentence holding them is no likelier to answer ("In the documents sent …"
+# beat "sent via diplomatic cable" for the word "kind"'s weight; "How long will the sanctions
+# last?" was answered with the meeting that "lasted more than eight hours"), so they are left out
+# of the terms sentences are matched against.
+_FORM_WORDS = re.compile(
+    r"\b(?:what|which)\s+(kind|type|sort|form)s?\s+of\b|\bhow\s+(long)\b(?:.*\b(last|take)\s*\W*$)?"
+    r"|\b(?:what|which)\s+(day|date|time)\b",
+    re.I,
+)
+ANYWHERE = frozenset({DURATION, CAUSE})
+"""Kinds whose phrase answers from anywhere in a sentence sharing the question's terms: a duration
+is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
+"How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), and so is a
+cause ("… service problems caused by short staffing even before the thousands of canceled
+flights"), where a name far from the question's words usually belongs to someone else. For the
+same reason the ranking also believes such a phrase in the sentence after the one naming the
+question's subject, and weighs it more (`retrieval.answer.ranking`)."""
+_WORD = re.compile(r"\w\w+")
+_FRAME_WORDS = {"in", "at", "from", "to", "near", "across", "the"}
+
+
+def expected_answer(question: str) -> re.Pattern[str] | None:
+    """The kind of phrase that answers `question`, or None when its form says nothing of it
+    ("what did he say?")."""
+    lowered = question.lower()
+    return next((kind for asks, kind in _ASKS if asks.search(lowered)), None)
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([^?.,;:]*)", re.I)
+_TOKEN = re.compile(r"\w+")
+
+
+def counted_noun(question: str) -> str | None:
+    """The stem of what a "how many …?" question counts, the last word before its verb ("centuri"
+    in "… in how many centuries?", "nomin" in "How many Oscar nominations did …?"), or None."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    counted: list[str] = []
+    for word in _TOKEN.findall(match.group(1).lower()):
+        if word in stopword_set():
+            break
+        counted.append(word)
+    return stem_words(counted[-1:])[0] if counted else None
+
+
+def counts(text: str, noun: str) -> bool:
+    """Whether `text` gives a number of `noun` (a stem, `counted_noun`): the noun right after the
+    number or one word later ("six centuries", "400,000 copies", "11 Oscar nominations")."""
+    words = _TOKEN.findall(text)
+    stems = stem_words([w.lower() for w in words])
+    return any(NUMBER.fullmatch(word) and noun in stems[i + 1 : i + 3] for i, word in enumerate(words))
+
+
+def form_terms(question: str) -> set[str]:
+    """The stemmed words of `question` that only say what form its answer takes (`_FORM_WORDS`)."""
+    words = [word.lower() for match in _FORM_WORDS.finditer(question) for word in match.groups() if word]
+    return set(stem_words(words))
+
+
+def _stems(phrase: str) -> set[str]:
+    """The stemmed words of a phrase, to compare with what the question already says."""
+    return set(stem_words([w.lower() for w in _WORD.findall(phrase)]))
+
+
+def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str], continues: bool = False) -> bool:
+    """True when `text` holds a phrase of `kind` that the question does not already say, within a
+    few words of one of the question's (stemmed) terms: "Dmitry Peskov, had denied" answers "who
+    denied?"; a name far from the verb usually belongs to someone else. Anywhere in the sentence
+    for the kinds of `ANYWHERE`, and for a sentence that `continues` the one before it, which names
+    the question's subject ("Sullivan … and … Yang Jiechi met this Monday in Rome. The meeting …
+    lasted more than eight hours"), when it shares none of the question's words itself."""
+    words = list(_WORD.finditer(text))
+    stems = stem_words([w.group().lower() for w in words])
+    hits = [i for i, stem in enumerate(stems) if stem in question_terms]
+    if not hits and not continues:
+        return False
+    for match in kind.finditer(text):
+        said = _stems(match.group())
+        if said and said <= question_terms | _FRAME_WORDS:
+            continue
+        if not hits:
+            return True
+        first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
+        last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
+        near = len(words) if kind in ANYWHERE else _NEAR_WORDS
+        if any(first - near <= h <= last + near and not first <= h <= last for h in hits):
+            return True
+    return False
+
+
+# What an answer must hold for the decisive kinds. Looser than the ranking's patterns, because a
+# false "missing" turns a right answer into an abstention: a number may be a word ("dozens"), a
+# date a time of day ("at noon") or a relative one ("last week"), a duration open-ended ("since
+# 2014", "for decades"), and a name a single capitalised word anywhere ("Peskov", "Lula").
+_ANY_NUMBER = re.compile(NUMBER.pattern + r"|\b(dozens?|scores|several|handful|hundreds|thousands|millions|billions)\b", re.I)
+_ANY_TIME = re.compile(
+    TIME.pattern + r"|\b(noon|midnight|morning|afternoon|evening|night|tonight|tomorrow|weekend|ago|recently|earlier"
+    r"|later|since|until|season)\b|\b\d{1,2}(:\d{2})?\s*[ap]\.?m\b",
+    re.I,
+)
+# A unit after these words names a point in time, not a length of it: "In recent days, the
+# spokesman … Liu Pengyu" answered "How long has Liu Pengyu been the embassy's spokesman?".
+_POINT_IN_TIME = r"(?<!\brecent\s)(?<!\bpast\s)(?<!\blast\s)(?<!\bnext\s)(?<!\bcoming\s)(?<!\bthese\s)(?<!\bthis\s)"
+_ANY_DURATION = re.compile(
+    DURATION.pattern + rf"|\b(since|until|for)\s+\w+|{_POINT_IN_TIME}\b{_UNIT}\b|\b(decades?|centuries|ages|long|briefly)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Decisive:
+    noun: str
+    holds: re.Pattern[str]
+
+
+_DECISIVE = {
+    DURATION: _Decisive("length of time", _ANY_DURATION),
+    NAME: _Decisive("name", CAPITALISED_WORD),
+    NUMBER: _Decisive("number", _ANY_NUMBER),
+    TIME: _Decisive("date", _ANY_TIME),
+}
+"""Kinds that an answer either holds or lacks. A place or a named thing can be said in words the
+rules do not see ("the Brazilian soccer icon" answers "which country?", "New Zealand Prime Minister
+Ardern" has no "in"), so an answer without one is not refused: refusing it cost two right answers of
+95 on news-dev."""
+
+
+def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
+    """What `question` asks for that none of `sentences` gives ("number" for "how many troops …?"
+    answered only with sentences about troops), or None when one gives it or the kind is not decisive.
+
+    Anywhere in a sentence, and any phrase of the kind the question does not already say: this
+    refuses an answer, so it errs towards letting one through."""
+    kind = expected_answer(question)
+    decisive = _DECISIVE.get(kind) if kind is not None else None
+    if decisive is None:
+        return None
+    said = set(analyse(question)) | _common_words()
+    for sentence in sentences:
+        for match in decisive.holds.finditer(sentence):
+            if not _stems(match.group()) <= said:
+                return None
+    return decisive.noun
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Stopwords, stemmed: a sentence's capitalised first word ("The", "This") names no one."""
+    return frozenset(stem_words(sorted(stopwords())))

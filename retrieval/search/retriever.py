@@ -1,0 +1,154 @@
+"""Hybrid retrieval: BM25 and vector search fused by reciprocal rank fusion, with a recency prior.
+
+BM25 finds the rare names and exact words a question uses; vectors find paraphrases. RRF combines
+the two rankings without having to calibrate their incomparable scores against each other; the
+BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal). Each side contributes its best
+`RETRIEVAL_DEPTH` chunks, and `RecencyPrior` lifts the newest of them (retrieval/search/recency.py).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.snapshots import CorpusSnapshot
+from retrieval.index.store import CorpusStore
+from retrieval.models.answers import Passage
+from retrieval.models.records import DocumentRecord, record_key
+from retrieval.search.recency import RecencyPrior
+from retrieval.text.dates import publication_day
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How the two rankings become one: `depth` chunks from each side, RRF with constant `rrf_k`
+    and the BM25 side weighted by `bm25_weight`, the recency prior, and the `top_k` kept."""
+
+    top_k: int
+    depth: int
+    rrf_k: int
+    bm25_weight: float
+    recency: RecencyPrior
+
+
+class HybridRetriever(BaseRetriever):
+    """Top-k live chunks in the given scopes for a query whose embedding is already computed. The
+    snapshot's BM25 index says which versions are live: vector hits of other versions are dropped."""
+
+    def __init__(
+        self,
+        store: CorpusStore,
+        bm25: BM25Index,
+        scopes: Sequence[str],
+        ranking: FusionSettings,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._bm25 = bm25
+        self._scopes = list(scopes)
+        self._ranking = ranking
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if query_bundle.embedding is None:
+            raise ValueError("HybridRetriever needs the query embedding in the QueryBundle")
+        ranking = self._ranking
+        nodes: dict[str, TextNode] = {}
+        fused: dict[str, float] = {}
+
+        vector_hits = [
+            node
+            for node, _ in self._store.query_vectors(
+                query_bundle.embedding, ranking.depth, self._scopes, self._bm25.share_of(self._scopes)
+            )
+            if self._bm25.live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
+            == node.metadata["content_hash"]
+        ]
+        for rank, node in enumerate(vector_hits):
+            nodes[node.node_id] = node
+            fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (ranking.rrf_k + rank + 1)
+
+        for rank, (chunk, _) in enumerate(self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes)):
+            nodes.setdefault(
+                chunk.chunk_id,
+                TextNode(
+                    id_=chunk.chunk_id,
+                    text="",  # a passage's text is cut from its document record (PassageRetriever)
+                    start_char_idx=chunk.start,
+                    end_char_idx=chunk.end,
+                    metadata={"scope": chunk.scope, "article_id": chunk.doc_id, "published": chunk.published},
+                ),
+            )
+            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + ranking.bm25_weight / (ranking.rrf_k + rank + 1)
+
+        reference = ranking.recency.reference_day(query_bundle.query_str, self._bm25.newest_day(self._scopes))
+        days = {cid: publication_day(str(node.metadata.get("published") or "")) for cid, node in nodes.items()}
+        for cid, lift in ranking.recency.boosts(days, reference, ranking.rrf_k).items():
+            fused[cid] += lift
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: ranking.top_k]
+        return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What one retrieval found, with everything an answerer needs to use it: the query as searched,
+    its embedding, the passages (live chunks, best first), their documents' records, and the BM25
+    index of the snapshot they came from. `unmentioned` names what the query asks about that no
+    retrieved article mentions (`retrieval.language.subjects`)."""
+
+    query: str
+    embedding: list[float]
+    passages: list[Passage]
+    records: dict[str, DocumentRecord]
+    bm25: BM25Index
+    unmentioned: tuple[str, ...] = ()
+
+
+class PassageRetriever:
+    """Embeds a query, runs the hybrid search over one snapshot and turns the hits into `Passage`s
+    cut from their live documents' stored text."""
+
+    def __init__(self, store: CorpusStore, embed_model: BaseEmbedding, ranking: FusionSettings) -> None:
+        self._store = store
+        self._embed_model = embed_model
+        self._ranking = ranking
+
+    def retrieve(
+        self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot, top_k: int | None = None
+    ) -> Retrieval:
+        """The best `top_k` passages (default: the settings' `TOP_K`) for `query` in `scopes`; a topic
+        summary asks for more than a question's answer needs."""
+        embedding = self._embed_model.get_query_embedding(query)
+        ranking = self._ranking if top_k is None else replace(self._ranking, top_k=top_k)
+        retriever = HybridRetriever(self._store, snapshot.bm25, scopes, ranking)
+        hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
+        records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
+        passages = []
+        for hit in hits:
+            node = hit.node
+            key = record_key(node.metadata["scope"], node.metadata["article_id"])
+            record = records.get(key)
+            if record is None or record.content_hash != snapshot.live.get(key) or not isinstance(node, TextNode):
+                continue
+            start, end = node.start_char_idx, node.end_char_idx
+            if start is not None and end is not None:
+                passages.append(passage_of(record, node.node_id, start, end, hit.score or 0.0))
+        return Retrieval(query, embedding, passages, records, snapshot.bm25)
+
+
+def passage_of(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:
+    """The passage `record.text[start:end]`, carrying what a citation of it shows."""
+    return Passage(
+        chunk_id=chunk_id,
+        scope=record.scope,
+        doc_id=record.doc_id,
+        title=record.title,
+        text=record.text[start:end],
+        score=score,
+        start=start,
+        end=end,
+        published=record.published,
+        url=record.url,
+    )
