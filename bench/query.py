@@ -130,8 +130,7 @@ def build(size: int, root: Path, real_up_to: int) -> dict:
     group: list[DocumentVersion] = []
     for document, nodes, vectors in zip(documents, nodes_per_document, built.sentences, strict=True):
         group.append(DocumentVersion(
-            DocumentRecord(scope=SHARED_SCOPE, doc_id=document.doc_id, title=document.title,
-                           content_hash=document.content_hash, published=document.published, text=document.text),
+            DocumentRecord(scope=SHARED_SCOPE, meta=document.meta, content_hash=document.content_hash, text=document.text),
             nodes, vectors,
         ))
         if sum(len(v.nodes) for v in group) >= settings.ingest_group_chunks:

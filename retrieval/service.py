@@ -5,7 +5,8 @@ do one job (docs/architecture.md):
 - `PassageRetriever` (retrieval/search/retriever.py): query → `Retrieval` (passages, records, BM25);
 - `ExtractiveAnswerer` / `ExtractiveSummarizer` and the `LazyLLM` answerer, combined by one
   fallback policy (`retrieval/generation/fallback.py`);
-- `turn_of` and `standalone_query` (retrieval/conversation.py): what a follow-up asks;
+- `turn_of` (retrieval/language/follow_ups.py) and `standalone_query` (retrieval/conversation.py):
+  what a follow-up asks;
 - `Ingestor` and `WebFetcher` for writes.
 
 `build_service` (retrieval/composition.py) wires them from settings. Reads work on an immutable

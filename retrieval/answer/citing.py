@@ -21,16 +21,7 @@ def cite(sentences: Sequence[Candidate]) -> tuple[str, list[Citation]]:
             text += "."
         parts.append(f"{text} [{n}]")
         citations.append(
-            Citation(
-                n=n,
-                doc_id=record.doc_id,
-                title=record.title,
-                quote=sentence.text,
-                start=sentence.start,
-                end=sentence.end,
-                published=record.published,
-                url=record.url,
-                scope=record.scope,
-            )
+            Citation(n=n, meta=record.meta, quote=sentence.text, start=sentence.start, end=sentence.end,
+                     scope=record.scope)
         )
     return " ".join(parts), citations

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from retrieval.answer.candidates import ScoredSentence
 from retrieval.answer.citing import cite
-from retrieval.answer.ranking import SentenceRanker
-from retrieval.answer.selection import select_diverse
+from retrieval.answer.ranking import Focus, SentenceRanker
+from retrieval.answer.selection import Selection
 from retrieval.answer.tuning import CONTEXT_WEIGHT, RELATIVE_FLOOR, TRADE_OFF
 from retrieval.language.answer_kinds import missing_answer
 from retrieval.models.answers import Draft, FollowUp
@@ -56,16 +56,14 @@ class ExtractiveAnswerer:
         is quoted again."""
         if follow_up is None:
             return self._ranker.best_for_query(
-                found.query, found.embedding, found.passages, found.records, found.bm25, limit=self._max_sentences,
-                min_score=self._min_score, relative_floor=RELATIVE_FLOOR, trade_off=TRADE_OFF, shortlist=self._shortlist,
+                Focus(found.query, found.embedding, shortlist=self._shortlist), found.passages, found.records, found.bm25,
+                Selection(self._max_sentences, self._min_score, RELATIVE_FLOOR, TRADE_OFF, new_document_bonus=0.0),
             )
         candidates = self._ranker.candidates_from_passages(found.passages, found.records)
 
         def scored_for(query: str, embedding: Sequence[float]) -> list[ScoredSentence]:
-            return self._ranker.score(
-                query, embedding, candidates, found.bm25, shortlist=self._shortlist, shortlist_for=found.query,
-                asked=follow_up.question,
-            )
+            focus = Focus(query, embedding, self._shortlist, shortlist_for=found.query, asked=follow_up.question)
+            return self._ranker.score(focus, candidates, found.bm25)
 
         joined = scored_for(found.query, found.embedding)
         passes = [joined]
@@ -81,9 +79,8 @@ class ExtractiveAnswerer:
             ]
             if scored is not joined:
                 new = in_context(new, joined, CONTEXT_WEIGHT)
-            return select_diverse(
-                new, self._max_sentences, 0.0, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0
-            ) or SentenceRanker.select(scored, self._max_sentences, self._min_score, RELATIVE_FLOOR)
+            fresh = Selection(self._max_sentences, 0.0, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0)
+            return fresh.diverse(new) or Selection(self._max_sentences, self._min_score, RELATIVE_FLOOR).greedy(scored)
         return []
 
 

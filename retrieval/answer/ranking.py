@@ -16,7 +16,7 @@ from cachetools import LRUCache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from retrieval.answer.candidates import Candidate, ScoredSentence, lexical_recall, support_score
-from retrieval.answer.selection import good_enough, repeats, select_diverse
+from retrieval.answer.selection import Selection
 from retrieval.answer.sentence_embedder import SentenceEmbedder
 from retrieval.answer.tuning import ANSWER_KIND_BONUS, MIN_WORDS, RESCORED, SPECIFIC_BONUS, WEAK_ANSWER
 from retrieval.index.bm25 import BM25Index
@@ -112,100 +112,78 @@ class SentenceRanker:
         as the citation check does, whose threshold was measured that way."""
         return self._embedder.embed(candidates, stored)
 
-    def score(
-        self,
-        query: str,
-        query_embedding: Sequence[float],
-        candidates: Sequence[Candidate],
-        bm25: BM25Index,
-        shortlist: int | None = None,
-        shortlist_for: str | None = None,
-        asked: str | None = None,
-        rescored: int | None = RESCORED,
-    ) -> list[ScoredSentence]:
-        """Candidates scored for `query`, best first: all of them with their stored vectors, then the
-        best `rescored` again with their own (None: every one, for a topic summary, which picks by
-        diversity among many good sentences and so compares more than the best few).
-
-        With `shortlist`, only that many candidates sharing a term with `shortlist_for` (default:
-        the query) are embedded and scored, the lexically best first: an extractive answer only
-        quotes sentences that share a term with the question, and embedding every sentence of five
-        fresh passages (about 50) was the hot spot of a question (docs/benchmarks.md, "Profile").
-        A follow-up shortlists by the whole conversation's terms ("what did the Kremlin say?" after
-        a question about a denial) and is scored for its own words; `asked` (default: the query) is
-        the question whose form says what kind of answer is wanted (`language.answer_kinds`), which for a
-        follow-up is its own even when the joined question is what is scored.
-        """
+    def score(self, focus: "Focus", candidates: Sequence[Candidate], bm25: BM25Index) -> list[ScoredSentence]:
+        """Candidates scored for `focus.query`, best first: all of them with their stored vectors,
+        then the best `focus.rescored` again with their own (`Focus` says what each field does)."""
         if not candidates:
             return []
-        analysed = analyse_many([query] + [c.text for c in candidates])
-        query_terms = set(analysed[0]) - form_terms(asked or query)
+        analysed = analyse_many([focus.query] + [c.text for c in candidates])
+        query_terms = set(analysed[0]) - form_terms(focus.asked_form)
         terms = [set(t) for t in analysed[1:]]
         order: Sequence[int] = range(len(candidates))
-        wants = expected_answer(asked or query)
+        wants = expected_answer(focus.asked_form)
         continuations = _continuations(candidates, terms, query_terms, wants)
-        if shortlist is not None:
-            wide = set(analyse(shortlist_for)) if shortlist_for else query_terms
+        if focus.shortlist is not None:
+            wide = set(analyse(focus.shortlist_for)) if focus.shortlist_for else query_terms
             lexical = [lexical_recall(wide, t, bm25) for t in terms]
             order = sorted(
                 (i for i in order if lexical[i] > 0),
                 key=lambda i: (-lexical[i], candidates[i].passage_rank, candidates[i].start),
-            )[:shortlist]
+            )[: focus.shortlist]
             order += [i for i in continuations if i not in order]
         kept = [candidates[i] for i in order]
         if not kept:
             return []
         recency = dict(
-            zip((c.key for c in kept), self._recency.factors(query, [c.record.published for c in kept]), strict=True)
+            zip((c.key for c in kept), self._recency.factors(focus.query, [c.record.published for c in kept]), strict=True)
         )
         scoring = _Scoring(
-            unit(np.asarray(query_embedding, dtype=np.float32)), query_terms, bm25, wants, recency,
-            frozenset(candidates[i].key for i in continuations), counted_noun(asked or query),
+            unit(np.asarray(focus.embedding, dtype=np.float32)), query_terms, bm25, wants, recency,
+            frozenset(candidates[i].key for i in continuations), counted_noun(focus.asked_form),
         )
         kept_terms = [terms[i] for i in order]
-        if rescored is None:
+        if focus.rescored is None:
             return scoring.ranked(kept, kept_terms, self.embed(kept, stored=False))
         scored = scoring.ranked(kept, kept_terms, self.embed(kept))
         # Stored vectors ranked every candidate; the best few are scored again with their own.
         terms_of = {candidate.key: t for candidate, t in zip(kept, kept_terms, strict=True)}
-        best = [item.candidate for item in scored[:rescored]]
-        return scoring.ranked(best, [terms_of[c.key] for c in best], self.embed(best, stored=False)) + scored[rescored:]
+        best = [item.candidate for item in scored[: focus.rescored]]
+        return scoring.ranked(best, [terms_of[c.key] for c in best], self.embed(best, stored=False)) + scored[focus.rescored :]
 
     def best_for_query(
-        self,
-        query: str,
-        query_embedding: Sequence[float],
-        passages: Sequence[Passage],
-        records: dict[str, DocumentRecord],
-        bm25: BM25Index,
-        limit: int,
-        min_score: float,
-        relative_floor: float,
-        trade_off: float,
-        shortlist: int | None = None,
+        self, focus: "Focus", passages: Sequence[Passage], records: dict[str, DocumentRecord], bm25: BM25Index,
+        selection: Selection,
     ) -> list[ScoredSentence]:
-        """The retrieved passages' best sentences for `query`: score, then `select_diverse` with no
-        bonus for another article (an answer's sentences may all come from one)."""
-        candidates = self.candidates_from_passages(passages, records)
-        scored = self.score(query, query_embedding, candidates, bm25, shortlist=shortlist)
-        return select_diverse(scored, limit, min_score, relative_floor, trade_off, new_document_bonus=0.0)
+        """The retrieved passages' best sentences for `focus`: scored, then chosen by `selection`'s
+        maximal marginal relevance."""
+        return selection.diverse(self.score(focus, self.candidates_from_passages(passages, records), bm25))
 
-    @staticmethod
-    def select(
-        scored: Sequence[ScoredSentence],
-        limit: int,
-        min_score: float,
-        relative_floor: float = 0.7,
-        max_similarity: float = 0.8,
-    ) -> list[ScoredSentence]:
-        """Greedy pick: good enough (absolute and relative to the best) and not a near-repeat."""
-        chosen: list[ScoredSentence] = []
-        for item in good_enough(scored, min_score, relative_floor):
-            if len(chosen) == limit:
-                break
-            if not repeats(item, chosen, max_similarity):
-                chosen.append(item)
-        return chosen
+
+@dataclass(frozen=True)
+class Focus:
+    """What candidates are scored for: `query` and its vector `embedding`.
+
+    With `shortlist`, only that many candidates sharing a term with `shortlist_for` (default: the
+    query) are embedded and scored, the lexically best first: an extractive answer only quotes
+    sentences that share a term with the question, and embedding every sentence of five fresh
+    passages (about 50) was the hot spot of a question (docs/benchmarks.md, "Profile"). A follow-up
+    shortlists by the whole conversation's terms ("what did the Kremlin say?" after a question about
+    a denial) and is scored for its own words; `asked` (default: the query) is the question whose
+    form says what kind of answer is wanted (`language.answer_kinds`), which for a follow-up is its
+    own even when the joined question is what is scored. The best `rescored` by their stored
+    vectors are scored again with their own (None: every candidate, for a topic summary, which picks
+    by diversity among many good sentences and so compares more than the best few)."""
+
+    query: str
+    embedding: Sequence[float]
+    shortlist: int | None = None
+    shortlist_for: str | None = None
+    asked: str | None = None
+    rescored: int | None = RESCORED
+
+    @property
+    def asked_form(self) -> str:
+        return self.asked or self.query
 
 
 @dataclass(frozen=True)

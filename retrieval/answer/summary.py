@@ -8,8 +8,8 @@ import numpy as np
 from retrieval.answer.candidates import Candidate, ScoredSentence
 from retrieval.answer.citing import cite
 from retrieval.answer.extractive import BACKEND_NAME, NOTHING_TO_QUOTE, not_covered
-from retrieval.answer.ranking import SentenceRanker
-from retrieval.answer.selection import select_diverse
+from retrieval.answer.ranking import Focus, SentenceRanker
+from retrieval.answer.selection import Selection
 from retrieval.models.answers import Draft
 from retrieval.models.records import DocumentRecord
 from retrieval.search.retriever import Retrieval
@@ -18,7 +18,7 @@ from retrieval.text.dates import publication_day
 
 class ExtractiveSummarizer:
     """A document's summary is its sentences closest to its overall meaning (the centroid); a topic's is
-    the retrieved sentences that say most about it, from several articles (`select_diverse`)."""
+    the retrieved sentences that say most about it, from several articles (`Selection.diverse`)."""
 
     def __init__(self, ranker: SentenceRanker, sentences: int, min_score: float) -> None:
         self._ranker = ranker
@@ -41,17 +41,17 @@ class ExtractiveSummarizer:
             ),
             key=lambda s: (-s.score, s.candidate.start),
         )
-        chosen = SentenceRanker.select(scored, self._sentences, min_score=0.0, relative_floor=0.0)
+        chosen = Selection(self._sentences, min_score=0.0, relative_floor=0.0).greedy(scored)
         in_order = sorted((s.candidate for s in chosen), key=lambda c: c.start)
         text, citations = cite(in_order)
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
     def summarize_topic(self, found: Retrieval) -> Draft:
         """The retrieved sentences that say most about the topic, chosen for coverage
-        (`select_diverse`), newest article first."""
+        (`Selection.diverse`), newest article first."""
         candidates = [c for c in self._ranker.candidates_from_passages(found.passages, found.records) if quotable_in_summary(c)]
-        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25, rescored=None)
-        chosen = select_diverse(scored, self._sentences, self._min_score, relative_floor=0.6)
+        scored = self._ranker.score(Focus(found.query, found.embedding, rescored=None), candidates, found.bm25)
+        chosen = Selection(self._sentences, self._min_score, relative_floor=0.6).diverse(scored)
         if not chosen:
             return not_covered(found)
         text, citations = cite(newest_first(s.candidate for s in chosen))

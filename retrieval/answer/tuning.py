@@ -36,7 +36,7 @@ RELATIVE_FLOOR = 0.7
 """An answer's further sentences score at least this share of its best one's."""
 
 TRADE_OFF = 0.8
-"""`select_diverse`'s weight of a sentence's score against its similarity to the sentences already
+"""`Selection.diverse`'s weight of a sentence's score against its similarity to the sentences already
 chosen: news articles repeat a question's framing in many sentences, and the one naming the answer
 scores a little lower than those paraphrases (news-dev accuracy 0.432 -> 0.453, docs/quality.md)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from retrieval.answer.candidates import Candidate
-from retrieval.answer.ranking import SentenceRanker
+from retrieval.answer.ranking import Focus, SentenceRanker
 from retrieval.models.answers import Passage
 from retrieval.models.records import DocumentRecord
 from retrieval.search.retriever import Retrieval
@@ -76,7 +76,7 @@ class ExcerptBuilder:
         statements, and a model reading one as a sentence quotes it as a fact.
         """
         candidates = [c for c in self._ranker.candidates_from_passages(found.passages, found.records) if c.is_statement]
-        scored = self._ranker.score(found.query, found.embedding, candidates, found.bm25, shortlist=self._shortlist)
+        scored = self._ranker.score(Focus(found.query, found.embedding, shortlist=self._shortlist), candidates, found.bm25)
         previous = {c.key: candidates[i - 1] for i, c in enumerate(candidates) if i and follows(candidates[i - 1], c)}
         chosen: dict[tuple[str, int, int], Candidate] = {}
         spent = 0

@@ -243,16 +243,7 @@ class Ingestor:
                 return None
             return _Staged(current, self._chunker.nodes_for(document, scope), replaces_live=True, restores_sentences=True)
         record = DocumentRecord(
-            scope=scope,
-            doc_id=document.doc_id,
-            title=document.title,
-            content_hash=document.content_hash,
-            published=document.published,
-            source=document.source,
-            url=document.url,
-            path=document.path,
-            author=document.author,
-            text=document.text,
+            scope=scope, meta=document.meta, content_hash=document.content_hash, path=document.path, text=document.text
         )
         replaces_live = current is not None and current.live
         return _Staged(record, self._chunker.nodes_for(document, scope), replaces_live)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import frontmatter
 import yaml
 
+from retrieval.models.article import ArticleMeta, DescribesArticle
 from retrieval.text.cleaning import clean_article_text
 
 if TYPE_CHECKING:
@@ -46,18 +47,13 @@ class DocumentError(Exception):
 
 
 @dataclass(frozen=True)
-class SourceDocument:
-    """One article as it will be stored: its id, cleaned text, metadata and where it came from
-    (`path`: the file it was read from, or an upload's name)."""
+class SourceDocument(DescribesArticle):
+    """One article as it will be stored: what it says of itself (`meta`), its cleaned text, and where
+    it came from (`path`: the file it was read from, or an upload's name)."""
 
-    doc_id: str
-    title: str
+    meta: ArticleMeta
     text: str
-    published: str = ""
-    source: str = ""
-    url: str = ""
     path: str = ""
-    author: str = ""
 
     @property
     def content_hash(self) -> str:
@@ -152,16 +148,11 @@ class ArticleReader:
         stem = Path(filename).stem
         title = metadata.pop("title", "") or _headline(text) or stem
         doc_id = slugify(metadata.pop("id", "") or stem)
-        return SourceDocument(
-            doc_id=doc_id,
-            title=title,
-            text=text,
-            published=metadata.pop("published", ""),
-            source=metadata.pop("source", ""),
-            url=metadata.pop("url", ""),
-            path=source_path or filename,
-            author=metadata.pop("author", ""),
+        meta = ArticleMeta(
+            doc_id=doc_id, title=title, published=metadata.pop("published", ""), source=metadata.pop("source", ""),
+            url=metadata.pop("url", ""), author=metadata.pop("author", ""),
         )
+        return SourceDocument(meta, text, path=source_path or filename)
 
     def _check_size(self, size: int) -> None:
         if size > self.max_bytes:

@@ -1,11 +1,12 @@
-"""The retrieval layer's data: what the store keeps (`DocumentRecord`, `StoredChunk` and its
-`ChunkLocation`) and what the service returns (answers, summaries, reports), with the JSON shapes
-the CLI prints. Plain data: no module here imports Chroma or a model."""
+"""What the service returns: passages, citations, drafts, answers and summaries, the updates of an
+answer being written, and ingest reports, with the JSON shapes the CLI prints. Plain data: no
+module here imports Chroma or a model."""
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from retrieval.models.article import ArticleMeta, DescribesArticle
 from retrieval.models.checks import CheckReport
 from retrieval.text.dates import publication_day
 
@@ -23,19 +24,16 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(DescribesArticle):
     """A retrieved chunk, in rank order; `start`/`end` locate `text` in its document's stored text."""
 
     chunk_id: str
     scope: str
-    doc_id: str
-    title: str
+    meta: ArticleMeta
     text: str
     score: float
     start: int
     end: int
-    published: str = ""
-    url: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,17 +47,14 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(DescribesArticle):
     """Citation `[n]`: `quote` is exactly `document_text[start:end]` of document `doc_id`."""
 
     n: int
-    doc_id: str
-    title: str
+    meta: ArticleMeta
     quote: str
     start: int
     end: int
-    published: str = ""
-    url: str = ""
     scope: str = ""
 
     def to_json(self) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 and the write journal), where each chunk is, and the `SourceInfo` that `sources` lists."""
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from retrieval.models.article import ArticleMeta, DescribesArticle
 
 SHARED_SCOPE = "shared"
 """Documents every reader can see: the shipped corpus and whatever the CLI ingests."""
@@ -18,18 +20,13 @@ def chunk_id(scope: str, doc_id: str, content_hash: str, ordinal: int) -> str:
 
 
 @dataclass(frozen=True)
-class DocumentRecord:
+class DocumentRecord(DescribesArticle):
     """A document as the store knows it. `content_hash` is empty until a version is committed."""
 
     scope: str
-    doc_id: str
-    title: str
+    meta: ArticleMeta
     content_hash: str
-    published: str = ""
-    source: str = ""
-    url: str = ""
     path: str = ""
-    author: str = ""
     chunks: int = 0
     ingested_at: float = 0.0
     pending_hash: str = ""
@@ -63,16 +60,16 @@ class DocumentRecord:
 
     @classmethod
     def from_chroma(cls, metadata: Mapping[str, Any], text: str | None) -> "DocumentRecord":
-        fields = {name: metadata.get(name, "") for name in cls.__dataclass_fields__ if name != "text"}
-        fields["chunks"] = int(metadata.get("chunks") or 0)
-        fields["ingested_at"] = float(metadata.get("ingested_at") or 0.0)
-        return cls(**fields, text=text or "")
+        meta = ArticleMeta(**{name: metadata.get(name, "") for name in ArticleMeta.__dataclass_fields__})
+        return cls(
+            scope=metadata.get("scope", ""), meta=meta, content_hash=metadata.get("content_hash", ""),
+            path=metadata.get("path", ""), chunks=int(metadata.get("chunks") or 0),
+            ingested_at=float(metadata.get("ingested_at") or 0.0), pending_hash=metadata.get("pending_hash", ""),
+            stale_hash=metadata.get("stale_hash", ""), text=text or "",
+        )
 
     def source_info(self) -> "SourceInfo":
-        return SourceInfo(
-            doc_id=self.doc_id, title=self.title, published=self.published, chunks=self.chunks, scope=self.scope,
-            url=self.url, source=self.source, author=self.author,
-        )
+        return SourceInfo(meta=self.meta, chunks=self.chunks, scope=self.scope)
 
 
 @dataclass(frozen=True)
@@ -110,17 +107,15 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
-class SourceInfo:
+class SourceInfo(DescribesArticle):
     """One document as `sources` lists it."""
 
-    doc_id: str
-    title: str
-    published: str
+    meta: ArticleMeta
     chunks: int
     scope: str
-    url: str = ""
-    source: str = ""
-    author: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "doc_id": self.doc_id, "title": self.title, "published": self.published, "chunks": self.chunks,
+            "scope": self.scope, "url": self.url, "source": self.source, "author": self.author,
+        }

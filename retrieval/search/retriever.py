@@ -140,15 +140,4 @@ class PassageRetriever:
 
 def passage_of(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:
     """The passage `record.text[start:end]`, carrying what a citation of it shows."""
-    return Passage(
-        chunk_id=chunk_id,
-        scope=record.scope,
-        doc_id=record.doc_id,
-        title=record.title,
-        text=record.text[start:end],
-        score=score,
-        start=start,
-        end=end,
-        published=record.published,
-        url=record.url,
-    )
+    return Passage(chunk_id, record.scope, record.meta, record.text[start:end], score, start, end)

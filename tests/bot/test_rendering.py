@@ -56,9 +56,11 @@ from bot.rendering import (  # noqa: E402
 )
 from bot.wording import plural, short_title  # noqa: E402
 from retrieval.models.answers import Citation, CitedAnswer, Draft  # noqa: E402
+from retrieval.models.article import ArticleMeta  # noqa: E402
 from retrieval.models.records import SourceInfo  # noqa: E402
 
 LONG_TITLE = "The harbour master of Valdora resigns after the storm that damaged the northern pier and the ferry"
+HARBOUR = ArticleMeta("harbour", LONG_TITLE, "2024-02-03T09:00:00", url="https://news.example/harbour")
 
 
 def cited(citations: list[Citation]) -> CitedAnswer:
@@ -74,11 +76,9 @@ def test_counts_take_the_singular_for_one():
 
 def test_a_document_is_named_once_with_a_short_linked_title_and_its_date_only_when_known():
     citations = [
-        Citation(1, "harbour", LONG_TITLE, "The harbour master resigned.", 0, 28, "2024-02-03T09:00:00",
-                 "https://news.example/harbour", "shared"),
-        Citation(2, "ferry", "Ferry [update]", "The ferry resumed.", 0, 18, "", "", "shared"),
-        Citation(3, "harbour", LONG_TITLE, "The pier was damaged.", 30, 51, "2024-02-03T09:00:00",
-                 "https://news.example/harbour", "shared"),
+        Citation(1, HARBOUR, "The harbour master resigned.", 0, 28, "shared"),
+        Citation(2, ArticleMeta("ferry", "Ferry [update]"), "The ferry resumed.", 0, 18, "shared"),
+        Citation(3, HARBOUR, "The pier was damaged.", 30, 51, "shared"),
     ]
     fields = answer_messages(cited(citations))[0][0].fields
     assert [f.name for f in fields] == ["[1]", "[2]", "[3] · same article as [1]"]
@@ -95,7 +95,7 @@ def test_a_document_is_named_once_with_a_short_linked_title_and_its_date_only_wh
 def test_a_quote_longer_than_a_field_is_trimmed_to_it_and_marked():
     """An LLM's claim may cite two adjacent sentences, up to twice MAX_SENTENCE_CHARS."""
     long_quote = " ".join(["The beam of the Valdora lighthouse rotated steadily through the night."] * 17)
-    citation = Citation(1, "lighthouse", "Lighthouse report", long_quote, 0, len(long_quote), "", "", "shared")
+    citation = Citation(1, ArticleMeta("lighthouse", "Lighthouse report"), long_quote, 0, len(long_quote), "shared")
     [field] = answer_messages(cited([citation]))[0][0].fields
     assert len(long_quote) > FIELD_VALUE_LIMIT >= len(field.value)
     assert field.value.endswith("…”") or field.value.endswith("…")
@@ -104,15 +104,15 @@ def test_a_quote_longer_than_a_field_is_trimmed_to_it_and_marked():
 
 def test_a_url_that_cannot_be_a_link_leaves_the_title_plain():
     for url in ("javascript:alert(1)", "https://x.example/a b", "https://x.example/" + "a" * 400):
-        citation = Citation(1, "d", "Title", "Quote here.", 0, 11, "", url, "shared")
+        citation = Citation(1, ArticleMeta("d", "Title", url=url), "Quote here.", 0, 11, "shared")
         assert answer_messages(cited([citation]))[0][0].fields[0].value.startswith("Title\n")
-    parens = Citation(1, "d", "Title", "Quote here.", 0, 11, "", "https://x.example/a_(b)", "shared")
+    parens = Citation(1, ArticleMeta("d", "Title", url="https://x.example/a_(b)"), "Quote here.", 0, 11, "shared")
     assert "(https://x.example/a_%28b%29)" in answer_messages(cited([parens]))[0][0].fields[0].value
 
 
 def test_sources_lines_use_plurals_and_known_dates():
-    sources = [SourceInfo("one", "One chunk", "", 1, "guild-1"), SourceInfo("two", "Two", "2024-01-02", 2, "shared",
-                                                                            url="https://x.example/two", author="G. Neri")]
+    sources = [SourceInfo(ArticleMeta("one", "One chunk"), 1, "guild-1"),
+               SourceInfo(ArticleMeta("two", "Two", "2024-01-02", url="https://x.example/two", author="G. Neri"), 2, "shared")]
     embed = sources_page(sources, 0, "guild-1")
     assert embed.description.split("\n") == [
         "**one** · One chunk · 1 chunk · *uploaded here*",
@@ -145,8 +145,8 @@ def test_passage_embeds_link_their_document_and_give_the_shown_offsets():
 
 def test_autocomplete_shortens_the_title_and_keeps_the_id_whole():
     doc_id = "a-very-long-document-id-that-someone-chose-for-the-harbour-report-of-2024-final"
-    info = SourceInfo(doc_id, LONG_TITLE * 2, "", 3, "shared")
+    info = SourceInfo(ArticleMeta(doc_id, LONG_TITLE * 2), 3, "shared")
     name = choice_name(info)
     assert len(name) <= CHOICE_NAME_LIMIT and name.endswith(f"({doc_id})") and "…" in name
     assert [c.value for c in document_choices([info], "harbour")] == [doc_id]
-    assert choice_name(SourceInfo("short", "Short title", "", 1, "shared")) == "Short title (short)"
+    assert choice_name(SourceInfo(ArticleMeta("short", "Short title"), 1, "shared")) == "Short title (short)"

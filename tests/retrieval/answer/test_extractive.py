@@ -12,6 +12,7 @@ from retrieval.answer.candidates import Candidate, ScoredSentence
 from retrieval.answer.extractive import in_context
 from retrieval.answer.summary import newest_first, quotable_in_summary
 from retrieval.index.sentence_vectors import DocumentVersion, SentenceVectors
+from retrieval.models.article import ArticleMeta
 from retrieval.models.records import DocumentRecord
 from retrieval.service import AnswerService
 from retrieval.text.sentences import MAX_SENTENCE_CHARS
@@ -22,7 +23,7 @@ _TITLE = "Mega Millions jackpot won again"
 
 def _candidate(text: str, doc_id: str = "jackpot", published: str = "", start: int = 0) -> Candidate:
     body = " " * start + text
-    record = DocumentRecord(scope="shared", doc_id=doc_id, title=_TITLE, content_hash="h", published=published, text=body)
+    record = DocumentRecord(scope="shared", meta=ArticleMeta(doc_id, _TITLE, published), content_hash="h", text=body)
     return Candidate(record, start, start + len(text), 0)
 
 

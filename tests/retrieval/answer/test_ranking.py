@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from retrieval.answer.candidates import Candidate, ScoredSentence
-from retrieval.answer.ranking import SentenceRanker
-from retrieval.answer.selection import select_diverse
+from retrieval.answer.ranking import Focus, SentenceRanker
+from retrieval.answer.selection import Selection
 from retrieval.answer.tuning import RELATIVE_FLOOR, TRADE_OFF
 from retrieval.index.bm25 import BM25Index
+from retrieval.models.article import ArticleMeta
 from retrieval.models.records import DocumentRecord
 from retrieval.text.sentences import sentence_spans
 
@@ -27,7 +28,7 @@ _TEXT = (
 
 
 def _sentences() -> list[Candidate]:
-    record = DocumentRecord(scope="shared", doc_id="harbour", title="Harbour", content_hash="h1", text=_TEXT)
+    record = DocumentRecord(scope="shared", meta=ArticleMeta("harbour", "Harbour"), content_hash="h1", text=_TEXT)
     return [Candidate(record, span.start, span.end, 0) for span in sentence_spans(_TEXT)]
 
 
@@ -103,7 +104,7 @@ def test_eight_threads_sharing_one_small_cache_all_get_correct_vectors(embed_mod
 
 
 def _scored(doc_id: str, text: str, score: float, direction: list[float]) -> ScoredSentence:
-    record = DocumentRecord(scope="shared", doc_id=doc_id, title=doc_id, content_hash="h", text=text)
+    record = DocumentRecord(scope="shared", meta=ArticleMeta(doc_id, doc_id), content_hash="h", text=text)
     vector = np.asarray(direction, dtype=np.float32)
     return ScoredSentence(Candidate(record, 0, len(text), 0), score, vector / np.linalg.norm(vector))
 
@@ -115,14 +116,14 @@ def test_diverse_selection_prefers_another_article_to_a_paraphrase_of_the_first(
     weak = _scored("other", "Markets were calm on Monday.", 0.20, [0.0, 0.0, 1.0])
     scored = [warning, paraphrase, denial, weak]
 
-    assert SentenceRanker.select(scored, 2, min_score=0.35, relative_floor=0.6) == [warning, paraphrase]
-    assert select_diverse(scored, 2, min_score=0.35, relative_floor=0.6) == [warning, denial]
+    assert Selection(2, min_score=0.35, relative_floor=0.6).greedy(scored) == [warning, paraphrase]
+    assert Selection(2, min_score=0.35, relative_floor=0.6).diverse(scored) == [warning, denial]
     # Below the floor (0.6 of the best) a sentence is never picked, however new it is.
-    assert weak not in select_diverse(scored, 4, min_score=0.35, relative_floor=0.6)
+    assert weak not in Selection(4, min_score=0.35, relative_floor=0.6).diverse(scored)
 
 
 def test_diverse_selection_abstains_below_the_minimum_score():
-    assert select_diverse([_scored("a", "A weak match here.", 0.2, [1.0, 0.0])], 3, min_score=0.35, relative_floor=0.6) == []
+    assert Selection(3, min_score=0.35, relative_floor=0.6).diverse([_scored("a", "A weak match here.", 0.2, [1.0, 0.0])]) == []
 
 
 def test_an_answer_prefers_a_sentence_naming_something_new_to_a_paraphrase_of_its_first():
@@ -133,15 +134,14 @@ def test_an_answer_prefers_a_sentence_naming_something_new_to_a_paraphrase_of_it
     naming = _scored("tech", "Amazon begins its next round of layoffs, cutting 18,000 jobs.", 0.72, [0.3, 0.0, 0.95])
     scored = [framing, paraphrase, naming]
 
-    assert SentenceRanker.select(scored, 2, min_score=0.35, relative_floor=RELATIVE_FLOOR) == [framing, paraphrase]
-    chosen = select_diverse(scored, 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0)
+    assert Selection(2, min_score=0.35, relative_floor=RELATIVE_FLOOR).greedy(scored) == [framing, paraphrase]
+    answer = Selection(2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0)
+    chosen = answer.diverse(scored)
     assert chosen == [framing, naming]
     # Near the top, the trade-off keeps the score first: a close paraphrase only loses to a
     # sentence scoring almost as well.
     far_below = _scored("tech", "Amazon is a tech company.", 0.55, [0.0, 0.0, 1.0])
-    assert select_diverse(
-        [framing, paraphrase, far_below], 2, 0.35, RELATIVE_FLOOR, trade_off=TRADE_OFF, new_document_bonus=0.0
-    ) == [framing, paraphrase]
+    assert answer.diverse([framing, paraphrase, far_below]) == [framing, paraphrase]
 
 
 def test_a_number_of_what_a_how_many_question_counts_outranks_other_numbers(embed_model):
@@ -150,13 +150,13 @@ def test_a_number_of_what_a_how_many_question_counts_outranks_other_numbers(embe
         "Pope Emeritus Benedict XVI, whose death at 95 was announced Saturday, resigned as pope in 2013. "
         "He was the first pope to step down in six centuries."
     )
-    record = DocumentRecord(scope="shared", doc_id="pope", title="Benedict XVI dies", content_hash="h", text=text)
+    record = DocumentRecord(scope="shared", meta=ArticleMeta("pope", "Benedict XVI dies"), content_hash="h", text=text)
     second = text.index("He was")
     candidates = [Candidate(record, 0, second - 1, 0), Candidate(record, second, len(text), 0)]
     ranker = SentenceRanker(embed_model, cache_size=10)
     question = "Benedict XVI was the first pope to resign in how many centuries?"
 
-    scored = ranker.score(question, ranker.query_embedding(question), candidates, BM25Index.empty())
+    scored = ranker.score(Focus(question, ranker.query_embedding(question)), candidates, BM25Index.empty())
 
     assert [s.candidate.text for s in scored][0] == "He was the first pope to step down in six centuries."
     assert all(s.offers_answer for s in scored)
@@ -175,5 +175,5 @@ def test_a_stored_version_s_sentences_are_read_from_the_store_not_found_again(
     for record in records:
         assert ranker.spans(record) == found_now[record.key]
     monkeypatch.undo()
-    unstored = DocumentRecord(scope="shared", doc_id="harbour", title="Harbour", content_hash="h1", text=_TEXT)
+    unstored = DocumentRecord(scope="shared", meta=ArticleMeta("harbour", "Harbour"), content_hash="h1", text=_TEXT)
     assert ranker.spans(unstored) == [(s.start, s.end) for s in sentence_spans(_TEXT)]

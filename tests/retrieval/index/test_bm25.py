@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.index.bm25 import BM25Index, UnusableCache
 from retrieval.language.vocabulary import analyse, analyse_many
+from retrieval.models.article import ArticleMeta
 from retrieval.models.records import ChunkLocation, DocumentRecord, StoredChunk, chunk_id
 
 
@@ -176,7 +177,7 @@ def _records(chunks: list[StoredChunk], version: str = "1") -> list[DocumentReco
     for chunk in chunks:
         key = (chunk.location.scope, chunk.location.doc_id)
         counts[key] = counts.get(key, 0) + 1
-    return [DocumentRecord(scope, doc_id, doc_id, version, chunks=n) for (scope, doc_id), n in counts.items()]
+    return [DocumentRecord(scope, ArticleMeta(doc_id, doc_id), version, chunks=n) for (scope, doc_id), n in counts.items()]
 
 
 def test_an_index_is_checked_against_the_chunks_the_store_lists():

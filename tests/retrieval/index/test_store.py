@@ -18,13 +18,14 @@ from retrieval.index.chunk_table import scope_filter
 from retrieval.index.sentence_table import DAMAGED_SUFFIX, SENTENCES_FILE, SentenceVectorTable
 from retrieval.index.sentence_vectors import DocumentVersion, SentenceKey, SentenceVectors
 from retrieval.index.store import CorpusStore
+from retrieval.models.article import ArticleMeta
 from retrieval.models.records import DocumentRecord, chunk_id
 from retrieval.settings import RetrievalSettings
 from tests.support.damage import DAMAGE, damage
 
 
 def record(doc_id: str, text: str, content_hash: str, scope: str = "shared") -> DocumentRecord:
-    return DocumentRecord(scope=scope, doc_id=doc_id, title=doc_id.title(), content_hash=content_hash, text=text)
+    return DocumentRecord(scope=scope, meta=ArticleMeta(doc_id, doc_id.title()), content_hash=content_hash, text=text)
 
 
 def nodes_for(rec: DocumentRecord, parts: list[str]) -> list[TextNode]:
