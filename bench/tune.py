@@ -17,10 +17,9 @@ import random
 import tempfile
 from pathlib import Path
 
-from retrieval.composition import build_embed_model
+from retrieval.composition import build_embed_model, build_service
 from retrieval.evaluation import EvalReport, Evaluator, QAItem, load_questions
 from retrieval.index.store import CorpusStore
-from retrieval.service import AnswerService
 from retrieval.settings import RetrievalSettings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +68,7 @@ class Bench:
         settings = RetrievalSettings(_env_file=None, data_dir=data, corpus_dir=REPO / "corpus", **values)
         if chunking not in self._stores:
             self._stores[chunking] = CorpusStore.embedded(data)
-        service = AnswerService(settings, self._stores[chunking], self._embed_model)
+        service = build_service(settings, store=self._stores[chunking], embed_model=self._embed_model)
         service.ensure_corpus()
         return Evaluator(service).run(items)
 

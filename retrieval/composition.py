@@ -59,6 +59,7 @@ def build_service(
     from retrieval.generation.citations import CitationChecker
     from retrieval.generation.excerpts import ExcerptBuilder
     from retrieval.index.snapshots import SnapshotKeeper
+    from retrieval.ingest.editor import CorpusEditor
     from retrieval.ingest.ingestor import ChunkEmbedder, Ingestor
     from retrieval.search.recency import SentenceRecency
     from retrieval.search.retriever import PassageRetriever
@@ -85,14 +86,13 @@ def build_service(
         return None if backend is None else LLMAnswerer(backend, checker, excerpts, settings)
 
     store.recover()
+    snapshots = SnapshotKeeper(store, settings.data_dir / "bm25", settings.data_dir / "bm25.lock")
     return AnswerService(
         settings=settings,
         store=store,
-        snapshots=SnapshotKeeper(store, settings.data_dir / "bm25", settings.data_dir / "bm25.lock"),
+        snapshots=snapshots,
         retriever=PassageRetriever(store, embed_model, fusion_settings(settings)),
-        ingestor=ingestor,
-        reader=reader,
-        fetcher=fetcher,
+        editor=CorpusEditor(settings.corpus_dir, store, snapshots, ingestor, reader, fetcher),
         ranker=ranker,
         answerer=ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score,
                                     settings.answer_shortlist),

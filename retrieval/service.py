@@ -7,7 +7,7 @@ do one job (docs/architecture.md):
   fallback policy (`retrieval/generation/fallback.py`);
 - `turn_of` (retrieval/language/follow_ups.py) and `standalone_query` (retrieval/conversation.py):
   what a follow-up asks;
-- `Ingestor` and `WebFetcher` for writes.
+- `CorpusEditor` (retrieval/ingest/editor.py) for writes: ingest, upload, fetch a URL, remove.
 
 `build_service` (retrieval/composition.py) wires them from settings. Reads work on an immutable
 snapshot swapped after every write, so questions can be answered from several threads while an
@@ -15,26 +15,23 @@ ingest runs; other processes may write to the same store (see retrieval/index/sn
 """
 
 import asyncio
-import threading
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.ranking import SentenceRanker
 from retrieval.answer.summary import ExtractiveSummarizer
 from retrieval.conversation import follow_up_of, standalone_query
-from retrieval.generation.answerer import LazyLLM, LLMDraft
+from retrieval.generation.answerer import LazyLLM
 from retrieval.generation.citations import CitationChecker
-from retrieval.generation.errors import LLMError
-from retrieval.generation.excerpts import Excerpt, whole_passages
-from retrieval.generation.fallback import drafts, settle
-from retrieval.index.snapshots import CorpusSnapshot, SnapshotKeeper
+from retrieval.generation.excerpts import whole_passages
+from retrieval.generation.fallback import drafts, summary_draft
+from retrieval.index.snapshots import SnapshotKeeper
 from retrieval.index.store import CorpusStore
-from retrieval.ingest.ingestor import Ingestor, ProgressCallback
-from retrieval.ingest.readers import ArticleReader, DocumentError
-from retrieval.ingest.web import FetchError, WebFetcher, url_document_id
+from retrieval.ingest.editor import CorpusEditor
+from retrieval.ingest.ingestor import ProgressCallback
 from retrieval.language.follow_ups import Turn, turn_of
 from retrieval.language.questions import strip_chat_markup
 from retrieval.models.answers import AnswerUpdate, CitedAnswer, DocumentSummary, Draft, IngestReport
@@ -75,7 +72,8 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 class AnswerService:
-    """Ingest, remove, list, ask and summarise over the corpus, scope-aware throughout."""
+    """Ingest, remove, list, ask and summarise over the corpus, scope-aware throughout. Writes are
+    the `editor`'s, named here so that the bot and the CLI hold one object."""
 
     def __init__(
         self,
@@ -83,9 +81,7 @@ class AnswerService:
         store: CorpusStore,
         snapshots: SnapshotKeeper,
         retriever: PassageRetriever,
-        ingestor: Ingestor,
-        reader: ArticleReader,
-        fetcher: WebFetcher,
+        editor: CorpusEditor,
         ranker: SentenceRanker,
         answerer: ExtractiveAnswerer,
         summarizer: ExtractiveSummarizer,
@@ -96,69 +92,34 @@ class AnswerService:
         self.store = store
         self.snapshots = snapshots
         self.citation_checker = citation_checker
+        self.editor = editor
         self._retriever = retriever
-        self._ingestor = ingestor
-        self._reader = reader
-        self._fetcher = fetcher
         self._ranker = ranker
         self._answerer = answerer
         self._summarizer = summarizer
         self._llm = llm
-        self._write_lock = threading.RLock()
 
-    # Writing ------------------------------------------------------------------------------------
+    # Writing: the editor's ------------------------------------------------------------------------
 
     def ingest(
         self, paths: Sequence[Path] | None = None, scope: str = SHARED_SCOPE, progress: ProgressCallback | None = None,
         overrides: dict[str, str] | None = None,
     ) -> IngestReport:
-        """Ingest files and folders (default: the corpus folder) into `scope`; `overrides` (a
-        publication date given on the command line, say) win over what each file says."""
-        with self._write_lock:
-            report = self._ingestor.ingest_paths(list(paths or [self.settings.corpus_dir]), scope, progress, overrides)
-            self.snapshots.current()
-            return report
+        return self.editor.ingest(paths, scope, progress, overrides)
 
     def ingest_bytes(
         self, data: bytes, filename: str, scope: str, overrides: dict[str, str] | None = None, source: str = ""
     ) -> IngestReport:
-        """Ingest one uploaded file (`source`: the URL it came from); a bad file is reported in `errors`."""
-        report = IngestReport()
-        with self._write_lock:
-            try:
-                document = self._reader.read_bytes(data, filename, source_path=source, overrides=overrides)
-                self._ingestor.ingest_document(document, scope, report)
-            except DocumentError as exc:
-                report.errors.append({"path": filename, "error": str(exc)})
-            self.snapshots.current()
-        return report
+        return self.editor.ingest_bytes(data, filename, scope, overrides, source)
 
     def ingest_url(self, url: str, scope: str = SHARED_SCOPE, overrides: dict[str, str] | None = None) -> IngestReport:
-        """Fetch a web article (see `retrieval.ingest.web` for what is refused) and ingest it with its URL, so
-        citations link to it; its id comes from the URL, so fetching it again updates it. A URL that
-        cannot be fetched or read is reported in `errors`, nothing else changes."""
-        report = IngestReport()
-        try:
-            page = self._fetcher.fetch(url)
-        except FetchError as exc:
-            report.errors.append({"path": url, "error": str(exc)})
-            return report
-        doc_id = url_document_id(page.url)
-        fields = {"id": doc_id, **(overrides or {}), "url": page.url}
-        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields, source=page.url)
+        return self.editor.ingest_url(url, scope, overrides)
 
     def remove(self, doc_id: str, scope: str = SHARED_SCOPE) -> bool:
-        """Delete a document and its chunks from Chroma and BM25; False if it did not exist."""
-        with self._write_lock:
-            removed = self.store.remove(scope, doc_id)
-            self.snapshots.current()
-            return removed
+        return self.editor.remove(doc_id, scope)
 
     def ensure_corpus(self, progress: ProgressCallback | None = None) -> IngestReport | None:
-        """Ingest the corpus folder when the index is empty (first run); None when not needed."""
-        if self.snapshots.current().live or not self.settings.corpus_dir.is_dir():
-            return None
-        return self.ingest(progress=progress)
+        return self.editor.ensure_corpus(progress)
 
     # Reading ------------------------------------------------------------------------------------
 
@@ -216,8 +177,8 @@ class AnswerService:
             if (chunk.scope, chunk.doc_id) == (record.scope, record.doc_id)
         ]
         sources = whole_passages(self._ranker, passages, {record.key: record})
-        draft = _llm_or_extractive(
-            self._llm, record.title, sources, snapshot, lambda: self._summarizer.summarize_document(record)
+        draft = summary_draft(
+            self._llm, record.title, sources, snapshot.bm25, lambda: self._summarizer.summarize_document(record)
         )
         return DocumentSummary(record.title, draft, _elapsed_ms(started))
 
@@ -233,7 +194,7 @@ class AnswerService:
         if extractive.abstained:
             return DocumentSummary(topic, extractive, _elapsed_ms(started))
         sources = whole_passages(self._ranker, found.passages[: self.settings.top_k], found.records)
-        draft = _llm_or_extractive(self._llm, topic, sources, snapshot, lambda: extractive)
+        draft = summary_draft(self._llm, topic, sources, snapshot.bm25, lambda: extractive)
         return DocumentSummary(topic, draft, _elapsed_ms(started))
 
     @property
@@ -266,21 +227,6 @@ class AnswerService:
             if record is not None and record.live:
                 return record
         raise DocumentNotFound(doc_id)
-
-def _llm_or_extractive(
-    lazy_llm: LazyLLM, subject: str, sources: Sequence[Excerpt], snapshot: CorpusSnapshot, extractive: Callable[[], Draft]
-) -> Draft:
-    """The LLM's checked summary, or the extractive one (built only then) with the reason why."""
-    llm = lazy_llm.status()
-    drafted: LLMDraft | None = None
-    problem = llm.problem
-    if llm.answerer is not None and sources:
-        try:
-            drafted = asyncio.run(llm.answerer.summarize(subject, sources, snapshot.bm25))
-        except LLMError as exc:
-            problem = str(exc)
-    return settle(drafted, problem, extractive)
-
 
 def _elapsed_ms(started: float) -> dict[str, float]:
     return {"total": (time.perf_counter() - started) * 1000}

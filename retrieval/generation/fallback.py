@@ -11,13 +11,15 @@ then each version of the LLM's answer whose sentences passed the check so far, t
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from retrieval.generation.answerer import CheckedSoFar, LLMDraft, LLMStatus
+from retrieval.generation.answerer import CheckedSoFar, LazyLLM, LLMDraft, LLMStatus
 from retrieval.generation.citations import CheckedAnswer
 from retrieval.generation.errors import LLMError
+from retrieval.generation.excerpts import Excerpt
+from retrieval.index.bm25 import BM25Index
 from retrieval.models.answers import Draft, LLMUsage
 from retrieval.search.retriever import Retrieval
 
@@ -66,3 +68,18 @@ async def drafts(evidence: Retrieval, llm: LLMStatus, extractive: Callable[[], D
     except LLMError as exc:
         problem = str(exc)
     yield settle(drafted, problem, lambda: first)
+
+
+def summary_draft(
+    lazy_llm: LazyLLM, subject: str, sources: Sequence[Excerpt], bm25: BM25Index, extractive: Callable[[], Draft]
+) -> Draft:
+    """The LLM's checked summary, or the extractive one (built only then) with the reason why."""
+    llm = lazy_llm.status()
+    drafted: LLMDraft | None = None
+    problem = llm.problem
+    if llm.answerer is not None and sources:
+        try:
+            drafted = asyncio.run(llm.answerer.summarize(subject, sources, bm25))
+        except LLMError as exc:
+            problem = str(exc)
+    return settle(drafted, problem, extractive)
