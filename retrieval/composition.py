@@ -4,22 +4,22 @@ and a re-run of `citebot ingest` use. Nothing else constructs collaborators; tes
 their own store, embedder or fetcher where they need to share or fake one (the embedder, loaded once
 per test session; a fetcher allowed to reach a loopback test server).
 
-Importing this module loads only the store: the parts of the service import llama-index and the
-embedder's libraries, so `build_service` imports them when it is called.
+Importing this module loads only the store and the settings: the parts of the service import
+llama-index and the embedder's libraries, and a cold `citebot sources` should not even read the
+file readers', so each builder imports what it builds when it is called.
 """
 
 from typing import TYPE_CHECKING
 
 from retrieval.catalog import Catalog
 from retrieval.index.store import CorpusStore
-from retrieval.ingest.discovery import UnchangedCheck
-from retrieval.ingest.readers import ArticleReader
-from retrieval.ingest.web import FetchLimits, WebFetcher
-from retrieval.search.recency import RecencyPrior
 from retrieval.settings import RetrievalSettings
 
 if TYPE_CHECKING:
     from retrieval.index.embedding import LateChunkingEmbedding
+    from retrieval.ingest.discovery import UnchangedCheck
+    from retrieval.ingest.readers import ArticleReader
+    from retrieval.ingest.web import WebFetcher
     from retrieval.search.retriever import FusionSettings
     from retrieval.service import AnswerService
 
@@ -34,6 +34,7 @@ def build_embed_model(settings: RetrievalSettings) -> "LateChunkingEmbedding":
 
 
 def fusion_settings(settings: RetrievalSettings) -> "FusionSettings":
+    from retrieval.search.recency import RecencyPrior
     from retrieval.search.retriever import FusionSettings
 
     return FusionSettings(
@@ -47,7 +48,7 @@ def build_service(
     *,
     store: CorpusStore | None = None,
     embed_model: "LateChunkingEmbedding | None" = None,
-    fetcher: WebFetcher | None = None,
+    fetcher: "WebFetcher | None" = None,
 ) -> "AnswerService":
     """The service for these settings. Opening it finishes or rolls back any write a crash
     interrupted (`CorpusStore.recover`) before the first snapshot is read."""
@@ -61,6 +62,7 @@ def build_service(
     from retrieval.index.snapshots import SnapshotKeeper
     from retrieval.ingest.editor import CorpusEditor
     from retrieval.ingest.ingestor import ChunkEmbedder, Ingestor
+    from retrieval.ingest.web import FetchLimits, WebFetcher
     from retrieval.search.recency import SentenceRecency
     from retrieval.search.retriever import PassageRetriever
     from retrieval.service import AnswerService
@@ -105,8 +107,16 @@ def build_service(
 def build_catalog(settings: RetrievalSettings, *, store: CorpusStore | None = None) -> Catalog:
     """The documents of these settings' store, read without the model."""
     store = store or CorpusStore.connect(settings)
-    return Catalog(store, UnchangedCheck(store, _reader(settings)))
+
+    def unchanged_check() -> "UnchangedCheck":
+        from retrieval.ingest.discovery import UnchangedCheck
+
+        return UnchangedCheck(store, _reader(settings))
+
+    return Catalog(store, unchanged_check)
 
 
-def _reader(settings: RetrievalSettings) -> ArticleReader:
+def _reader(settings: RetrievalSettings) -> "ArticleReader":
+    from retrieval.ingest.readers import ArticleReader
+
     return ArticleReader(settings.max_document_bytes, settings.max_document_chars)
