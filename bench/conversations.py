@@ -7,7 +7,9 @@ what follow-up ranking was tuned on) and `held-out` (`bench/data/conversations_h
 written before that tuning and only read to check it); over `../shared/news-dev` when it is there,
 `news` (`bench/data/conversations_news.jsonl`, written after the tuning, never tuned on; n08-n13
 change the subject at their second turn, n14-n17 only name something else: "and Google?"; its
-index is DIR/citebot of `--work-dir`, shared with `bench.news_retrieval`). Each is asked through
+index is DIR/citebot of `--work-dir`, shared with `bench.news_retrieval`), and `pronouns`
+(`bench/data/conversations_pronouns.jsonl`, news-dev too: a "he", "she" or "they" standing for whom
+the previous answer named, written before the rule that resolves them was changed). Each is asked through
 the service with the conversation so far (as the CLI's chat and a Discord thread do), on the
 extractive backend (or, with `--gguf`, the in-process llama.cpp one). A turn is right when
 its answer or its quotes hold one of the turn's answer strings (case, quotes and spacing folded);
@@ -32,8 +34,9 @@ SETS = {
     "dev": REPO / "bench" / "data" / "conversations.jsonl",
     "held-out": REPO / "bench" / "data" / "conversations_holdout.jsonl",
     "news": REPO / "bench" / "data" / "conversations_news.jsonl",
+    "pronouns": REPO / "bench" / "data" / "conversations_pronouns.jsonl",
 }
-SET_CORPUS = {"dev": "shipped", "held-out": "shipped", "news": "news-dev"}
+SET_CORPUS = {"dev": "shipped", "held-out": "shipped", "news": "news-dev", "pronouns": "news-dev"}
 RESULTS = REPO / "bench" / "results" / "conversations.json"
 
 

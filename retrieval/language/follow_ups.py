@@ -106,7 +106,7 @@ def _asked_about(previous: str, rest: str) -> str:
     ("best actor" for "best actress"); failing both, `previous` with `rest` after it ("what about
     the tanks?" asks more of what it already names), so that both are searched and ranked for."""
     bare = _ARTICLE.sub("", rest)
-    if bare[:1].isupper() and bare.lower() not in previous.lower():
+    if bare[:1].isupper() and not re.search(rf"(?<!\w){re.escape(bare)}(?!\w)", previous, re.IGNORECASE):
         names = [(previous.find(s.phrase), s.phrase) for s in named_subjects(previous)]
         names += [(m.start(), m.group()) for m in ACRONYM.finditer(previous)]
         if (first := LEADING_CAPITALISED.match(previous)) and first.group().lower() not in stopword_set():

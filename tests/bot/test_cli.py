@@ -180,6 +180,15 @@ def test_chat_and_beijing_asks_the_previous_question_about_beijing(tmp_path: Pat
     assert "answering: What did Beijing deny?" in beijing, "the reader sees what the follow-up was taken to ask"
 
 
+def test_chat_takes_a_name_inside_another_word_for_a_new_name(tmp_path: Path):
+    """A held-out trial's misreading: "and the US?" after a question about Russia was shown as "What
+    did Russia ask China for? the US": "us" is in "russia"."""
+    result = _chat(tmp_path, "What did Russia ask China for?", "and the US?")
+    assert result.returncode == 0, result.stderr
+    _, us = result.stdout.split("> and the US?")
+    assert "answering: What did the US ask China for?" in us
+
+
 def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, capsys: pytest.CaptureFixture):
     note = tmp_path / "harbour-note.md"
     note.write_text("---\npublished: 2020-01-01\n---\nThe harbour reopened on Monday after repairs.\n", encoding="utf-8")

@@ -172,6 +172,17 @@ def test_a_follow_up_naming_only_something_else_asks_the_previous_question_about
     assert spelled_out("and Russia?", russia) == "what did Russia say?"
 
 
+def test_a_follow_up_name_is_looked_for_as_a_whole_word():
+    """"us" is in "russia": "and the US?" was taken for a name the question already had, and shown as
+    "What did Russia ask China for? the US"."""
+    assert spelled_out("and the US?", [("What did Russia ask China for?", "Military aid. [1]")]) == (
+        "What did the US ask China for?"
+    )
+    assert spelled_out("and the Kremlin?", [("What did the Kremlin deny?", "It denied it. [1]")]) == (
+        "What did the Kremlin deny? the Kremlin"
+    ), "a name the question has is asked about again, as before"
+
+
 def test_a_follow_up_with_words_of_its_own_is_not_spelled_out():
     awards = [("Who won best actor in a drama at the Golden Globes?", "Austin Butler. [1]")]
     for question in ("and what did he say?", "and did he win?", "and then?", "and he?", "what about it?", "and Google?"):

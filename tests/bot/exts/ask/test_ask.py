@@ -217,6 +217,16 @@ async def test_and_beijing_in_a_thread_asks_the_previous_question_about_beijing(
     assert beijing.embeds[0].title == "Answering: What did Beijing deny?" and kremlin.embeds[0].title is None
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_and_the_us_in_a_thread_asks_the_previous_question_about_the_us(world):
+    """The held-out Discord trial's misreading: "the US" after a question about Russia was taken for
+    a name the question already had ("us" is in "russia")."""
+    env, _, guilds = world
+    _, us = await converse_in_thread(env, guilds["A"]["member"], guilds["A"]["channel"],
+                                     ["What did Russia ask China for?", "and the US?"])
+    assert us.embeds[0].title == "Answering: What did the US ask China for?"
+
+
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
     env, _, guilds = world
     a = guilds["A"]
