@@ -67,7 +67,7 @@ def named_subjects(question: str) -> tuple[NamedSubject, ...]:
             continue
         if len(words) == 1 and (not before or before[-1][-1] in _ENDS_SENTENCE or _NATIONALITY.search(words[0])):
             continue
-        plain = [_plain(word) for word in words]
+        plain = [_plain(part) for word in words for part in _name_parts(word)]
         if " ".join(plain) in _EVERYWHERE:
             continue
         significant = [w for w in plain if len(w) >= 3 and w not in stopword_set() and w not in NAME_CONNECTORS]
@@ -75,6 +75,14 @@ def named_subjects(question: str) -> tuple[NamedSubject, ...]:
             phrase = _POSSESSIVE.sub("", " ".join(words))
             found.append(NamedSubject(phrase, tuple(_stem(word) for word in significant)))
     return tuple(found)
+
+
+def _name_parts(word: str) -> list[str]:
+    """The parts of a hyphenated name that an article must mention, each on its own: the capitalised
+    ones ("US-Mexico" is "US" and "Mexico", which an article may write "U.S.-Mexico" or "the border
+    between the US and Mexico"; "three-Michelin" is "Michelin")."""
+    parts = [part for part in word.split("-") if part]
+    return parts if len(parts) < 2 else [part for part in parts if part[:1].isupper()]
 
 
 def _stem(word: str) -> str:
