@@ -112,7 +112,7 @@ def journal_entries(data_dir: Path) -> int:
 def assert_consistent(service) -> dict[str, str]:
     """Chroma chunks, document records and BM25 agree, with no journal left; returns doc_id -> live hash."""
     store = service.store
-    all_records = store.records._documents.get(include=["metadatas"])["metadatas"]
+    all_records = store.records.collection.get(include=["metadatas"])["metadatas"]
     assert not [m for m in all_records if m["pending_hash"] or m["stale_hash"]], "journal left after recovery"
     assert all(m["content_hash"] for m in all_records), "a record without a live version"
     records = {r.doc_id: r for r in store.documents()}

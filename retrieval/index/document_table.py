@@ -53,10 +53,11 @@ def get_all(collection: chromadb.Collection, **query: Any) -> dict[ColumnName, l
 class DocumentTable:
     """The document records (one per document and scope, holding its text and the write journal:
     `pending_hash`, `stale_hash`) and the corpus generation token. Raw reads and writes; the
-    protocol that keeps readers on committed versions is `CorpusStore`'s."""
+    protocol that keeps readers on committed versions is `CorpusStore`'s. `collection` is Chroma's
+    own, for what checks the stored rows themselves (records of every state, live or not)."""
 
     def __init__(self, documents: chromadb.Collection, state: chromadb.Collection) -> None:
-        self._documents = documents
+        self.collection = documents
         self._state = state
 
     def documents(self, scopes: Sequence[str] | None, *, with_text: bool = False) -> list[DocumentRecord]:
@@ -64,7 +65,7 @@ class DocumentTable:
         if scopes is not None:
             where = {"$and": [where, {"scope": {"$in": list(scopes)}}]}
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
-        result = get_all(self._documents, where=where, include=include)
+        result = get_all(self.collection, where=where, include=include)
         texts = result["documents"] if with_text else [None] * len(result["ids"])
         records = [DocumentRecord.from_chroma(m, t) for m, t in zip(result["metadatas"], texts, strict=True)]
         return sorted(records, key=lambda r: (r.scope, r.doc_id))
@@ -76,7 +77,7 @@ class DocumentTable:
         ids = sorted(set(keys))
         if not ids:
             return {}
-        result = self._documents.get(ids=ids, include=["metadatas", "documents"])
+        result = self.collection.get(ids=ids, include=["metadatas", "documents"])
         return {
             key: DocumentRecord.from_chroma(metadata, text)
             for key, metadata, text in zip(
@@ -87,7 +88,7 @@ class DocumentTable:
     def journaled(self) -> list[DocumentRecord]:
         """Records a writer left mid-protocol (a pending or stale version to finish or undo)."""
         result = get_all(
-            self._documents,
+            self.collection,
             where={"$or": [{"pending_hash": {"$ne": ""}}, {"stale_hash": {"$ne": ""}}]},
             include=["metadatas", "documents"],
         )
@@ -95,7 +96,7 @@ class DocumentTable:
 
     def put(self, records: Sequence[DocumentRecord]) -> None:
         if records:
-            self._documents.upsert(
+            self.collection.upsert(
                 ids=[r.key for r in records],
                 embeddings=_placeholder_embeddings(len(records)),
                 metadatas=[r.metadata() for r in records],
@@ -103,7 +104,7 @@ class DocumentTable:
             )
 
     def delete(self, key: str) -> None:
-        self._documents.delete(ids=[key])
+        self.collection.delete(ids=[key])
 
     def generation(self) -> str:
         result = self._state.get(ids=[GENERATION_ID], include=["metadatas"])

@@ -2,7 +2,7 @@
 and the write journal), where each chunk is, and the `SourceInfo` that `sources` lists."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from retrieval.models.article import ArticleMeta, DescribesArticle
@@ -42,16 +42,12 @@ class DocumentRecord(DescribesArticle):
         return bool(self.content_hash)
 
     def metadata(self) -> dict[str, Any]:
+        """The record as Chroma stores it: one flat dict, the article's description included."""
         return {
             "scope": self.scope,
-            "doc_id": self.doc_id,
-            "title": self.title,
+            **asdict(self.meta),
             "content_hash": self.content_hash,
-            "published": self.published,
-            "source": self.source,
-            "url": self.url,
             "path": self.path,
-            "author": self.author,
             "chunks": self.chunks,
             "ingested_at": self.ingested_at,
             "pending_hash": self.pending_hash,

@@ -15,7 +15,7 @@ def index_state(service: AnswerService) -> tuple:
     return (
         store.live_hashes(),
         sorted(store.chunks.collection.get(include=["metadatas"])["ids"]),
-        sorted(store.records._documents.get(include=["metadatas"])["ids"]),
+        sorted(store.records.collection.get(include=["metadatas"])["ids"]),
         service.snapshots.latest.bm25.fingerprint,
         sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks),
     )

@@ -6,28 +6,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
-from retrieval.service import AnswerService
+from harness.crash_trials import assert_consistent
 from tests.support.services import REPO, make_settings, open_service
 
 pytestmark = pytest.mark.slow
-
-INGEST_SCRIPT = """
-import sys
-from pathlib import Path
-from retrieval.composition import build_service
-from retrieval.settings import RetrievalSettings
-
-settings = RetrievalSettings(_env_file=None, data_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2]))
-service = build_service(settings)
-service.ingest(progress=lambda path, done, total: print(done, flush=True))
-print("finished", flush=True)
-"""
 
 # Small commit groups (two or three articles each), so that kills land between commits.
 GROUP_CHUNKS = 10
@@ -56,7 +43,7 @@ def write_articles(folder: Path, count: int, edition: int) -> None:
 
 def kill_ingest_after(data_dir: Path, corpus: Path, files_started: int) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", INGEST_SCRIPT, str(data_dir), str(corpus)],
+        [sys.executable, "-m", "harness.crash_writers", "corpus", "ingest", str(data_dir), str(corpus)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -65,7 +52,7 @@ def kill_ingest_after(data_dir: Path, corpus: Path, files_started: int) -> None:
     )
     try:
         for line in process.stdout:
-            if line.strip() == str(files_started):
+            if line.split()[:2] == ["progress", str(files_started)]:
                 time.sleep(random.Random(files_started).uniform(0.0, 0.15))
                 break
         process.send_signal(signal.SIGKILL)
@@ -74,25 +61,6 @@ def kill_ingest_after(data_dir: Path, corpus: Path, files_started: int) -> None:
         process.kill()
     # Drop this process's cached Chroma system for the path, so the reopened store reads the disk.
     SharedSystemClient.clear_system_cache()
-
-
-def assert_consistent(service: AnswerService) -> dict[str, str]:
-    """Chroma chunks, document records and BM25 agree; returns doc_id -> live hash."""
-    store = service.store
-    records = {r.doc_id: r for r in store.documents()}
-    chunks = store.chunks.collection.get(include=["metadatas"])
-    per_doc = Counter()
-    for metadata in chunks["metadatas"]:
-        record = records.get(metadata["article_id"])
-        assert record is not None, f"orphan chunk of {metadata['article_id']}"
-        assert metadata["content_hash"] == record.content_hash, "chunk of a dead version"
-        per_doc[record.doc_id] += 1
-    for doc_id, record in records.items():
-        assert per_doc[doc_id] == record.chunks > 0
-        assert not record.pending_hash and not record.stale_hash
-    assert len(chunks["ids"]) == len(set(chunks["ids"]))
-    assert sorted(c.chunk_id for c in service.snapshots.latest.bm25.chunks) == sorted(chunks["ids"])
-    return {doc_id: r.content_hash for doc_id, r in records.items()}
 
 
 def test_killed_ingests_leave_a_usable_index_and_the_next_run_completes(tmp_path: Path, embed_model):
