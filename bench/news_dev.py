@@ -5,6 +5,7 @@ answer string occurs in the corpus for 95 of them, and only those are scored (it
 answer is correct when the gold string is in the answer or its quotes and no other choice is.
 """
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,12 @@ class NewsQuestion:
     question: str
     answer: str
     choices: list[str]
+
+    @property
+    def asked_on(self) -> dt.date:
+        """The day of the question's week (its id starts with it: `20230106_0`): "this week" is that week."""
+        day = self.id.split("_")[0]
+        return dt.date(int(day[:4]), int(day[4:6]), int(day[6:8]))
 
 
 def available() -> bool:

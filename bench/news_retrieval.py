@@ -140,7 +140,7 @@ def score_citebot(service: Any, items: list[news_dev.NewsQuestion], misses: list
     score = SideScore()
     for item in items:
         began = time.perf_counter()
-        answer = service.ask(item.question)
+        answer = service.ask(item.question, asked_on=item.asked_on)
         score.seconds.append(time.perf_counter() - began)
         score.ranks[item.id] = news_dev.gold_rank(item, [p.text for p in answer.passages[:TOP_K]])
         shown = answer.answer + " " + " ".join(c.quote for c in answer.citations)

@@ -79,14 +79,15 @@ def render_fallback(console: Console, result: CitedAnswer | DocumentSummary) -> 
 
 
 async def stream_answer(
-    console: Console, service: AnswerService, question: str, history: Sequence[Turn] = ()
+    console: Console, service: AnswerService, question: str, history: Sequence[Turn] = (),
+    asked_on: dt.date | None = None,
 ) -> CitedAnswer:
     """On a terminal, while an LLM writes: the extractive answer at once, then the LLM's sentences
     that passed the citation check, drawn in place; returns the final answer for the caller to
     print (the drawing is cleared)."""
     final: CitedAnswer | None = None
     with Live(console=console, auto_refresh=False, transient=True) as live:
-        async for event in service.ask_stream(question, history=history):
+        async for event in service.ask_stream(question, history=history, asked_on=asked_on):
             if isinstance(event, CitedAnswer):
                 final = event
             else:
@@ -174,8 +175,13 @@ def render_eval(console: Console, report: EvalReport) -> None:
 class TerminalSession:
     """Answers each input line; `/`-commands mirror the Discord slash commands."""
 
-    def __init__(self, service: AnswerService, console: Console, errors: Console, max_turns: int = 3) -> None:
+    def __init__(
+        self, service: AnswerService, console: Console, errors: Console, max_turns: int = 3,
+        asked_on: dt.date | None = None,
+    ) -> None:
+        """`asked_on`: the day every question is asked on (`chat --as-of`); None: each one's today."""
         self._service = service
+        self._asked_on = asked_on
         self._console = console
         self._errors = errors
         self._history: list[Turn] = []
@@ -212,9 +218,9 @@ class TerminalSession:
 
     def _ask(self, question: str) -> None:
         if self._service.settings.llm_backend != "extractive" and self._console.is_terminal:
-            answer = asyncio.run(stream_answer(self._console, self._service, question, self._history))
+            answer = asyncio.run(stream_answer(self._console, self._service, question, self._history, self._asked_on))
         else:
-            answer = self._service.ask(question, history=self._history)
+            answer = self._service.ask(question, history=self._history, asked_on=self._asked_on)
         render_answer(self._console, answer)
         render_fallback(self._errors, answer)
         if not answer.abstained:

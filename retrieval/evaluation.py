@@ -2,7 +2,8 @@
 
 Each JSONL line is `{"id", "question", "answers", "evidence", "unanswerable"}`, and optionally
 `"type"` (who, when, how_long, what_kind ...: what kind of answer the question wants), by which
-correctness and abstention are also reported. `answers` lists
+correctness and abstention are also reported, and `"asked_on"` (an ISO day: the question is asked
+as of that day; an id that starts with a day, `20230106_0` as in RealTime QA, gives it too). `answers` lists
 what a correct answer must contain: every entry is required, and an entry may itself be a list of
 acceptable alternatives (`[["Liu Pengyu"], ["Peskov", "Peskow"]]`: both people, either spelling).
 `evidence` holds sentences (or parts of one) of the corpus that support the answer.
@@ -14,6 +15,7 @@ evidence), citation precision (each `[n]` supports the sentence that carries it,
 checker's measured support score) and abstention (abstains exactly on the unanswerable ones).
 """
 
+import datetime as dt
 import json
 import re
 import statistics
@@ -45,6 +47,18 @@ class QAItem:
     evidence: list[str]
     unanswerable: bool
     kind: str = ""
+    asked_on: dt.date | None = None
+
+
+_DAY_ID = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:_|$)")
+
+
+def _asked_on(raw: dict[str, Any]) -> dt.date | None:
+    """The day a question line is asked on: its `asked_on`, else the day its id starts with."""
+    if raw.get("asked_on"):
+        return dt.date.fromisoformat(str(raw["asked_on"]))
+    match = _DAY_ID.match(str(raw["id"]))
+    return dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 @dataclass
@@ -63,6 +77,7 @@ class QuestionResult:
     citation_precision: float | None
     abstention_correct: float
     answer: str = ""
+    asked_on: str = ""
 
 
 @dataclass
@@ -101,7 +116,7 @@ def load_questions(path: Path) -> list[QAItem]:
             raw = json.loads(line)
             answers = [[a] if isinstance(a, str) else list(a) for a in raw.get("answers", [])]
             items.append(QAItem(str(raw["id"]), raw["question"], answers, list(raw.get("evidence", [])),
-                                bool(raw.get("unanswerable", False)), str(raw.get("type", ""))))
+                                bool(raw.get("unanswerable", False)), str(raw.get("type", "")), _asked_on(raw)))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalFileError(f"{path}:{number}: not a question line ({exc})") from None
     return items
@@ -120,7 +135,9 @@ class Evaluator:
         self._scopes = list(scopes)
 
     def run(self, items: Sequence[QAItem]) -> EvalReport:
-        results = [self.score(item, self._service.ask(item.question, self._scopes)) for item in items]
+        results = [
+            self.score(item, self._service.ask(item.question, self._scopes, asked_on=item.asked_on)) for item in items
+        ]
         totals = {metric: _mean([getattr(r, metric) for r in results]) for metric in METRICS}
         return EvalReport(results, totals)
 
@@ -149,6 +166,7 @@ class Evaluator:
             backend=answer.backend, recall_at_k=recall, mrr=mrr, correct=correct, citation_validity=validity,
             citation_coverage=coverage, citation_precision=precision,
             abstention_correct=float(answer.abstained == item.unanswerable), answer=answer.answer,
+            asked_on=answer.asked_on,
         )
 
     def _verbatim(self, citation: Citation) -> bool:

@@ -15,6 +15,7 @@ ingest runs; other processes may write to the same store (see retrieval/index/sn
 """
 
 import asyncio
+import datetime as dt
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -126,12 +127,15 @@ class AnswerService:
     def sources(self, scopes: Sequence[str] = (SHARED_SCOPE,)) -> list[SourceInfo]:
         return [record.source_info() for record in self.store.documents(scopes)]
 
-    def ask(self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()) -> CitedAnswer:
+    def ask(
+        self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = (),
+        asked_on: dt.date | None = None,
+    ) -> CitedAnswer:
         """A cited answer from the documents in `scopes`, or an abstention (blocking)."""
 
         async def last() -> CitedAnswer:
             final = None
-            async for event in self.ask_stream(question, scopes, history):
+            async for event in self.ask_stream(question, scopes, history, asked_on):
                 final = event
             assert isinstance(final, CitedAnswer), "ask_stream ends with the answer"
             return final
@@ -139,12 +143,15 @@ class AnswerService:
         return asyncio.run(last())
 
     async def ask_stream(
-        self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = ()
+        self, question: str, scopes: Sequence[str] = (SHARED_SCOPE,), history: Sequence[Turn] = (),
+        asked_on: dt.date | None = None,
     ) -> AsyncIterator[AnswerUpdate | CitedAnswer]:
         """With an LLM: the extractive answer at once, the LLM's checked sentences as they pass,
         then the final `CitedAnswer` (`retrieval.generation.fallback.drafts`); without one, only the last.
 
-        `history` holds earlier (question, answer) turns (`turn_of`, `standalone_query`).
+        `history` holds earlier (question, answer) turns (`turn_of`, `standalone_query`). `asked_on`
+        is the day of asking (default: today): "this week" is its week, and no article published
+        after it is used (`retrieval/search/recency.py`).
         A question is answered only when a retrieved article mentions what it names
         (`require_named_subjects`). A failing LLM never fails the request: the extractive backend
         answers and `fallback_reason` says why."""
@@ -155,7 +162,8 @@ class AnswerService:
         turn = turn_of(question, history)
         query = await standalone_query(turn.question, turn.follows, llm.answerer)
         follow_up = follow_up_of(turn, query)
-        found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot)
+        asked_on = asked_on or dt.date.today()
+        found = await asyncio.to_thread(self._retriever.retrieve, query, scopes, snapshot, None, asked_on)
         evidence = require_named_subjects(found, follow_up.question if follow_up is not None else turn.question)
         retrieved = time.perf_counter()
         asked_as = turn.question if turn.question != question else ""
@@ -163,7 +171,7 @@ class AnswerService:
             now = time.perf_counter()
             timings = {"retrieve": retrieved - started, "answer": now - retrieved, "total": now - started}
             answer = CitedAnswer(question, drafted if isinstance(drafted, Draft) else drafted.draft, found.passages,
-                                 {name: s * 1000 for name, s in timings.items()}, asked_as)
+                                 {name: s * 1000 for name, s in timings.items()}, asked_as, asked_on.isoformat())
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:

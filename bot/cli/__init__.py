@@ -20,7 +20,16 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli.answers import ask, ask_arguments, chat, eval_arguments, evaluate, summary, summary_arguments
+from bot.cli.answers import (
+    ask,
+    ask_arguments,
+    chat,
+    chat_arguments,
+    eval_arguments,
+    evaluate,
+    summary,
+    summary_arguments,
+)
 from bot.cli.corpus import ingest, ingest_arguments, json_flag, remove, remove_arguments, sources
 from bot.cli.invocation import EXIT_USAGE, Command, Invocation, quiet_model_loading
 from bot.cli.operations import feedback, feedback_arguments, local_llm, local_llm_arguments, run_bot, sync, sync_arguments
@@ -38,7 +47,7 @@ COMMANDS = (
     Command("feedback", "the 👍/👎 votes on the bot's answers and the reasons, per server", feedback,
             feedback_arguments),
     Command("run", "run the Discord bot (needs DISCORD_TOKEN)", run_bot, needs_token=True),
-    Command("chat", "a terminal session: questions, /summary, /sources, as in Discord", chat),
+    Command("chat", "a terminal session: questions, /summary, /sources, as in Discord", chat, chat_arguments),
     Command("sync", "register the slash commands with Discord (needs DISCORD_TOKEN)", sync, sync_arguments,
             needs_token=True),
 )

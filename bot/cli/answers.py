@@ -3,18 +3,17 @@
 import argparse
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from bot.cli.invocation import EXIT_OK, EXIT_USAGE, Invocation
+from bot.cli.invocation import EXIT_OK, EXIT_USAGE, Invocation, asked_day
 
-if TYPE_CHECKING:
-    pass
+_AS_OF_HELP = "ask as of this day: its week is \"this week\", and later articles are not used (default: today)"
 
 
 def ask_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question")
+    parser.add_argument("--as-of", type=asked_day, metavar="DATE", help=_AS_OF_HELP)
     parser.add_argument("--json", action="store_true")
 
 
@@ -23,9 +22,9 @@ def ask(run: Invocation) -> int:
 
     run.ensure_corpus()
     if not run.wants_json and run.out.is_terminal and run.settings.llm_backend != "extractive":
-        answer = asyncio.run(terminal.stream_answer(run.out, run.service, run.args.question))
+        answer = asyncio.run(terminal.stream_answer(run.out, run.service, run.args.question, asked_on=run.args.as_of))
     else:
-        answer = run.service.ask(run.args.question)
+        answer = run.service.ask(run.args.question, asked_on=run.args.as_of)
     run.show(answer, terminal.render_answer)
     terminal.render_fallback(run.err, answer)
     return EXIT_OK
@@ -72,6 +71,10 @@ def evaluate(run: Invocation) -> int:
     return EXIT_OK
 
 
+def chat_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=asked_day, metavar="DATE", help=_AS_OF_HELP)
+
+
 def chat(run: Invocation) -> int:
     from bot import terminal
 
@@ -80,5 +83,5 @@ def chat(run: Invocation) -> int:
         problem = run.service.prepare()
         if problem:
             run.err.print(f"[yellow]note:[/yellow] the LLM cannot answer, answers are extractive: {escape(problem)}")
-    terminal.TerminalSession(run.service, run.out, run.err).run()
+    terminal.TerminalSession(run.service, run.out, run.err, asked_on=run.args.as_of).run()
     return EXIT_OK

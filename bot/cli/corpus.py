@@ -6,24 +6,15 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from bot.cli.invocation import EXIT_FAILED, EXIT_OK, Invocation, ingest_progress
+from bot.cli.invocation import EXIT_FAILED, EXIT_OK, Invocation, ingest_progress, iso_day
 
 if TYPE_CHECKING:
     pass
 
 
-def _date(text: str) -> str:
-    from retrieval import normalised_date
-
-    try:
-        return normalised_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="files, folders, http(s) URLs; default: the corpus folder")
-    parser.add_argument("--published", type=_date, metavar="DATE",
+    parser.add_argument("--published", type=iso_day, metavar="DATE",
                         help="publication date of every document named (overrides what they say)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 

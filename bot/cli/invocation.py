@@ -2,6 +2,7 @@
 first use), the row that declares a command (`Command`), and the exit codes."""
 
 import argparse
+import datetime as dt
 import json
 import os
 from collections.abc import Callable
@@ -33,6 +34,21 @@ class _JSONResult(Protocol):
 
 
 _Result = TypeVar("_Result", bound=_JSONResult)
+
+
+def iso_day(text: str) -> str:
+    """An argument that names a day ("2023-01-06", "6 Jan 2023"), as an ISO day."""
+    from retrieval import normalised_date
+
+    try:
+        return normalised_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def asked_day(text: str) -> dt.date:
+    """`--as-of`: the day a question is asked on."""
+    return dt.date.fromisoformat(iso_day(text))
 
 
 @dataclass

@@ -111,7 +111,7 @@ class LLMAnswerer:
         excerpts = await asyncio.to_thread(self._excerpts.build, found, self.backend.count_tokens)
         if not excerpts:
             raise LLMError("no retrieved sentence shares a word with the question")
-        today = self._today()
+        today = found.asked_on
         fitted = self.fit(excerpts, lambda sources: prompts.answer_messages(found.query, sources, today))
         events: asyncio.Queue[_Event] = asyncio.Queue()
         writer = asyncio.create_task(self._write_and_check(found, fitted, today, events))

@@ -147,10 +147,14 @@ class TermCounts:
         return total
 
 
-def _newest_days(chunks: Sequence[ChunkLocation], scope_count: int, scope_codes: np.ndarray) -> np.ndarray:
-    """The latest publication day (proleptic ordinal) of each scope's chunks, 0 where none is dated:
-    computed once per index, so a question looks up its scopes instead of scanning every chunk."""
-    days = np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
+def _chunk_days(chunks: Sequence[ChunkLocation]) -> np.ndarray:
+    """Each chunk's publication day (proleptic ordinal), 0 when its document is undated."""
+    return np.fromiter((publication_day(c.published) or 0 for c in chunks), dtype=np.int64, count=len(chunks))
+
+
+def _newest_days(days: np.ndarray, scope_count: int, scope_codes: np.ndarray) -> np.ndarray:
+    """The latest publication day of each scope's chunks, 0 where none is dated: computed once per
+    index, so a question looks up its scopes instead of scanning every chunk."""
     newest = np.zeros(scope_count, dtype=np.int64)
     np.maximum.at(newest, scope_codes, days)
     return newest
@@ -175,7 +179,8 @@ class BM25Index:
         """record_key -> content hash of each version whose chunks this index holds."""
         self.fingerprint = fingerprint(self.live)
         self._scope_numbers, self._scope_codes = _scope_codes(self.chunks)
-        self._newest = _newest_days(self.chunks, len(self._scope_numbers), self._scope_codes)
+        self._days = _chunk_days(self.chunks)
+        self._newest = _newest_days(self._days, len(self._scope_numbers), self._scope_codes)
 
     @classmethod
     def build(cls, chunks: Sequence[StoredChunk], live: Mapping[str, str]) -> "BM25Index":
@@ -214,30 +219,54 @@ class BM25Index:
         the chunks again after `search` has masked them."""
         return np.bincount(self._scope_codes, minlength=len(self._scope_numbers))
 
-    def share_of(self, scopes: Sequence[str]) -> float:
-        """The part of the indexed chunks that lie in `scopes` (1 for an empty index): how far the
-        vector search must look past other scopes' chunks (`CorpusStore.query_vectors`)."""
+    def share_of(self, scopes: Sequence[str], until: int | None = None) -> float:
+        """The part of the indexed chunks that lie in `scopes` and were not published after day
+        `until` (1 for an empty index): how far the vector search must look past the chunks it
+        cannot use (`CorpusStore.query_vectors`)."""
         if not self.chunks:
             return 1.0
-        wanted = {self._scope_numbers[s] for s in scopes if s in self._scope_numbers}
-        return float(sum(int(self._scope_sizes[code]) for code in wanted)) / len(self.chunks)
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        if self._all_before(wanted, until):
+            return float(sum(int(self._scope_sizes[code]) for code in wanted)) / len(self.chunks)
+        return float(np.count_nonzero(self._usable(wanted, until))) / len(self.chunks)
 
-    def newest_day(self, scopes: Sequence[str]) -> int | None:
-        """The latest publication day among the chunks in `scopes` (None when none is dated)."""
-        newest = max((int(self._newest[self._scope_numbers[s]]) for s in scopes if s in self._scope_numbers), default=0)
+    def newest_day(self, scopes: Sequence[str], until: int | None = None) -> int | None:
+        """The latest publication day among the chunks in `scopes`, none after day `until` (None
+        when none is dated)."""
+        wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
+        if self._all_before(wanted, until):
+            newest = max((int(self._newest[code]) for code in wanted), default=0)
+        else:
+            days = self._days[self._usable(wanted, until)]
+            newest = int(days.max()) if days.size else 0
         return newest or None
 
-    def search(self, query: str, top_k: int, scopes: Sequence[str]) -> list[tuple[ChunkLocation, float]]:
-        """Best chunks for `query` among those in `scopes`, with their BM25 scores (> 0 only)."""
+    def search(
+        self, query: str, top_k: int, scopes: Sequence[str], until: int | None = None
+    ) -> list[tuple[ChunkLocation, float]]:
+        """Best chunks for `query` among those in `scopes` not published after day `until` (undated
+        ones included), with their BM25 scores (> 0 only)."""
         wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
         if not self.chunks or not wanted or top_k < 1:
             return []
         scores = self.counts.scores(analyse(query))
-        scores[~np.isin(self._scope_codes, wanted)] = 0.0
+        scores[~self._usable(wanted, until)] = 0.0
         k = min(top_k, len(self.chunks))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(self.chunks) else np.arange(len(self.chunks))
         best = best[np.lexsort((best, -scores[best]))]
         return [(self.chunks[int(i)], float(scores[i])) for i in best if scores[i] > 0]
+
+    def _all_before(self, wanted: Sequence[int], until: int | None) -> bool:
+        """Whether no chunk of the scope codes `wanted` was published after day `until`: the
+        usual case (a question asked today), answered from the per-scope newest days."""
+        return until is None or all(int(self._newest[code]) <= until for code in wanted)
+
+    def _usable(self, wanted: Sequence[int], until: int | None) -> np.ndarray:
+        """Mask of the chunks in the scope codes `wanted` not published after day `until`."""
+        mask = np.isin(self._scope_codes, wanted)
+        if until is not None and not self._all_before(wanted, until):
+            mask &= self._days <= until
+        return mask
 
     def save(self, directory: Path) -> None:
         """Persist atomically: written beside, then renamed over the previous copy."""

@@ -177,6 +177,9 @@ class CitedAnswer(_Drafted):
     """The question answered when it is not the one asked ("" when it is): a follow-up that only
     named something else, spelled out ("and Google?" answered as "How many employees is Google
     laying off?"), which the reader is shown so that the answer can be checked against it."""
+    asked_on: str = ""
+    """The day the question was asked (ISO): what its "this week" means, and the last day of the
+    articles it was answered from."""
 
     @property
     def answer(self) -> str:
@@ -186,6 +189,7 @@ class CitedAnswer(_Drafted):
         return {
             "question": self.question,
             "asked_as": self.asked_as or None,
+            "asked_on": self.asked_on or None,
             "answer": self.answer,
             **self._provenance_json(),
             "passages": [p.to_json() for p in self.passages],

@@ -6,10 +6,14 @@ picks the old ones as readily as the new (RealTime QA and FreshQA show the failu
 whose 764 articles span 2012-2023, this prior took recall@5 of the held-out weeks from 0.43 to 0.61
 (docs/quality.md).
 
-"Now" is the newest publication date among the documents searched, never later than today: for a
-bot fed as news happens that is about today, and for an archive it is the archive's own last day,
-so questions about an archive are not all equally stale. A question that names an earlier year
-("what happened in 2019?") asks about the past and gets no prior.
+"Now" is the day the question is asked (the Discord message's day, the terminal's today, an
+evaluation question's date), and articles published after it are not searched at all
+(`HybridRetriever`). A question whose time words name days ("this week", "yesterday", "on
+Monday": `retrieval.language.time_frames`) counts an article's age from those days. One that names
+none counts it from the newest article published by the asking day: for a bot fed as news happens
+that is about the asking day, and for an archive it is the archive's own last day, so questions
+about an archive are not all equally stale. A question that names an earlier year ("what happened
+in 2019?") asks about the past and gets no prior.
 """
 
 import datetime as dt
@@ -17,33 +21,37 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.language.time_frames import TimeFrame, time_frame
 from retrieval.text.dates import asks_about_the_past, publication_day
 
 
 @dataclass(frozen=True)
 class RecencyPrior:
     """Adds `weight * exp(-age / days) / (rrf_k + 1)` to a candidate chunk's fused score, age in
-    days before the reference day: at age 0 that is worth `weight` first places of one ranking, so
-    a new article that search ranks low can rise over old ones, and an article search does not
-    find at all gets nothing."""
+    days before the question's time frame: at age 0 that is worth `weight` first places of one
+    ranking, so a new article that search ranks low can rise over old ones, and an article search
+    does not find at all gets nothing."""
 
     weight: float
     days: float
 
-    def reference_day(self, query: str, newest_day: int | None, today: int | None = None) -> int | None:
-        """The day ages are counted from for `query`, or None when no prior applies."""
-        if self.weight <= 0 or newest_day is None:
+    def frame(self, query: str, asked_on: dt.date, newest_day: int | None) -> TimeFrame | None:
+        """The days ages are counted from for `query` asked on `asked_on`, or None when no prior
+        applies; `newest_day` is the newest publication day not after `asked_on`."""
+        if self.weight <= 0 or asks_about_the_past(query, asked_on.toordinal()):
             return None
-        reference = min(newest_day, today if today is not None else dt.date.today().toordinal())
-        return None if asks_about_the_past(query, reference) else reference
+        named = time_frame(query, asked_on)
+        if named is not None:
+            return named
+        return TimeFrame(newest_day, newest_day) if newest_day is not None else None
 
-    def boosts(self, days: dict[str, int | None], reference: int | None, rrf_k: int) -> dict[str, float]:
+    def boosts(self, days: dict[str, int | None], frame: TimeFrame | None, rrf_k: int) -> dict[str, float]:
         """Each candidate's lift. An undated candidate gets the mean lift of the dated ones: not
         knowing a document's date is no reason to rank it below the others, nor above them."""
-        if reference is None:
+        if frame is None:
             return dict.fromkeys(days, 0.0)
         lifts = {
-            key: self.weight * math.exp(-max(reference - day, 0) / self.days) / (rrf_k + 1)
+            key: self.weight * math.exp(-frame.age(day) / self.days) / (rrf_k + 1)
             for key, day in days.items()
             if day is not None
         }

@@ -4,8 +4,12 @@ BM25 finds the rare names and exact words a question uses; vectors find paraphra
 the two rankings without having to calibrate their incomparable scores against each other; the
 BM25 side's share can be weighted (`FUSION_BM25_WEIGHT`, 1 = equal). Each side contributes its best
 `RETRIEVAL_DEPTH` chunks, and `RecencyPrior` lifts the newest of them (retrieval/search/recency.py).
+A question is asked on a day, and articles published after that day are not searched for it: an
+evaluation asks last January's questions of a corpus that holds February's answers too.
 """
 
+import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -21,6 +25,8 @@ from retrieval.models.records import DocumentRecord, record_key
 from retrieval.search.recency import RecencyPrior
 from retrieval.text.dates import publication_day
 
+_LATER_OVERFETCH = 8
+
 
 @dataclass(frozen=True)
 class FusionSettings:
@@ -35,8 +41,9 @@ class FusionSettings:
 
 
 class HybridRetriever(BaseRetriever):
-    """Top-k live chunks in the given scopes for a query whose embedding is already computed. The
-    snapshot's BM25 index says which versions are live: vector hits of other versions are dropped."""
+    """Top-k live chunks in the given scopes, published by the asking day, for a query whose
+    embedding is already computed. The snapshot's BM25 index says which versions are live: vector
+    hits of other versions are dropped."""
 
     def __init__(
         self,
@@ -44,33 +51,37 @@ class HybridRetriever(BaseRetriever):
         bm25: BM25Index,
         scopes: Sequence[str],
         ranking: FusionSettings,
+        asked_on: dt.date,
     ) -> None:
         super().__init__()
         self._store = store
         self._bm25 = bm25
         self._scopes = list(scopes)
         self._ranking = ranking
+        self._asked_on = asked_on
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if query_bundle.embedding is None:
             raise ValueError("HybridRetriever needs the query embedding in the QueryBundle")
         ranking = self._ranking
+        until = self._asked_on.toordinal()
         nodes: dict[str, TextNode] = {}
         fused: dict[str, float] = {}
 
         vector_hits = [
             node
             for node, _ in self._store.query_vectors(
-                query_bundle.embedding, ranking.depth, self._scopes, self._bm25.share_of(self._scopes)
+                query_bundle.embedding, self._vector_depth(until), self._scopes, self._bm25.share_of(self._scopes)
             )
             if self._bm25.live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
             == node.metadata["content_hash"]
-        ]
+            and (publication_day(str(node.metadata.get("published") or "")) or 0) <= until
+        ][: ranking.depth]
         for rank, node in enumerate(vector_hits):
             nodes[node.node_id] = node
             fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (ranking.rrf_k + rank + 1)
 
-        for rank, (chunk, _) in enumerate(self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes)):
+        for rank, (chunk, _) in enumerate(self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes, until)):
             nodes.setdefault(
                 chunk.chunk_id,
                 TextNode(
@@ -83,26 +94,38 @@ class HybridRetriever(BaseRetriever):
             )
             fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + ranking.bm25_weight / (ranking.rrf_k + rank + 1)
 
-        reference = ranking.recency.reference_day(query_bundle.query_str, self._bm25.newest_day(self._scopes))
+        frame = ranking.recency.frame(query_bundle.query_str, self._asked_on, self._bm25.newest_day(self._scopes, until))
         days = {cid: publication_day(str(node.metadata.get("published") or "")) for cid, node in nodes.items()}
-        for cid, lift in ranking.recency.boosts(days, reference, ranking.rrf_k).items():
+        for cid, lift in ranking.recency.boosts(days, frame, ranking.rrf_k).items():
             fused[cid] += lift
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: ranking.top_k]
         return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]
+
+    def _vector_depth(self, until: int) -> int:
+        """How many vector hits to ask for so that `depth` remain once those published after day
+        `until` are dropped: more by the part of the scopes' chunks that are (at most
+        `_LATER_OVERFETCH` times more)."""
+        depth = self._ranking.depth
+        in_scopes, usable = self._bm25.share_of(self._scopes), self._bm25.share_of(self._scopes, until)
+        if usable >= in_scopes:
+            return depth
+        return min(math.ceil(depth * in_scopes / max(usable, 1e-9)), depth * _LATER_OVERFETCH)
 
 
 @dataclass(frozen=True)
 class Retrieval:
     """What one retrieval found, with everything an answerer needs to use it: the query as searched,
-    its embedding, the passages (live chunks, best first), their documents' records, and the BM25
-    index of the snapshot they came from. `unmentioned` names what the query asks about that no
-    retrieved article mentions (`retrieval.language.subjects`)."""
+    its embedding, the passages (live chunks, best first), their documents' records, the BM25
+    index of the snapshot they came from, and the day it was asked (what "today" is to an LLM's
+    prompt). `unmentioned` names what the query asks about that no retrieved article mentions
+    (`retrieval.language.subjects`)."""
 
     query: str
     embedding: list[float]
     passages: list[Passage]
     records: dict[str, DocumentRecord]
     bm25: BM25Index
+    asked_on: dt.date
     unmentioned: tuple[str, ...] = ()
 
 
@@ -116,13 +139,15 @@ class PassageRetriever:
         self._ranking = ranking
 
     def retrieve(
-        self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot, top_k: int | None = None
+        self, query: str, scopes: Sequence[str], snapshot: CorpusSnapshot, top_k: int | None = None,
+        asked_on: dt.date | None = None,
     ) -> Retrieval:
-        """The best `top_k` passages (default: the settings' `TOP_K`) for `query` in `scopes`; a topic
-        summary asks for more than a question's answer needs."""
+        """The best `top_k` passages (default: the settings' `TOP_K`) for `query` in `scopes`, asked on
+        `asked_on` (default: today); a topic summary asks for more than a question's answer needs."""
+        asked_on = asked_on or dt.date.today()
         embedding = self._embed_model.get_query_embedding(query)
         ranking = self._ranking if top_k is None else replace(self._ranking, top_k=top_k)
-        retriever = HybridRetriever(self._store, snapshot.bm25, scopes, ranking)
+        retriever = HybridRetriever(self._store, snapshot.bm25, scopes, ranking, asked_on)
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         records = self._store.get_many(record_key(h.node.metadata["scope"], h.node.metadata["article_id"]) for h in hits)
         passages = []
@@ -135,7 +160,7 @@ class PassageRetriever:
             start, end = node.start_char_idx, node.end_char_idx
             if start is not None and end is not None:
                 passages.append(passage_of(record, node.node_id, start, end, hit.score or 0.0))
-        return Retrieval(query, embedding, passages, records, snapshot.bm25)
+        return Retrieval(query, embedding, passages, records, snapshot.bm25, asked_on)
 
 
 def passage_of(record: DocumentRecord, chunk_id: str, start: int, end: int, score: float) -> Passage:

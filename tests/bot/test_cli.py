@@ -1,5 +1,6 @@
 """`citebot` commands, in process (sharing the session's embedder) and as a real subprocess."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -37,8 +38,8 @@ def test_ask_json_follows_the_contract(cli):
     code, out, _ = cli("ask", "--json", "Who denied the request?")
     assert code == 0
     payload = json.loads(out)
-    assert list(payload) == ["question", "asked_as", "answer", "abstained", "backend", "fallback_reason", "check", "citations",
-                             "as_of", "passages", "timings_ms", "llm_usage"]
+    assert list(payload) == ["question", "asked_as", "asked_on", "answer", "abstained", "backend", "fallback_reason",
+                             "check", "citations", "as_of", "passages", "timings_ms", "llm_usage"]
     assert payload["as_of"] == "2022-03-14", "the one dated article of the corpus is the newest evidence"
     assert payload["backend"] == "extractive" and payload["abstained"] is False
     assert payload["asked_as"] is None, "a first question is answered as asked"
@@ -201,6 +202,33 @@ def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, 
         cli("ingest", "--published", "next blue moon", str(note))
     assert refused.value.code == 2
     assert "argument --published: 'next blue moon' is not a date (try 2023-01-05)" in capsys.readouterr().err
+
+
+def test_ask_as_of_a_day_uses_no_article_published_after_it(cli, capsys: pytest.CaptureFixture):
+    code, out, _ = cli("ask", "--json", "--as-of", "1 March 2022", "Who denied the request?")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["asked_on"] == "2022-03-01"
+    assert payload["passages"], "the undated article is still searched"
+    assert "china-open-to-supplying-arms-to-russia" not in {p["doc_id"] for p in payload["passages"]}, (
+        "the article published on 2022-03-14 did not exist yet"
+    )
+    code, out, _ = cli("ask", "--json", "Who denied the request?")
+    assert json.loads(out)["asked_on"] == dt.date.today().isoformat()
+    with pytest.raises(SystemExit) as refused:
+        cli("ask", "--as-of", "someday", "Who denied the request?")
+    assert refused.value.code == 2
+    assert "argument --as-of: 'someday' is not a date" in capsys.readouterr().err
+
+
+def test_eval_asks_each_question_as_of_its_day(cli, tmp_path: Path):
+    questions = tmp_path / "dated.jsonl"
+    rows = [{"id": "20220301_0", "question": "Who denied the request?", "answers": [["Peskov"]]},
+            {"id": "later", "question": "Who denied the request?", "answers": [["Liu Pengyu"]], "asked_on": "2022-03-20"}]
+    questions.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    code, out, _ = cli("eval", "--json", str(questions))
+    assert code == 0
+    assert [r["asked_on"] for r in json.loads(out)["results"]] == ["2022-03-01", "2022-03-20"]
 
 
 def test_eval_json(cli):

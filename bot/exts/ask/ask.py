@@ -12,6 +12,7 @@ sentences as they pass (edits at most every 1.5 s), then the final answer with i
 buttons. No edit ever holds model text the citation check has not passed.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -112,7 +113,8 @@ class Ask(commands.Cog):
             return await interaction.followup.send(wait=True, ephemeral=private, **kwargs)
 
         responder = Responder(interaction.edit_original_response, more)
-        await self._answer(question, interaction.guild_id, interaction.channel_id or 0, responder, [], None)
+        await self._answer(question, interaction.guild_id, interaction.channel_id or 0, responder, [], None,
+                           interaction.created_at.date())
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -151,7 +153,8 @@ class Ask(commands.Cog):
             conversation = await self._conversation(message, question, parent, in_answer_thread)
             async with conversation.channel.typing():
                 await self._answer(question, message.guild.id if message.guild else None, conversation.channel.id,
-                                   conversation.responder, conversation.history, conversation.parent_id)
+                                   conversation.responder, conversation.history, conversation.parent_id,
+                                   message.created_at.date())
         except Exception as exc:  # the event boundary: the asker gets a reply, the error is logged
             responder = conversation.responder if conversation is not None else _replying_to(message)
             await responder.show(content=describe(exc), embeds=[], view=None)
@@ -221,8 +224,10 @@ class Ask(commands.Cog):
 
     async def _answer(
         self, question: str, guild_id: int | None, channel_id: int, responder: Responder,
-        history: list[Turn], parent_id: int | None,
+        history: list[Turn], parent_id: int | None, asked_on: dt.date,
     ) -> None:
+        """Answer `question` as of `asked_on`, the day (UTC) of the message or command that asked it:
+        its "this week", and the last day of the articles it may be answered from."""
         scopes = visible_scopes(guild_id)
         final: CitedAnswer | None = None
         if self.services.gate.busy:
@@ -230,7 +235,7 @@ class Ask(commands.Cog):
         updates = UpdateThrottle(lambda embeds: responder.show(content=None, embeds=embeds, view=None))
         async with self.services.gate.slot():
             try:
-                async for event in self.services.answers.ask_stream(question, scopes, history):
+                async for event in self.services.answers.ask_stream(question, scopes, history, asked_on):
                     if isinstance(event, CitedAnswer):
                         final = event
                     else:

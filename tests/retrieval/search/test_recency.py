@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.language.time_frames import TimeFrame
 from retrieval.models.answers import CitedAnswer
 from retrieval.search.recency import RecencyPrior, SentenceRecency
 from retrieval.text.dates import publication_day
@@ -36,23 +37,39 @@ NEWEST = dt.date(2023, 1, 27).toordinal()
 TODAY = dt.date(2026, 11, 30).toordinal()
 
 
-def test_the_reference_is_the_newest_article_but_never_after_today() -> None:
+ASKED = dt.date(2023, 1, 30)
+
+
+def test_without_time_words_ages_count_from_the_newest_article_of_the_asking_day() -> None:
     prior = RecencyPrior(weight=2.0, days=30.0)
-    assert prior.reference_day("Who resigned this week?", NEWEST, today=TODAY) == NEWEST
-    assert prior.reference_day("Who resigned this week?", TODAY + 40, today=TODAY) == TODAY
+    assert prior.frame("Who resigned?", ASKED, NEWEST) == TimeFrame(NEWEST, NEWEST)
+
+
+def test_time_words_count_ages_from_the_days_they_name_as_of_the_asking_day() -> None:
+    prior = RecencyPrior(weight=2.0, days=30.0)
+    asked = ASKED.toordinal()
+    assert prior.frame("Who resigned this week?", ASKED, NEWEST) == TimeFrame(asked - 6, asked)
+    assert prior.frame("Who resigned this week?", dt.date(2026, 11, 30), NEWEST) == TimeFrame(TODAY - 6, TODAY)
 
 
 def test_no_prior_when_turned_off_undated_or_asking_about_an_earlier_year() -> None:
     prior = RecencyPrior(weight=2.0, days=30.0)
-    assert RecencyPrior(weight=0.0, days=30.0).reference_day("Who resigned?", NEWEST, today=TODAY) is None
-    assert prior.reference_day("Who resigned?", None, today=TODAY) is None
-    assert prior.reference_day("Who won the election in 2019?", NEWEST, today=TODAY) is None
-    assert prior.reference_day("What changed between 2019 and 2023?", NEWEST, today=TODAY) == NEWEST
+    assert RecencyPrior(weight=0.0, days=30.0).frame("Who resigned?", ASKED, NEWEST) is None
+    assert prior.frame("Who resigned?", ASKED, None) is None
+    assert prior.frame("Who won the election in 2019?", ASKED, NEWEST) is None
+    assert prior.frame("What changed between 2019 and 2023?", ASKED, NEWEST) == TimeFrame(NEWEST, NEWEST)
+
+
+def test_every_article_inside_the_frame_gets_the_whole_lift() -> None:
+    prior = RecencyPrior(weight=2.0, days=30.0)
+    lifts = prior.boosts({"monday": NEWEST - 4, "friday": NEWEST, "month": NEWEST - 36}, TimeFrame(NEWEST - 6, NEWEST), 10)
+    assert lifts["monday"] == lifts["friday"] == pytest.approx(2.0 / 11)
+    assert lifts["month"] == pytest.approx(lifts["friday"] / 2.718281828, rel=1e-6)
 
 
 def test_the_lift_is_bounded_and_falls_with_age() -> None:
     prior = RecencyPrior(weight=2.0, days=30.0)
-    lifts = prior.boosts({"new": NEWEST, "month": NEWEST - 30, "year": NEWEST - 365}, NEWEST, rrf_k=10)
+    lifts = prior.boosts({"new": NEWEST, "month": NEWEST - 30, "year": NEWEST - 365}, TimeFrame(NEWEST, NEWEST), rrf_k=10)
     assert lifts["new"] == pytest.approx(2.0 / 11)
     assert lifts["new"] > lifts["month"] > lifts["year"] > 0
     assert lifts["month"] == pytest.approx(lifts["new"] / 2.718281828, rel=1e-6)
@@ -60,9 +77,10 @@ def test_the_lift_is_bounded_and_falls_with_age() -> None:
 
 
 def test_an_undated_document_is_ranked_as_the_average_dated_one() -> None:
-    lifts = RecencyPrior(weight=2.0, days=30.0).boosts({"new": NEWEST, "old": NEWEST - 60, "undated": None}, NEWEST, 10)
+    frame = TimeFrame(NEWEST, NEWEST)
+    lifts = RecencyPrior(weight=2.0, days=30.0).boosts({"new": NEWEST, "old": NEWEST - 60, "undated": None}, frame, 10)
     assert lifts["undated"] == pytest.approx((lifts["new"] + lifts["old"]) / 2)
-    assert RecencyPrior(weight=2.0, days=30.0).boosts({"undated": None}, NEWEST, 10) == {"undated": 0.0}
+    assert RecencyPrior(weight=2.0, days=30.0).boosts({"undated": None}, frame, 10) == {"undated": 0.0}
 
 
 def _article(folder: Path, name: str, published: str, body: str) -> None:
@@ -85,12 +103,14 @@ def two_years(tmp_path: Path) -> Path:
     return corpus
 
 
-def _ask(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> CitedAnswer:
+def _ask(
+    tmp_path: Path, corpus: Path, embed_model, question: str, asked_on: dt.date | None = None, **overrides
+) -> CitedAnswer:
     """`question` asked of `corpus` ingested with these settings (an index per set of overrides)."""
     data_dir = tmp_path / "-".join(["data", *(f"{k}={v}" for k, v in overrides.items())])
     service = open_service(make_settings(data_dir, corpus, **overrides), embed_model)
     service.ingest()
-    return service.ask(question)
+    return service.ask(question, asked_on=asked_on)
 
 
 def _first_passage_doc(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
@@ -133,8 +153,10 @@ def test_sentences_keep_their_scores_when_turned_off_undated_or_asking_about_an_
     assert SentenceRecency(weight=0.2, days=30.0).factors("Who resigned in 2017?", dates) == [1.0, 1.0]
 
 
-def _first_quote(tmp_path: Path, corpus: Path, embed_model, question: str, **overrides) -> str:
-    return _ask(tmp_path, corpus, embed_model, question, **overrides).citations[0].quote
+def _first_quote(
+    tmp_path: Path, corpus: Path, embed_model, question: str, asked_on: dt.date | None = None, **overrides
+) -> str:
+    return _ask(tmp_path, corpus, embed_model, question, asked_on, **overrides).citations[0].quote
 
 
 def test_the_answer_quotes_the_newer_article_when_both_say_it(tmp_path: Path, two_years: Path, embed_model) -> None:
@@ -143,3 +165,27 @@ def test_the_answer_quotes_the_newer_article_when_both_say_it(tmp_path: Path, tw
     question = "How long would repairs to the pier take, officials said?"
     assert "four months" in _first_quote(tmp_path, two_years, embed_model, question, answer_recency_weight=0.0)
     assert "six weeks" in _first_quote(tmp_path, two_years, embed_model, question)
+
+
+def test_a_question_asked_on_a_day_uses_no_article_published_after_it(
+    tmp_path: Path, two_years: Path, embed_model
+) -> None:
+    """Asked in 2021, the 2022 report does not exist yet: it is neither searched nor quoted, and
+    the answer says the day it was asked on."""
+    answer = _ask(tmp_path, two_years, embed_model, "How long would repairs to the pier take, officials said?",
+                  asked_on=dt.date(2021, 3, 5))
+    assert {p.doc_id for p in answer.passages} == {"ferry-2021"}
+    assert "four months" in answer.citations[0].quote
+    assert answer.to_json()["asked_on"] == "2021-03-05"
+
+
+def test_this_week_is_the_week_of_the_asking_day(tmp_path: Path, two_years: Path, embed_model) -> None:
+    """Two reports in the index, both before the asking day: "this week" of 2022-03-10 is the newer
+    one's week, and a week later the question still means that week, not a year earlier."""
+    corpus = two_years
+    _article(corpus, "ferry-2021-autumn", "2021-09-14",
+             "The harbour ferry service was suspended for a day after a storm damaged the pier. "
+             "Officials said repairs to the pier would take about two days.")
+    question = "How long would repairs to the pier take, officials said this week?"
+    assert "six weeks" in _first_quote(tmp_path, corpus, embed_model, question, asked_on=dt.date(2022, 3, 10))
+    assert "two days" in _first_quote(tmp_path, corpus, embed_model, question, asked_on=dt.date(2021, 9, 16))

@@ -1,5 +1,7 @@
 """/ask and questions by mention (bot/exts/ask/ask.py): answers, threads, follow-ups, private answers and limits."""
 
+import datetime as dt
+
 import discord
 import pytest
 from simcord import interactions as simcord_interactions
@@ -11,7 +13,7 @@ from bot.rendering import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, EMBEDS_PER_MESSA
 from retrieval.answer.extractive import NOT_COVERED
 from retrieval.text.sentences import MAX_SENTENCE_CHARS
 from tests.bot.exts.helpers import callback_types, corpus_text, votes
-from tests.support.discord import answer_to, ask_by_mention, converse_in_thread, quotes, upload
+from tests.support.discord import HARBOUR, answer_to, ask_by_mention, converse_in_thread, quotes, upload
 
 pytestmark = pytest.mark.slow
 
@@ -434,3 +436,19 @@ async def test_an_answer_of_overlong_sentences_is_delivered_in_quotes_of_at_most
         assert_within_limits(message.embeds)
     shown = [q for m in messages for q in quotes(m.embeds)]
     assert shown and all(0 < len(q) <= MAX_SENTENCE_CHARS and q in long_sentences for q in shown)
+
+
+async def test_a_question_is_asked_as_of_its_message_s_day(world):
+    """An article published after the day of the asking message did not exist when it was asked:
+    an answer then does not quote it, and one asked after its publication day does."""
+    env, _, guilds = world
+    a = guilds["A"]
+    published = (env.now() + dt.timedelta(days=2)).date()
+    added = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR, published=published.isoformat())
+    assert added.response.content.startswith("✅ Added `harbour`")
+    question = "Who resigned as harbour master of Valdora?"
+    before = await a["member"].slash(a["channel"], "ask", question=question)
+    assert not any("Ottavio" in q for q in quotes(before.response.embeds))
+    await env.advance_time(3 * 24 * 3600)
+    after = await a["member"].slash(a["channel"], "ask", question=question)
+    assert any("Ottavio Brambilla" in q for q in quotes(after.response.embeds))
