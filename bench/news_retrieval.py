@@ -71,15 +71,22 @@ class SideScore:
     ranks: dict[str, int | None] = field(default_factory=dict)
     correct: dict[str, bool] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
+    short: dict[str, bool] = field(default_factory=dict)
+    """Whether each short answer given holds the gold string or is part of it (citebot only)."""
 
     def summary(self, ids: list[str]) -> dict[str, float]:
         ranks = [self.ranks[i] for i in ids]
-        return {
+        scores = {
             "questions": len(ids),
             "recall@5": round(sum(r is not None for r in ranks) / len(ids), 3),
             "mrr@5": round(sum(1 / r for r in ranks if r is not None) / len(ids), 3),
             "accuracy": round(sum(self.correct[i] for i in ids) / len(ids), 3),
         }
+        if self.short:
+            given = [i for i in ids if i in self.short]
+            scores["short_answers"] = len(given)
+            scores["short_answer_right"] = round(sum(self.short[i] for i in given) / len(given), 3) if given else 0.0
+        return scores
 
 
 def plain_retrievers(work: Path, embed_model: Any) -> dict[str, BaseRetriever]:
@@ -145,9 +152,13 @@ def score_citebot(service: Any, items: list[news_dev.NewsQuestion], misses: list
         score.ranks[item.id] = news_dev.gold_rank(item, [p.text for p in answer.passages[:TOP_K]])
         shown = answer.answer + " " + " ".join(c.quote for c in answer.citations)
         score.correct[item.id] = not answer.abstained and news_dev.answer_is_correct(item, shown)
+        if answer.short_answer is not None:
+            said, gold = answer.short_answer.text.lower(), item.answer.lower()
+            score.short[item.id] = gold in said or said in gold
         if not score.correct[item.id]:
             misses.append({"id": item.id, "question": item.question, "gold": item.answer,
-                           "gold_rank": score.ranks[item.id], "answer": answer.answer})
+                           "gold_rank": score.ranks[item.id], "answer": answer.answer,
+                           "short_answer": answer.short_answer.text if answer.short_answer is not None else None})
     return score
 
 

@@ -140,7 +140,13 @@ def answer_messages(answer: CitedAnswer, note: str = "") -> list[list[discord.Em
     dated = f" · as of {answer.as_of}" if answer.as_of else ""
     noted = f" · {note}" if note else ""
     footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s{noted}"
-    return pack(_cited_embeds(answer.answer, answer.citations, footer, title=_answering(answer)))
+    return pack(_cited_embeds(_opening(answer) + answer.answer, answer.citations, footer, title=_answering(answer)))
+
+
+def _opening(answer: CitedAnswer) -> str:
+    """The short answer in bold with its citation, on a line above the sentences that support it."""
+    short = answer.short_answer
+    return f"**{plain(short.text)}** [{short.n}]\n\n" if short is not None else ""
 
 
 def update_message(update: AnswerUpdate) -> list[discord.Embed]:

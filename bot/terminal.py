@@ -58,6 +58,8 @@ def answer_lines(answer: CitedAnswer, note: str = "") -> list[Text]:
     """The answer, its citations and its footer; `note`: what an answer shown while the LLM writes
     says of itself (`wording.still_writing`)."""
     lines = [Text(f"answering: {answer.asked_as}", style="dim")] if answer.asked_as else []
+    if answer.short_answer is not None:
+        lines.append(Text.assemble((answer.short_answer.text, "bold"), f" [{answer.short_answer.n}]"))
     lines.append(Text(answer.answer))
     if answer.citations:
         lines += [Text(), *citation_lines(answer.citations)]
@@ -155,11 +157,11 @@ def render_eval(console: Console, report: EvalReport) -> None:
         return "–" if value is None else f"{value:.2f}"
 
     table = Table(title=f"citebot eval · {plural(len(report.results), 'question')}")
-    for column in ("id", "recall@k", "MRR", "correct", "valid", "coverage", "precision", "abstention", "backend"):
+    for column in ("id", "recall@k", "MRR", "correct", "short", "valid", "coverage", "precision", "abstention",
+                   "backend"):
         table.add_column(column)
     for r in report.results:
-        table.add_row(r.id, cell(r.recall_at_k), cell(r.mrr), cell(r.correct), cell(r.citation_validity),
-                      cell(r.citation_coverage), cell(r.citation_precision), cell(r.abstention_correct), r.backend)
+        table.add_row(r.id, *(cell(getattr(r, metric)) for metric in METRICS), r.backend)
     t = report.totals
     table.add_row("[bold]mean[/bold]", *(cell(t[m]) for m in METRICS), "", end_section=True)
     console.print(table)

@@ -31,7 +31,7 @@ from retrieval.models.answers import Citation, CitedAnswer
 from retrieval.models.records import SHARED_SCOPE
 from retrieval.service import AnswerService, DocumentNotFound
 
-METRICS = ("recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",
+METRICS = ("recall_at_k", "mrr", "correct", "short_answer_correct", "citation_validity", "citation_coverage",
            "citation_precision", "abstention_correct")
 
 
@@ -72,12 +72,14 @@ class QuestionResult:
     recall_at_k: float | None
     mrr: float | None
     correct: float | None
+    short_answer_correct: float | None
     citation_validity: float | None
     citation_coverage: float | None
     citation_precision: float | None
     abstention_correct: float
     answer: str = ""
     asked_on: str = ""
+    short_answer: str = ""
 
 
 @dataclass
@@ -150,10 +152,14 @@ class Evaluator:
             recall = sum(any(e in p for p in passages) for e in evidence) / len(evidence)
             rank = next((i for i, p in enumerate(passages, start=1) if any(e in p for e in evidence)), None)
             mrr = 1 / rank if rank else 0.0
-        correct = None
+        correct = short_correct = None
         if answerable:
             text = normalise(answer.answer) if not answer.abstained else ""
             correct = float(all(any(normalise(alt) in text for alt in options) for options in item.answers))
+        short = answer.short_answer.text if answer.short_answer is not None else ""
+        if answerable and short and item.answers:
+            said = normalise(short)
+            short_correct = float(any(normalise(alt) in said or said in normalise(alt) for alt in item.answers[0]))
         validity = coverage = precision = None
         if answer.citations:
             validity = sum(self._verbatim(c) for c in answer.citations) / len(answer.citations)
@@ -163,10 +169,11 @@ class Evaluator:
                 coverage = sum(any(e in q or q in e for q in quotes) for e in evidence) / len(evidence)
         return QuestionResult(
             id=item.id, question=item.question, kind=item.kind, unanswerable=item.unanswerable, abstained=answer.abstained,
-            backend=answer.backend, recall_at_k=recall, mrr=mrr, correct=correct, citation_validity=validity,
+            backend=answer.backend, recall_at_k=recall, mrr=mrr, correct=correct, short_answer_correct=short_correct,
+            citation_validity=validity,
             citation_coverage=coverage, citation_precision=precision,
             abstention_correct=float(answer.abstained == item.unanswerable), answer=answer.answer,
-            asked_on=answer.asked_on,
+            asked_on=answer.asked_on, short_answer=short,
         )
 
     def _verbatim(self, citation: Citation) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.ranking import SentenceRanker
+from retrieval.answer.short_answer import short_answer
 from retrieval.answer.summary import ExtractiveSummarizer
 from retrieval.conversation import follow_up_of, standalone_query
 from retrieval.generation.answerer import LazyLLM
@@ -167,11 +168,13 @@ class AnswerService:
         evidence = require_named_subjects(found, follow_up.question if follow_up is not None else turn.question)
         retrieved = time.perf_counter()
         asked_as = turn.question if turn.question != question else ""
+        asked = follow_up.question if follow_up is not None else turn.question
         async for drafted in drafts(evidence, llm, lambda: self._answerer.answer(evidence, follow_up)):
             now = time.perf_counter()
             timings = {"retrieve": retrieved - started, "answer": now - retrieved, "total": now - started}
-            answer = CitedAnswer(question, drafted if isinstance(drafted, Draft) else drafted.draft, found.passages,
-                                 {name: s * 1000 for name, s in timings.items()}, asked_as, asked_on.isoformat())
+            draft = drafted if isinstance(drafted, Draft) else drafted.draft
+            answer = CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()},
+                                 asked_as, asked_on.isoformat(), short_answer(asked, draft.citations))
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:

@@ -132,6 +132,18 @@ def _stems(phrase: str) -> set[str]:
     return set(stem_words([w.lower() for w in _WORD.findall(phrase)]))
 
 
+def question_names(question: str) -> set[str]:
+    """The stemmed words of the names `question` writes (capitalised words after its first)."""
+    words = _WORD.findall(question)[1:]
+    return _stems(" ".join(w for w in words if w[0].isupper())) - _common_words()
+
+
+def question_terms(question: str) -> set[str]:
+    """The stemmed words a sentence is matched against for `question`: its own, less those that
+    only say what form its answer takes (`form_terms`)."""
+    return set(analyse(question)) - form_terms(question)
+
+
 def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str], continues: bool = False) -> bool:
     """True when `text` holds a phrase of `kind` that the question does not already say, within a
     few words of one of the question's (stemmed) terms: "Dmitry Peskov, had denied" answers "who
@@ -139,23 +151,93 @@ def offers_answer(text: str, question_terms: set[str], kind: re.Pattern[str], co
     for the kinds of `ANYWHERE`, and for a sentence that `continues` the one before it, which names
     the question's subject ("Sullivan … and … Yang Jiechi met this Monday in Rome. The meeting …
     lasted more than eight hours"), when it shares none of the question's words itself."""
+    return bool(answer_phrases(text, question_terms, kind, continues))
+
+
+def answer_phrases(
+    text: str, question_terms: set[str], kind: re.Pattern[str], continues: bool = False
+) -> list[tuple[int, int]]:
+    """The spans of `text` that `offers_answer` accepts, nearest the question's words first. The
+    nearness counts only the question's words outside every phrase of the kind: "hours" in "How
+    many hours did the meeting last?" is the unit asked for, not what it is about ("lasted more than
+    eight hours – with an hour and a half break")."""
     words = list(_WORD.finditer(text))
     stems = stem_words([w.group().lower() for w in words])
     hits = [i for i, stem in enumerate(stems) if stem in question_terms]
     if not hits and not continues:
-        return False
-    for match in kind.finditer(text):
+        return []
+    matches = [(match, _word_range(words, match)) for match in kind.finditer(text)]
+    inside = {i for _, (first, last) in matches for i in range(first, last + 1)}
+    topical = [h for h in hits if h not in inside] or hits
+    found: list[tuple[int, tuple[int, int]]] = []
+    for match, (first, last) in matches:
         said = _stems(match.group())
         if said and said <= question_terms | _FRAME_WORDS:
             continue
         if not hits:
-            return True
-        first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
-        last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
+            found.append((0, match.span()))
+            continue
         near = len(words) if kind in ANYWHERE else _NEAR_WORDS
         if any(first - near <= h <= last + near and not first <= h <= last for h in hits):
-            return True
-    return False
+            found.append((min(min(abs(h - first), abs(h - last)) for h in topical), match.span()))
+    return [span for _, span in sorted(found, key=lambda item: item[0])]
+
+
+def _word_range(words: Sequence[re.Match[str]], match: re.Match[str]) -> tuple[int, int]:
+    """The indexes of the first and last of `words` that `match` covers."""
+    first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))
+    last = max((i for i, w in enumerate(words) if w.start() < match.end()), default=first)
+    return first, last
+
+
+_SHORT_KINDS = frozenset({NAME, ENTITY, PLACE, NUMBER, TIME, DURATION})
+"""Kinds whose phrase is an answer by itself ("Luke Humphries", "12,000", "January 5"); a cause is
+a clause, which the sentence says better."""
+_LEADING_LOWER = re.compile(r"^(?:[a-z][\w’'-]*\s+)+")
+_CAPITALISED_NAME_WORD = re.compile(
+    rf"\b(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|{MONTHS})\b)[A-Z][\w’'&.-]*", re.I
+)
+_MONEY_BEFORE = re.compile(r"[$£€]$")
+_SCALE_AFTER = re.compile(r"^(?:\s*%|\s+(?:percent|per cent|hundred|thousand|million|billion|trillion)\b)", re.I)
+_NAMED_TIME = re.compile(rf"\d|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|{MONTHS})\b", re.I)
+_AND_A_HALF = re.compile(r"^\s+and\s+a\s+half\b", re.I)
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def short_phrase(
+    text: str, span: tuple[int, int], kind: re.Pattern[str], question_names: set[str]
+) -> tuple[int, int] | None:
+    """The part of the phrase `text[span]` of `kind` that answers on its own, or None when it says
+    too little alone: a place without "in the" ("in the San Francisco Bay Area" gives "San
+    Francisco Bay Area"), a number with its currency and scale ("$1.35 billion"), a date that names
+    a day, month or year ("week" alone does not, nor "today", which is the article's), a name
+    without the words that open a sentence ("On Monday, Russia …" names no one) or its possessive,
+    and none that shares a word with `question_names`, the names the question writes itself
+    ("Dmitri Peskov" does not answer "Who collected Peskov's words?")."""
+    if kind not in _SHORT_KINDS:
+        return None
+    start, end = span
+    if kind is PLACE:
+        lead = _LEADING_LOWER.match(text[start:end])
+        start += lead.end() if lead else 0
+    if kind in (NAME, ENTITY):
+        start += _leading_common_words(text[start:end])
+        possessive = _POSSESSIVE.search(text[start:end])
+        end -= len(possessive.group()) if possessive else 0
+        if not _CAPITALISED_NAME_WORD.search(text[start:end]) or _stems(text[start:end]) & question_names:
+            return None
+    if kind is NUMBER:
+        start -= 1 if _MONEY_BEFORE.search(text[:start]) else 0
+        scale = _SCALE_AFTER.match(text[end:])
+        end += scale.end() if scale else 0
+    if kind is NUMBER:
+        end -= len(text[start:end]) - len(text[start:end].rstrip(".,"))
+    if kind is DURATION:
+        half = _AND_A_HALF.match(text[end:])
+        end += half.end() if half else 0
+    if kind is TIME and not _NAMED_TIME.search(text[start:end]):
+        return None
+    return (start, end) if text[start:end].strip() else None
 
 
 # What an answer must hold for the decisive kinds. Looser than the ranking's patterns, because a
@@ -211,6 +293,16 @@ def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
             if not _stems(match.group()) <= said:
                 return None
     return decisive.noun
+
+
+def _leading_common_words(phrase: str) -> int:
+    """How many characters of `phrase` its opening stopwords take ("On Monday", "Its tally")."""
+    cut = 0
+    for word in re.finditer(r"\S+\s*", phrase):
+        if not _stems(word.group()) <= _common_words():
+            break
+        cut = word.end()
+    return cut
 
 
 @lru_cache(maxsize=1)

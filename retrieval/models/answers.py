@@ -71,6 +71,20 @@ class Citation(DescribesArticle):
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The name, place, number or date an answer opens with: exactly `document_text[start:end]` of
+    the document citation `[n]` quotes, inside that quote."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "n": self.n, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
 class LLMUsage:
     """What one LLM answer cost: tokens read and written, and when the first word arrived."""
 
@@ -180,6 +194,9 @@ class CitedAnswer(_Drafted):
     asked_on: str = ""
     """The day the question was asked (ISO): what its "this week" means, and the last day of the
     articles it was answered from."""
+    short_answer: ShortAnswer | None = None
+    """The phrase the question asks for, cut from the first citation that offers one
+    (`retrieval.answer.short_answer`); None for an abstention or a question of another form."""
 
     @property
     def answer(self) -> str:
@@ -190,6 +207,7 @@ class CitedAnswer(_Drafted):
             "question": self.question,
             "asked_as": self.asked_as or None,
             "asked_on": self.asked_on or None,
+            "short_answer": self.short_answer.to_json() if self.short_answer is not None else None,
             "answer": self.answer,
             **self._provenance_json(),
             "passages": [p.to_json() for p in self.passages],

@@ -38,8 +38,8 @@ def test_ask_json_follows_the_contract(cli):
     code, out, _ = cli("ask", "--json", "Who denied the request?")
     assert code == 0
     payload = json.loads(out)
-    assert list(payload) == ["question", "asked_as", "asked_on", "answer", "abstained", "backend", "fallback_reason",
-                             "check", "citations", "as_of", "passages", "timings_ms", "llm_usage"]
+    assert list(payload) == ["question", "asked_as", "asked_on", "short_answer", "answer", "abstained", "backend",
+                             "fallback_reason", "check", "citations", "as_of", "passages", "timings_ms", "llm_usage"]
     assert payload["as_of"] == "2022-03-14", "the one dated article of the corpus is the newest evidence"
     assert payload["backend"] == "extractive" and payload["abstained"] is False
     assert payload["asked_as"] is None, "a first question is answered as asked"
@@ -55,6 +55,10 @@ def test_ask_json_follows_the_contract(cli):
         assert stored[citation["start"] : citation["end"]] == citation["quote"]
     names = " ".join(c["quote"] for c in payload["citations"])
     assert "Liu Pengyu" in names and "Peskov" in names
+    short = payload["short_answer"]
+    assert list(short) == ["text", "n", "start", "end"] and short["text"] in ("Liu Pengyu", "Dmitry Peskov")
+    [cited] = [c for c in payload["citations"] if c["n"] == short["n"]]
+    assert reader.read_path(CORPUS / f"{cited['doc_id']}.md").text[short["start"] : short["end"]] == short["text"]
 
 
 @pytest.mark.parametrize(
@@ -156,6 +160,7 @@ def test_chat_answers_piped_lines(tmp_path: Path):
     result = _chat(tmp_path, "Who denied the request?", "/sources", "/summary china-open-to-supplying-arms-to-russia")
     assert result.returncode == 0, result.stderr
     assert "Liu Pengyu" in result.stdout and "Peskov" in result.stdout
+    assert re.search(r"^(Liu Pengyu|Dmitry Peskov) \[\d\]$", result.stdout, re.M), "the short answer opens the answer"
     assert "[1]" in result.stdout and "[2]" in result.stdout
     assert "us-warns-allies-china-willing-to-support-russia" in result.stdout
     assert "Traceback" not in result.stderr
@@ -235,8 +240,8 @@ def test_eval_json(cli):
     code, out, _ = cli("eval", "--json", str(Path(__file__).resolve().parents[2] / "harness" / "data" / "qa_seed.jsonl"))
     report = json.loads(out)
     assert code == 0 and report["questions"] >= 40
-    assert set(report["totals"]) == {"recall_at_k", "mrr", "correct", "citation_validity", "citation_coverage",
-                                     "citation_precision", "abstention_correct"}
+    assert set(report["totals"]) == {"recall_at_k", "mrr", "correct", "short_answer_correct", "citation_validity",
+                                     "citation_coverage", "citation_precision", "abstention_correct"}
     code, _, err = cli("eval", "missing.jsonl")
     assert code == 2 and "missing.jsonl" in err
 

@@ -1,6 +1,7 @@
 """/ask and questions by mention (bot/exts/ask/ask.py): answers, threads, follow-ups, private answers and limits."""
 
 import datetime as dt
+import re
 
 import discord
 import pytest
@@ -47,6 +48,7 @@ async def test_ask_defers_then_answers_with_verbatim_quotes(world):
     assert callback_types(env)[0] == 5, "deferred (DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE) first"
     embeds = result.response.embeds
     assert "Liu Pengyu" in embeds[0].description and "Peskov" in embeds[0].description
+    assert re.match(r"\*\*(Liu Pengyu|Dmitry Peskov)\*\* \[\d\]\n\n", embeds[0].description), "the short answer, bold, opens it"
     found = quotes(embeds)
     assert found
     corpus = corpus_text("us-warns-allies-china-willing-to-support-russia") + corpus_text(

@@ -1,0 +1,69 @@
+"""The short answer an answer opens with: the asked-for phrase, cut from a cited quote by offsets."""
+
+import pytest
+
+from retrieval.answer.short_answer import short_answer
+from retrieval.models.answers import Citation
+from retrieval.models.article import ArticleMeta
+
+DENIAL = "On Monday, Russia denied having requested financial or military aid."
+SPOKESMAN = (
+    "In recent days, the spokesman for the Chinese Embassy in Washington, Liu Pengyu, had made it known "
+    "that he had not heard anything about the request."
+)
+STATEMENT = (
+    "Through a statement quoted by CNN, the spokesman for the Chinese embassy in Washington, Liu Pengyu, has denied "
+    "said request saying that “he had never heard anything about it”."
+)
+MEETING = (
+    "The meeting took place in an armored hotel in the Italian capital, lasted more than eight hours – "
+    "with an hour and a half break for lunch – behind closed doors."
+)
+
+
+def _citations(*quotes: str) -> list[Citation]:
+    """Citations quoting `quotes` from one document whose text is them in order."""
+    citations, start = [], 100
+    for n, quote in enumerate(quotes, start=1):
+        document = ArticleMeta("doc", "Talks in Rome")
+        citations.append(Citation(n=n, meta=document, quote=quote, start=start, end=start + len(quote)))
+        start += len(quote) + 1
+    return citations
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes", "expected", "n"),
+    [
+        ("Who denied the request?", (DENIAL, STATEMENT), "Liu Pengyu", 2),
+        ("Who is the spokesman of the Chinese embassy?", (SPOKESMAN,), "Liu Pengyu", 1),
+        ("How long did the meeting in Rome last?", (MEETING,), "eight hours", 1),
+        ("How long was the lunch break during the meeting?", (MEETING,), "an hour and a half", 1),
+        ("How many hours did the meeting last?", (MEETING,), "eight hours", 1),
+        ("By how much will the Pell grant rise?", ("The law increases the maximum Pell grant award by $500.",), "$500", 1),
+        ("How much is the jackpot?", ("The jackpot grew to $1.35 billion after Tuesday's drawing.",), "$1.35 billion", 1),
+        ("Where did the meeting take place?", ("The meeting took place in Rome on Monday.",), "Rome", 1),
+    ],
+)
+def test_the_short_answer_is_the_asked_for_phrase_of_the_first_quote_offering_one(
+    question: str, quotes: tuple[str, ...], expected: str, n: int
+) -> None:
+    citations = _citations(*quotes)
+    short = short_answer(question, citations)
+    assert short is not None and (short.text, short.n) == (expected, n)
+    quoted = citations[n - 1]
+    assert quoted.quote[short.start - quoted.start : short.end - quoted.start] == short.text, "cut by offsets"
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes"),
+    [
+        ("What did Peskov say about the request?", (DENIAL,)),
+        ("Why did Russia deny it?", (DENIAL,)),
+        ("Who collected Peskov's words?", ("The words of Dmitri Peskov were collected on Monday.",)),
+        ("When did the talks happen?", ("The talks happened this week, officials said.",)),
+        ("Which film got the most nominations?", ("Its tally of nominations is the highest ever.",)),
+    ],
+    ids=["no-short-form", "cause", "a-name-the-question-writes", "no-named-day", "sentence-opening-word"],
+)
+def test_no_short_answer_where_the_question_or_the_quotes_give_none(question: str, quotes: tuple[str, ...]) -> None:
+    assert short_answer(question, _citations(*quotes)) is None
