@@ -183,6 +183,20 @@ def answer_phrases(
     return [span for _, span in sorted(found, key=lambda item: item[0])]
 
 
+def answer_span(question: str, text: str) -> tuple[int, int] | None:
+    """Where in `text` the phrase stands that answers `question` on its own (`answer_phrases`, cut
+    by `short_phrase`), or None: the short answer of a quote, and whom an earlier answer named."""
+    kind = expected_answer(question)
+    if kind is None:
+        return None
+    names = question_names(question)
+    for phrase in answer_phrases(text, question_terms(question), kind):
+        span = short_phrase(text, phrase, kind, names)
+        if span is not None:
+            return span
+    return None
+
+
 def _word_range(words: Sequence[re.Match[str]], match: re.Match[str]) -> tuple[int, int]:
     """The indexes of the first and last of `words` that `match` covers."""
     first = next((i for i, w in enumerate(words) if w.end() > match.start()), len(words))

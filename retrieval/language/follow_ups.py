@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.language.answer_kinds import form_terms
+from retrieval.language.answer_kinds import answer_span, expected_answer, form_terms
 from retrieval.language.questions import question_words, refers_back
 from retrieval.language.subjects import named_subjects
 from retrieval.language.vocabulary import ACRONYM, LEADING_CAPITALISED, NAME, analyse, stopword_set
@@ -157,18 +157,36 @@ def joined_question(question: str, history: Sequence[Turn]) -> str:
 
 
 def person_referred_to(question: str, history: Sequence[Turn]) -> str | None:
-    """Who "he", "him" or "she" in a follow-up naming nobody is: the last person the
-    latest question naming one names, or else the first person its answer's first sentence names
-    ("Who is the Kremlin spokesman?" answered "From Moscow, the Kremlin spokesman, Dmitry Peskov,
-    had denied …", then "what did he deny?"). A follow-up's own words rank its answer, and "where
-    did he say this?" alone was answered with any sentence saying something somewhere."""
+    """Who "he", "him" or "she" in a follow-up naming nobody is: the last person the latest
+    question naming one names; else the person its answer gives as the answer, when it asked who
+    (`_answered_person`: "Who denied the request?" answered "On Monday, Russia denied … [1] … the
+    spokesman …, Liu Pengyu, has denied … [2]" is about Liu Pengyu); else the first person its
+    answer's first sentence names ("Who is the Kremlin spokesman?" answered "From Moscow, the
+    Kremlin spokesman, Dmitry Peskov, had denied …", then "what did he deny?"). A follow-up's own
+    words rank its answer, and "where did he say this?" alone was answered with any sentence
+    saying something somewhere."""
     if not _PERSONAL.search(question) or _names(question):
         return None
     for earlier, answer in reversed(history[-_JOINED_TURNS:]):
         if asked := _names(earlier):
             return asked[-1]
-        if answered := _names(MARKER.split(answer, maxsplit=1)[0]):
-            return answered[0]
+        if answered := _answered_person(earlier, answer):
+            return answered
+        if named := _names(MARKER.split(answer, maxsplit=1)[0]):
+            return named[0]
+    return None
+
+
+def _answered_person(question: str, answer: str) -> str | None:
+    """The person an answer to a who-question is about: the first one named by the first of its
+    sentences that gives a name for an answer (`answer_kinds.answer_span`), which is that
+    sentence's subject more often than the name nearest the question's words ("Ned Price, the State
+    Department spokesman, said the allies were briefed")."""
+    if expected_answer(question) is not NAME:
+        return None
+    for sentence in MARKER.split(answer):
+        if answer_span(question, sentence) is not None and (named := _names(sentence)):
+            return named[0]
     return None
 
 

@@ -195,6 +195,19 @@ def test_chat_takes_a_name_inside_another_word_for_a_new_name(tmp_path: Path):
     assert "answering: What did the US ask China for?" in us
 
 
+def test_chat_he_is_the_person_the_previous_answer_gave(tmp_path: Path):
+    """A held-out trial's misreading: after "Who denied the request?", whose answer opens with a
+    sentence naming no one and then gives Liu Pengyu, "What did he say about Ukraine?" quoted an
+    unnamed British official."""
+    questions = ["Who denied the request?", "What did he say about Ukraine?"]
+    result = _chat(tmp_path, *questions)
+    assert result.returncode == 0, result.stderr
+    _, _, ukraine = re.split("|".join(re.escape(f"> {q}") for q in questions), result.stdout)
+    first = ukraine.strip().splitlines()[0]
+    assert "Liu Pengyu" in first and "situation in Ukraine" in first
+    assert "British" not in ukraine
+
+
 def test_ingest_takes_a_publication_date_for_what_it_names(cli, tmp_path: Path, capsys: pytest.CaptureFixture):
     note = tmp_path / "harbour-note.md"
     note.write_text("---\npublished: 2020-01-01\n---\nThe harbour reopened on Monday after repairs.\n", encoding="utf-8")

