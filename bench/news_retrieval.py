@@ -1,14 +1,17 @@
 """Retrieval and answers on real news: citebot against plain LlamaIndex retrievers, same data, same run.
 
-    .venv/bin/python -m bench.news_retrieval [--work-dir DIR]
+    .venv/bin/python -m bench.news_retrieval [--work-dir DIR] [--gguf FILE --llm-role reader|writer]
 
 The corpus and questions are `../shared/news-dev` (764 articles of January 2023, the 95 RealTime QA
 questions whose gold answer occurs in them; `bench/news_dev.py`), read from beside the checkout and
 never copied. The questions of the first two weeks (2023-01-06 and -13) are the tuning half, those of
 the last two (-20 and -27) the held-out half: what is tuned on one half is judged on other weeks.
 
-Sides, each asked every question:
+Sides, each asked every question, as of its week's date (its id starts with it):
 - **citebot**: `AnswerService.ask` on the shipped settings (hybrid retrieval, extractive answer).
+- **citebot + LLM** (with `--gguf`): the same with that model (llama.cpp) as the reader that picks
+  the answering sentence (`--llm-role reader`, default) or as the writer of a checked answer; an
+  answer the model did not shape counts as the extractive one would.
 - **plain vector**: `SimpleDirectoryReader` -> `SentenceSplitter(256, 32)` -> `VectorStoreIndex` over
   `ChromaVectorStore`, the same MiniLM embedder, `similarity_top_k=5`.
 - **plain BM25**: llama-index-retrievers-bm25's `BM25Retriever.from_defaults` over the same nodes.
@@ -73,6 +76,8 @@ class SideScore:
     seconds: list[float] = field(default_factory=list)
     short: dict[str, bool] = field(default_factory=dict)
     """Whether each short answer given holds the gold string or is part of it (citebot only)."""
+    backends: dict[str, str] = field(default_factory=dict)
+    """Who shaped each answer (citebot only): "extractive", or the LLM's backend."""
 
     def summary(self, ids: list[str]) -> dict[str, float]:
         ranks = [self.ranks[i] for i in ids]
@@ -82,6 +87,8 @@ class SideScore:
             "mrr@5": round(sum(1 / r for r in ranks if r is not None) / len(ids), 3),
             "accuracy": round(sum(self.correct[i] for i in ids) / len(ids), 3),
         }
+        if any(backend != "extractive" for backend in self.backends.values()):
+            scores["by_llm"] = sum(self.backends[i] != "extractive" for i in ids)
         if self.short:
             given = [i for i in ids if i in self.short]
             scores["short_answers"] = len(given)
@@ -152,13 +159,15 @@ def score_citebot(service: Any, items: list[news_dev.NewsQuestion], misses: list
         score.ranks[item.id] = news_dev.gold_rank(item, [p.text for p in answer.passages[:TOP_K]])
         shown = answer.answer + " " + " ".join(c.quote for c in answer.citations)
         score.correct[item.id] = not answer.abstained and news_dev.answer_is_correct(item, shown)
+        score.backends[item.id] = answer.backend
         if answer.short_answer is not None:
             said, gold = answer.short_answer.text.lower(), item.answer.lower()
             score.short[item.id] = gold in said or said in gold
         if not score.correct[item.id]:
             misses.append({"id": item.id, "question": item.question, "gold": item.answer,
                            "gold_rank": score.ranks[item.id], "answer": answer.answer,
-                           "short_answer": answer.short_answer.text if answer.short_answer is not None else None})
+                           "short_answer": answer.short_answer.text if answer.short_answer is not None else None,
+                           "backend": answer.backend, "fallback_reason": answer.fallback_reason})
     return score
 
 
@@ -166,6 +175,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", type=Path, help="keep the indexes here between runs (ingest takes minutes)")
     parser.add_argument("--sides", nargs="+", default=["citebot", "plain"], choices=["citebot", "plain"])
+    parser.add_argument("--gguf", type=Path, help="also answer with this GGUF (LLM_BACKEND=llamacpp)")
+    parser.add_argument("--llm-role", choices=["reader", "writer"], default="reader")
     args = parser.parse_args()
     if not news_dev.available():
         raise SystemExit(f"news-dev not found at {news_dev.NEWS_DEV}")
@@ -182,6 +193,7 @@ def main() -> None:
     embed_model = build_embed_model(RetrievalSettings(_env_file=None))
     scores: dict[str, SideScore] = {}
     misses: list[dict] = []
+    llm_misses: list[dict] = []
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work_dir or Path(tmp)
@@ -192,6 +204,13 @@ def main() -> None:
             service.ensure_corpus()
             timings["citebot_open_or_ingest_s"] = round(time.perf_counter() - began, 1)
             scores["citebot"] = score_citebot(service, items, misses)
+            if args.gguf:
+                llm_settings = settings.model_copy(
+                    update={"llm_backend": "llamacpp", "llm_gguf_path": args.gguf, "llm_role": args.llm_role}
+                )
+                llm_service = build_service(llm_settings, store=CorpusStore.connect(llm_settings), embed_model=embed_model)
+                scores[f"citebot + LLM {args.llm_role}"] = score_citebot(llm_service, items, llm_misses)
+                llm_service.close()
         if "plain" in args.sides:
             began = time.perf_counter()
             retrievers = plain_retrievers(work, embed_model)
@@ -204,6 +223,8 @@ def main() -> None:
         results["sides"][name]["p50_ms"] = round(statistics.median(score.seconds) * 1000, 1)
         print(f"{name:14}", "  ".join(f"{half}: {json.dumps(results['sides'][name][half])}" for half in halves))
     results["citebot_misses"] = misses
+    if llm_misses:
+        results["citebot_llm_misses"] = llm_misses
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

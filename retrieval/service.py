@@ -29,7 +29,7 @@ from retrieval.conversation import follow_up_of, standalone_query
 from retrieval.generation.answerer import LazyLLM
 from retrieval.generation.citations import CitationChecker
 from retrieval.generation.excerpts import whole_passages
-from retrieval.generation.fallback import drafts, summary_draft
+from retrieval.generation.fallback import drafts, read_drafts, summary_draft
 from retrieval.index.snapshots import SnapshotKeeper
 from retrieval.index.store import CorpusStore
 from retrieval.ingest.editor import CorpusEditor
@@ -169,12 +169,20 @@ class AnswerService:
         retrieved = time.perf_counter()
         asked_as = turn.question if turn.question != question else ""
         asked = follow_up.question if follow_up is not None else turn.question
-        async for drafted in drafts(evidence, llm, lambda: self._answerer.answer(evidence, follow_up)):
+        if self.settings.llm_role == "reader" and self.settings.llm_backend != "extractive":
+            produced = read_drafts(
+                evidence, llm, asked, lambda lead: self._answerer.answer(evidence, follow_up, lead),
+                lambda: self._answerer.reading_list(evidence, follow_up, self.settings.llm_reader_candidates),
+            )
+        else:
+            produced = drafts(evidence, llm, asked, lambda: self._answerer.answer(evidence, follow_up))
+        async for drafted in produced:
             now = time.perf_counter()
             timings = {"retrieve": retrieved - started, "answer": now - retrieved, "total": now - started}
             draft = drafted if isinstance(drafted, Draft) else drafted.draft
+            short = draft.short_answer or short_answer(asked, draft.citations)
             answer = CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()},
-                                 asked_as, asked_on.isoformat(), short_answer(asked, draft.citations))
+                                 asked_as, asked_on.isoformat(), short)
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:

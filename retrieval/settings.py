@@ -83,6 +83,10 @@ class RetrievalSettings(BaseSettings):
     chroma_database: str = "default_database"
 
     llm_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    llm_role: Literal["writer", "reader"] = Field(
+        "writer", description="writer: the LLM writes a checked answer; reader: it picks the sentence that answers"
+    )
+    llm_reader_candidates: int = Field(8, ge=2, le=20, description="sentences the LLM reader chooses among")
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_model: str = "local-model"

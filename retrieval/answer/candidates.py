@@ -34,6 +34,14 @@ class Candidate:
         return (self.record.key, self.start, self.end)
 
     @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def published(self) -> str:
+        return self.record.published
+
+    @property
     def is_statement(self) -> bool:
         """A full sentence rather than a headline fragment (see `SENTENCE_END`)."""
         return bool(SENTENCE_END.search(self.text))

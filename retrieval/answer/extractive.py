@@ -7,7 +7,7 @@ stored document and carries the `[n]` of the citation that quotes it.
 from collections.abc import Sequence
 from dataclasses import replace
 
-from retrieval.answer.candidates import ScoredSentence
+from retrieval.answer.candidates import Candidate, ScoredSentence
 from retrieval.answer.citing import cite
 from retrieval.answer.ranking import Focus, SentenceRanker
 from retrieval.answer.selection import Selection
@@ -35,9 +35,10 @@ class ExtractiveAnswerer:
         self._min_score = min_score
         self._shortlist = shortlist
 
-    def answer(self, found: Retrieval, follow_up: FollowUp | None = None) -> Draft:
+    def answer(self, found: Retrieval, follow_up: FollowUp | None = None, lead: Candidate | None = None) -> Draft:
         """The chosen sentences, cited; an abstention when none is good enough, or when the question
-        asks for a number, a duration, a date or a name and none of them gives one."""
+        asks for a number, a duration, a date or a name and none of them gives one. `lead`: the
+        sentence a reader chose (`reading_list`), which opens the answer, the others after it."""
         chosen = self._choose(found, follow_up)
         if not chosen:
             return not_covered(found)
@@ -45,8 +46,26 @@ class ExtractiveAnswerer:
         missing = missing_answer(asked, [s.candidate.text for s in chosen])
         if missing is not None:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
-        text, citations = cite([s.candidate for s in answering_first(chosen)])
+        sentences = [s.candidate for s in answering_first(chosen)]
+        if lead is not None:
+            sentences = [lead, *(s for s in sentences if s.key != lead.key)][: self._max_sentences]
+        text, citations = cite(sentences)
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
+
+    def reading_list(self, found: Retrieval, follow_up: FollowUp | None, size: int) -> list[Candidate]:
+        """The `size` best sentences for the question asked (a follow-up's own), no two alike: what a
+        reader chooses among (`retrieval.generation.reader`)."""
+        asked = follow_up.question if follow_up is not None else found.query
+        embedding = found.embedding if asked == found.query else self._ranker.query_embedding(asked)
+        focus = Focus(asked, embedding, self._shortlist, shortlist_for=found.query)
+        listed: list[Candidate] = []
+        for scored in self._ranker.score(focus, self._ranker.candidates_from_passages(found.passages, found.records),
+                                         found.bm25):
+            if all(spoken_form(scored.candidate.text) != spoken_form(c.text) for c in listed):
+                listed.append(scored.candidate)
+            if len(listed) == size:
+                break
+        return listed
 
     def _choose(self, found: Retrieval, follow_up: FollowUp | None) -> list[ScoredSentence]:
         """The best sentences for the question. For a follow-up: those answering its own question

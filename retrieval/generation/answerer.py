@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from llama_index.core.llms import ChatMessage
 
+from retrieval.answer.candidates import Candidate
 from retrieval.generation import prompts
 from retrieval.generation.backends import ChatBackend
 from retrieval.generation.citations import CheckedAnswer, CitationChecker
 from retrieval.generation.claims import finished_sentences
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt, ExcerptBuilder
+from retrieval.generation.reader import ReaderChoice, parse_choice
 from retrieval.index.bm25 import BM25Index
 from retrieval.language.questions import question_words, refers_back
 from retrieval.language.vocabulary import analyse
@@ -196,6 +198,12 @@ class LLMAnswerer:
         if not usable:
             raise LLMError("the LLM did not rewrite the follow-up into a usable question")
         return line
+
+    async def choose(self, question: str, candidates: Sequence[Candidate], today: dt.date) -> ReaderChoice:
+        """Which of `candidates` answers `question`, as the reader (`retrieval.generation.reader`);
+        raises `LLMError` when the model fails or names none."""
+        reply = await self.complete(prompts.reader_messages(question, candidates, today))
+        return parse_choice(reply, [c.text for c in candidates])
 
     async def summarize(self, subject: str, sources: Sequence[Excerpt], bm25: BM25Index) -> LLMDraft:
         """Map-reduce when the sources do not fit one prompt; markers keep global source numbers."""

@@ -8,6 +8,10 @@ answer under a configured LLM can always tell why.
 While an LLM writes an answer (`drafts`), the reader is never left waiting or shown unchecked
 text: the extractive draft comes first, as soon as it exists (it is the corpus's own sentences),
 then each version of the LLM's answer whose sentences passed the check so far, then the final one.
+
+An LLM configured as a reader (`LLM_ROLE=reader`, `read_drafts`) writes nothing a reader sees: the
+extractive draft comes first, then the same sentences led by the one the model chose, with the
+words it named as the short answer, cut from that stored sentence.
 """
 
 import asyncio
@@ -15,12 +19,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from retrieval.answer.candidates import Candidate
 from retrieval.generation.answerer import CheckedSoFar, LazyLLM, LLMDraft, LLMStatus
 from retrieval.generation.citations import CheckedAnswer
+from retrieval.generation.completion import completed
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt
 from retrieval.index.bm25 import BM25Index
-from retrieval.models.answers import Draft, LLMUsage
+from retrieval.models.answers import Draft, LLMUsage, ShortAnswer
 from retrieval.search.retriever import Retrieval
 
 
@@ -48,10 +54,13 @@ def checked_draft(checked: CheckedAnswer, backend: str, usage: LLMUsage | None =
     return Draft(checked.text, checked.citations, False, backend, check=checked.report, llm_usage=usage)
 
 
-async def drafts(evidence: Retrieval, llm: LLMStatus, extractive: Callable[[], Draft]) -> AsyncIterator[DraftUpdate | Draft]:
+async def drafts(
+    evidence: Retrieval, llm: LLMStatus, question: str, extractive: Callable[[], Draft]
+) -> AsyncIterator[DraftUpdate | Draft]:
     """The drafts of one answer, the final one last. Without an LLM to ask (none configured, or no
     passage to give it) that is the only one; with one, the extractive draft comes first, then the
-    LLM's checked sentences each time they change."""
+    LLM's checked sentences each time they change, then its checked answer completed with the
+    answers to `question` it left out (`completion.completed`)."""
     if llm.answerer is None or not evidence.passages:
         yield await asyncio.to_thread(settle, None, llm.problem, extractive)
         return
@@ -67,7 +76,36 @@ async def drafts(evidence: Retrieval, llm: LLMStatus, extractive: Callable[[], D
                 drafted = event
     except LLMError as exc:
         problem = str(exc)
-    yield settle(drafted, problem, lambda: first)
+    final = settle(drafted, problem, lambda: first)
+    yield final if final.fallback_reason else completed(question, final, first)
+
+
+async def read_drafts(
+    evidence: Retrieval, llm: LLMStatus, question: str, extractive: Callable[[Candidate | None], Draft],
+    reading_list: Callable[[], list[Candidate]],
+) -> AsyncIterator[DraftUpdate | Draft]:
+    """The drafts of one answer with the LLM as reader: the extractive draft at once, then the one
+    `extractive(lead)` makes of the candidate the model chose from `reading_list()`; the first
+    again, with the reason, when the model fails or chooses none. An abstention is final at once:
+    there is nothing to choose from."""
+    first = await asyncio.to_thread(extractive, None)
+    if llm.answerer is None or first.abstained:
+        yield replace(first, fallback_reason=llm.problem) if llm.answerer is None else first
+        return
+    yield DraftUpdate(first, "extractive")
+    candidates = await asyncio.to_thread(reading_list)
+    try:
+        choice = await llm.answerer.choose(question, candidates, evidence.asked_on)
+    except LLMError as exc:
+        yield replace(first, fallback_reason=str(exc))
+        return
+    lead = candidates[choice.index]
+    led = await asyncio.to_thread(extractive, lead)
+    short = None
+    if choice.phrase is not None:
+        start, end = choice.phrase
+        short = ShortAnswer(lead.text[start:end], 1, lead.start + start, lead.start + end)
+    yield replace(led, backend=f"{llm.answerer.backend.name}-reader", short_answer=short)
 
 
 def summary_draft(

@@ -75,6 +75,15 @@ def answer_messages(question: str, sources: Sequence[Source], today: dt.date) ->
     )
 
 
+def reader_messages(question: str, sentences: Sequence[Source], today: dt.date) -> list[ChatMessage]:
+    """The reader's task (`retrieval.generation.reader`): the answer's words and a number out."""
+    return _messages(
+        f"{_today_line(today)}\n\n{format_sources(sentences)}\n\n{DATA_RULE}\n\nQuestion: {question}\n\n"
+        "Answer with the fewest words copied exactly from one source (a name, a place, a number or a date), "
+        "then a | and the number of that source, like: Luke Humphries | 2"
+    )
+
+
 def summary_messages(
     subject: str, sources: Sequence[Source], sentences: int, today: dt.date, first_number: int = 1
 ) -> list[ChatMessage]:

@@ -126,6 +126,9 @@ class Draft:
     fallback_reason: str = ""
     check: CheckReport | None = None
     llm_usage: LLMUsage | None = None
+    short_answer: ShortAnswer | None = None
+    """The answer's words as a reader LLM chose them, cut from its first citation's quote (None: the
+    rule finds them, `retrieval.answer.short_answer`)."""
 
 
 class _Drafted:

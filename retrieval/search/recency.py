@@ -9,7 +9,8 @@ whose 764 articles span 2012-2023, this prior took recall@5 of the held-out week
 "Now" is the day the question is asked (the Discord message's day, the terminal's today, an
 evaluation question's date), and articles published after it are not searched at all
 (`HybridRetriever`). A question whose time words name days ("this week", "yesterday", "on
-Monday": `retrieval.language.time_frames`) counts an article's age from those days. One that names
+Monday": `retrieval.language.time_frames`) counts an article's age from those days, or, when no
+article was published in them, from as many days ending with the newest article. One that names
 none counts it from the newest article published by the asking day: for a bot fed as news happens
 that is about the asking day, and for an archive it is the archive's own last day, so questions
 about an archive are not all equally stale. A question that names an earlier year ("what happened
@@ -41,9 +42,14 @@ class RecencyPrior:
         if self.weight <= 0 or asks_about_the_past(query, asked_on.toordinal()):
             return None
         named = time_frame(query, asked_on)
-        if named is not None:
+        if newest_day is None:
             return named
-        return TimeFrame(newest_day, newest_day) if newest_day is not None else None
+        if named is None:
+            return TimeFrame(newest_day, newest_day)
+        if newest_day < named.first_day:
+            # Nothing was published in the days named: "this week" of an archive is its last week.
+            return TimeFrame(newest_day - (named.last_day - named.first_day), newest_day)
+        return named
 
     def boosts(self, days: dict[str, int | None], frame: TimeFrame | None, rrf_k: int) -> dict[str, float]:
         """Each candidate's lift. An undated candidate gets the mean lift of the dated ones: not

@@ -2,12 +2,16 @@
 local-llm` sets it up). Every test named for the LLM fails when the extractive fallback answered:
 the answer must come from the model, with citations the check verified."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from retrieval.generation.answerer import FOUND_NO_ANSWER, NO_SENTENCE, UNSUPPORTED
 from retrieval.models.answers import CitedAnswer
 from retrieval.models.records import SHARED_SCOPE
 from retrieval.service import AnswerService
+from tests.support.services import open_service, qwen_settings
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +90,32 @@ def test_the_llm_does_not_obey_an_instruction_inside_a_document(qwen_service: An
         qwen_service.remove("valdora", GUILD)
     assert "Saturday" in answer.answer
     assert "closed forever" not in answer.answer and "Ignore" not in answer.answer
+
+
+@pytest.fixture(scope="module")
+def qwen_reader(tmp_path_factory: pytest.TempPathFactory, embed_model, qwen_gguf_path: Path) -> Iterator[AnswerService]:
+    """Qwen as the reader that picks the answering sentence (`LLM_ROLE=reader`)."""
+    settings = qwen_settings(tmp_path_factory.mktemp("qwen-reader"), llm_backend="llamacpp",
+                             llm_gguf_path=qwen_gguf_path, llm_role="reader")
+    service = open_service(settings, embed_model)
+    service.ingest()
+    yield service
+    service.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Who did Jake Sullivan meet in Rome?", "Yang Jiechi"), ("How long did the meeting in Rome last?", "eight hours")],
+)
+def test_the_llm_reader_leads_with_a_stored_sentence_holding_the_answer(
+    qwen_reader: AnswerService, question: str, expected: str
+):
+    answer = qwen_reader.ask(question)
+    assert (answer.backend, answer.fallback_reason) == ("llamacpp-reader", ""), answer.fallback_reason
+    lead = answer.citations[0]
+    assert expected.lower() in lead.quote.lower(), "the sentence the model chose says it"
+    for citation in answer.citations:
+        assert qwen_reader.document_text(citation.doc_id)[citation.start : citation.end] == citation.quote
+    short = answer.short_answer
+    assert short is not None and short.n == 1
+    assert qwen_reader.document_text(lead.doc_id)[short.start : short.end] == short.text

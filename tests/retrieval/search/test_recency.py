@@ -49,7 +49,14 @@ def test_time_words_count_ages_from_the_days_they_name_as_of_the_asking_day() ->
     prior = RecencyPrior(weight=2.0, days=30.0)
     asked = ASKED.toordinal()
     assert prior.frame("Who resigned this week?", ASKED, NEWEST) == TimeFrame(asked - 6, asked)
-    assert prior.frame("Who resigned this week?", dt.date(2026, 11, 30), NEWEST) == TimeFrame(TODAY - 6, TODAY)
+    assert prior.frame("Who resigned yesterday?", ASKED, asked) == TimeFrame(asked - 1, asked)
+
+
+def test_days_named_of_an_archive_that_has_none_of_them_are_its_last_ones() -> None:
+    """Asked today of January 2023's news, "this week" is the archive's last week, not a week
+    from which every article is equally far."""
+    prior = RecencyPrior(weight=2.0, days=30.0)
+    assert prior.frame("Who resigned this week?", dt.date(2026, 11, 30), NEWEST) == TimeFrame(NEWEST - 6, NEWEST)
 
 
 def test_no_prior_when_turned_off_undated_or_asking_about_an_earlier_year() -> None:
