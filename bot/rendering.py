@@ -179,7 +179,10 @@ def abstention_message(answer: CitedAnswer) -> discord.Embed:
 
 
 def summary_messages(summary: DocumentSummary) -> list[list[discord.Embed]]:
-    footer = f"summary · {summary.provenance}"
+    """A summary's footer says who wrote it, how recent its newest cited article is and how long it
+    took, as an answer's does."""
+    dated = f" · as of {summary.as_of}" if summary.as_of else ""
+    footer = f"summary · {summary.provenance}{dated} · {summary.timings_ms.get('total', 0) / 1000:.1f} s"
     return pack(_cited_embeds(summary.summary, summary.citations, footer, title=summary.subject))
 
 

@@ -105,6 +105,8 @@ def render_summary(console: Console, summary: DocumentSummary) -> None:
         console.print()
         for line in citation_lines(summary.citations):
             console.print(line)
+    dated = f" · as of {summary.as_of}" if summary.as_of else ""
+    console.print(Text(f"summary · {summary.provenance}{dated} · {summary.timings_ms.get('total', 0):.0f} ms", style="dim"))
 
 
 def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:

@@ -14,13 +14,33 @@ def plural(count: int, noun: str, plural_noun: str = "") -> str:
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
+_PAIRS = {"“": "”", "‘": "’", "(": ")", "[": "]", "«": "»"}
+
+
 def short_title(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
-    """`title` on one line, cut at a word boundary to at most `limit` characters (with "…")."""
+    """`title` on one line, cut at a word boundary to at most `limit` characters (with "…"), and
+    the quotes and brackets the cut left open closed after it: `China “has opened up the
+    possibility of…”`, not a stray “."""
     title = " ".join(title.split())
     if len(title) <= limit:
         return title
-    cut = title.rfind(" ", limit // 2, limit)
-    return title[: cut if cut > 0 else limit - 1].rstrip(" ,;:-–—") + "…"
+    closers = _closers(title[:limit])
+    room = limit - 1 - len(closers)
+    cut = title.rfind(" ", room // 2, room + 1)
+    kept = title[: cut if cut > 0 else room].rstrip(" ,;:-–—")
+    return kept + "…" + _closers(kept)
+
+
+def _closers(text: str) -> str:
+    """What closes the quotes and brackets `text` opens and does not close, innermost first."""
+    opened: list[str] = []
+    for char in text:
+        if char in _PAIRS:
+            opened.append(char)
+        elif opened and char == _PAIRS[opened[-1]]:
+            opened.pop()
+    closing = "".join(_PAIRS[char] for char in reversed(opened))
+    return closing + ('"' if text.count('"') % 2 else "")
 
 
 def known_date(published: str) -> str:

@@ -93,7 +93,7 @@ class UnchangedCheck:
             if not self._store.sentences.has_version(record_key(scope, document.doc_id), document.content_hash):
                 return None
             seen.add(document.doc_id)
-            report.doc_ids.append(document.doc_id)
+            report.articles.append(document.meta)
             report.unchanged += 1
         if vanished(records, ingested_folders(paths, targets)):
             return None

@@ -236,7 +236,7 @@ class Ingestor:
         embedding its candidate sentences."""
         current = self._store.get(scope, document.doc_id)
         _refuse_another_files_id(current, document)
-        report.doc_ids.append(document.doc_id)
+        report.articles.append(document.meta)
         if current is not None and current.live and current.content_hash == document.content_hash:
             report.unchanged += 1
             if self._store.sentences.has_version(current.key, current.content_hash):

@@ -261,7 +261,13 @@ class IngestReport:
     removed: int = 0
     chunks: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
-    doc_ids: list[str] = field(default_factory=list)
+    articles: list[ArticleMeta] = field(default_factory=list)
+    """The description of each document read (added, updated or unchanged), as its reader made it:
+    what an upload's reply shows the admin was extracted (title, date)."""
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [article.doc_id for article in self.articles]
 
     def absorb(self, other: "IngestReport") -> None:
         """Add what another run did to this report (one report for files and URLs ingested together)."""
@@ -271,7 +277,7 @@ class IngestReport:
         self.removed += other.removed
         self.chunks += other.chunks
         self.errors.extend(other.errors)
-        self.doc_ids.extend(other.doc_ids)
+        self.articles.extend(other.articles)
 
     def to_json(self) -> dict[str, Any]:
         return {

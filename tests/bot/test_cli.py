@@ -135,6 +135,7 @@ def test_summaries(cli):
     assert doc["as_of"] is None, "that article is undated"
     code, out, _ = cli("summary", "--topic", "sanctions against Moscow")
     assert code == 0 and "[1]" in out
+    assert re.search(r"^summary · extractive( · as of \d{4}-\d{2}-\d{2})? · \d+ ms$", out, re.M), "the footer, as an answer's"
     code, _, err = cli("summary", "no-such-document")
     assert code == 3 and "No document" in err
     assert cli("summary")[0] == 2

@@ -102,6 +102,20 @@ def test_a_quote_longer_than_a_field_is_trimmed_to_it_and_marked():
     assert field.value.split("\n")[-1].lstrip("“").rstrip("…”") in long_quote
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["China “has opened up the possibility of supplying arms to Russia”, according to the Financial Times",
+     'Officials say "the pier will reopen in May once the repairs to the northern breakwater are done"',
+     "Valdora (the harbour town on the northern coast of the island) reopens its pier after the storm"],
+)
+def test_a_cut_title_closes_the_quotes_and_brackets_it_cut_inside(title: str):
+    shown = short_title(title)
+    assert len(shown) <= 60 and "…" in shown
+    assert shown.count("“") == shown.count("”") and shown.count("(") == shown.count(")")
+    assert shown.count('"') % 2 == 0
+    assert title.startswith(shown[: shown.index("…")]), "cut at a word boundary of the title"
+
+
 def test_a_url_that_cannot_be_a_link_leaves_the_title_plain():
     for url in ("javascript:alert(1)", "https://x.example/a b", "https://x.example/" + "a" * 400):
         citation = Citation(1, ArticleMeta("d", "Title", url=url), "Quote here.", 0, 11, "shared")

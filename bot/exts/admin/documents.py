@@ -19,8 +19,8 @@ from bot.autocomplete import document_choices
 from bot.client import BotServices, Citebot, guild_scope
 from bot.exts.core.errors import NotAdmin, describe, reply
 from bot.limits import FETCHES_FULL
-from bot.rendering import inline
-from bot.wording import plural
+from bot.rendering import inline, plain
+from bot.wording import known_date, plural, short_title
 from retrieval import SUPPORTED_SUFFIXES, FetchError, IngestReport, StoreUnavailable, check_url, normalised_date, upload_name
 
 T = TypeVar("T")
@@ -39,13 +39,17 @@ def is_corpus_admin() -> Callable[[T], T]:
 
 
 def describe_report(report: IngestReport, name: str) -> str:
+    """The upload's outcome, with what was read from the document (its title and date), so an
+    admin sees at once whether a fetched page was read as the article they meant."""
     if report.errors:
         return f"❌ {inline(name)} was not added: {report.errors[0]['error']}."
-    doc_id = report.doc_ids[0]
+    article = report.articles[0]
+    date = known_date(article.published)
+    read = f"*{plain(short_title(article.title))}*" + (f", published {date}" if date else ", no publication date found")
     if report.unchanged:
-        return f"✅ `{doc_id}` is unchanged: this content is already indexed."
+        return f"✅ `{article.doc_id}` is unchanged ({read}): this content is already indexed."
     verb = "Updated" if report.updated else "Added"
-    return f"✅ {verb} `{doc_id}`: {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
+    return f"✅ {verb} `{article.doc_id}`: {read}; {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
 
 
 def _own_scope(interaction: discord.Interaction) -> str:

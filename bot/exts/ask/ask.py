@@ -40,9 +40,8 @@ MAX_TURNS = 3
 THREAD_NAME_LIMIT = 100
 CONTENT_WITHHELD_NOTICE = "content-withheld"
 CONTENT_WITHHELD = (
-    "I can't read messages that don't mention me: Discord only shows me those with the Message Content "
-    "intent, which this bot doesn't have. To ask a follow-up, mention me, or reply to my answer with the "
-    "@ mention on. (I say this once.)"
+    "I only see the messages that mention me. To ask me a follow-up, start it with my @ mention, or "
+    "reply to my answer with the @ mention switched on. (I'll say this once.)"
 )
 
 QUEUED = "⏳ You're in the queue: I'll answer as soon as a slot is free."
@@ -162,12 +161,14 @@ class Ask(commands.Cog):
     async def _without_question(self, message: discord.Message, mentioned: bool) -> None:
         """A message that reached the bot with no question in it. Without the Message Content intent
         Discord withholds the text of replies that do not ping the bot and of thread messages that do
-        not mention it: the author is told once how to ask, never a canned line on every message."""
+        not mention it: the author is told once, privately and in plain words, how to ask, never a
+        canned line on every message, nor in front of a channel that may not see the message as
+        addressed to the bot."""
         withheld = not message.content and not mentioned and not self.bot.intents.message_content
         if withheld:
             guild_id = message.guild.id if message.guild else 0
             if self.services.store.first_notice(guild_id, message.author.id, CONTENT_WITHHELD_NOTICE):
-                await message.reply(CONTENT_WITHHELD, mention_author=False)
+                await self._tell_privately(message, CONTENT_WITHHELD)
         elif mentioned:
             await message.reply("Ask me something about the articles, e.g. “who denied the request?”",
                                 mention_author=False)

@@ -111,7 +111,9 @@ async def test_upload_reports_counts_in_words_and_titles_untitled_files_sensibly
     env, _, guilds = world
     a = guilds["A"]
     one = await upload(a["admin"], a["channel"], "harbour.txt", HARBOUR)
-    assert one.response.content == "✅ Added `harbour`: 1 chunk indexed. Ask about it with /ask."
+    assert one.response.content == (
+        "✅ Added `harbour`: *Harbour master resigns*, no publication date found; 1 chunk indexed. Ask about it with /ask."
+    )
     await upload(a["admin"], a["channel"], "pier-notes.txt",
                  b"The northern pier of Valdora will reopen in May, the council said on Monday.\nRepairs continue.")
     await upload(a["admin"], a["channel"], "ferry.md", b"# Ferry resumes service\n\nThe ferry to the islands resumed on Sunday.")
@@ -140,7 +142,10 @@ async def test_upload_url_fetches_a_web_article_that_citations_link_to(world, ar
     url = f"{article_site.url}/valdora"
     doc_id = url_document_id(url)
     result = await a["admin"].slash(a["channel"], "upload", url=url)
-    assert result.ephemeral and result.response.content == f"✅ Added `{doc_id}`: 1 chunk indexed. Ask about it with /ask."
+    assert result.ephemeral and result.response.content == (
+        f"✅ Added `{doc_id}`: *Valdora harbour master resigns*, published 2024-02-09; 1 chunk indexed. "
+        "Ask about it with /ask."
+    ), "the admin sees the title and date read from the page"
     shown = [e.json.get("content") or "" for e in env.http_requests if isinstance(e.json, dict)]
     assert f"⏳ Fetching and indexing {inline(url)}…" in shown, "progress shown while fetching"
     [info] = env.bot.services.answers.sources([guild_scope(a["guild"].id)])

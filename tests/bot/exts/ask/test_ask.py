@@ -27,15 +27,16 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
         assert all(len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields)
 
 
-async def reply_without_ping(env, actor, channel, target: discord.Message, content: str) -> None:
+async def reply_without_ping(env, actor, channel, target: discord.Message, content: str):
     """A reply with the client's @ mention switched off (`allowed_mentions.replied_user` false): what
-    Discord's client sends when the asker clicks "@ ON" off before replying."""
-    env.backend.create_message(
+    Discord's client sends when the asker clicks "@ ON" off before replying. Returns the message."""
+    created = env.backend.create_message(
         channel.id, actor.id, content,
         reference={"channel_id": str(target.channel.id), "message_id": str(target.id)},
         allowed_mentions=AllowedMentions(replied_user=False),
     )
     await env.settle()
+    return created
 
 
 # Asking ------------------------------------------------------------------------------------------
@@ -140,18 +141,21 @@ async def test_a_reply_without_the_ping_is_explained_once_without_message_conten
     a = guilds["A"]
     assert not env.bot.intents.message_content
     first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
-    await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
-    notice = a["channel"].last_message
-    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
-    assert notice.embeds == [] and not notice.mentions
+    replied = await reply_without_ping(env, a["member"], a["channel"], first, "and what did the Kremlin spokesman say?")
+    assert a["channel"].last_message.author.id == a["member"].id, "nothing posted in the channel"
+    notice = a["member"].user.dm_channel.last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I only see the messages that mention me.")
+    assert "Message Content" not in notice.content and "intent" not in notice.content, "no developer-portal words"
+    assert str(replied.id) in notice.content and notice.embeds == [] and not notice.mentions
     await reply_without_ping(env, a["member"], a["channel"], first, "and what did Peskov say?")
-    assert a["channel"].last_message.author.id == a["member"].id, "said once, not to every reply"
+    assert a["member"].user.dm_channel.last_message.id == notice.id, "said once, not to every reply"
     await a["member"].send(a["channel"], "and what did the Kremlin spokesman say?", reply_to=first)
     follow_up = a["channel"].last_message
     assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))
     other = await ask_by_mention(env, a["admin"], a["channel"], "How long did the meeting in Rome last?")
     await reply_without_ping(env, a["admin"], a["channel"], other, "and where?")
-    assert a["channel"].last_message.content.startswith("I can't read"), "each user is told once"
+    told = a["admin"].user.dm_channel.last_message
+    assert told.content.startswith("I only see the messages that mention me."), "each user is told once"
 
 
 @pytest.mark.parametrize("bot_overrides", [{"answer_in_threads": False, "message_content_intent": True}])
@@ -249,10 +253,11 @@ async def test_without_message_content_an_answer_thread_takes_follow_ups_by_ment
     first = await ask_by_mention(env, a["member"], a["channel"], "Who denied the request?")
     [thread] = a["channel"].threads
     await a["member"].send(thread, "and what did the Kremlin spokesman say?")
-    notice = thread.last_message
-    assert notice.author.id == env.bot.user.id and notice.content.startswith("I can't read messages that don't mention me")
+    assert thread.last_message.author.id == a["member"].id, "nothing posted in the thread"
+    notice = a["member"].user.dm_channel.last_message
+    assert notice.author.id == env.bot.user.id and notice.content.startswith("I only see the messages that mention me.")
     await a["member"].send(thread, "and what about Peskov?")
-    assert thread.last_message.author.id == a["member"].id, "said once"
+    assert a["member"].user.dm_channel.last_message.id == notice.id, "said once"
     await a["member"].send(thread, f"<@{env.bot.user.id}> and what did the Kremlin spokesman say?")
     follow_up = thread.last_message
     assert follow_up.author.id == env.bot.user.id and any("Peskov" in q for q in quotes(follow_up.embeds))

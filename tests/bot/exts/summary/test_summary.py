@@ -29,6 +29,10 @@ async def test_summary_with_autocomplete(world):
     result = await a["member"].slash(a["channel"], "summary", document="china-open-to-supplying-arms-to-russia")
     embeds = result.response.embeds
     assert embeds[0].title.startswith("China")
+    footer = embeds[-1].footer.text
+    assert footer.startswith("summary · extractive · as of 2022-03-14 · ") and footer.endswith(" s"), (
+        "who wrote it, how recent, how long: as an answer's footer says"
+    )
     assert all(q in corpus_text("china-open-to-supplying-arms-to-russia") for q in quotes(embeds))
     topic = await a["member"].slash(a["channel"], "summary", topic="the meeting in Rome")
     assert quotes(topic.response.embeds)
