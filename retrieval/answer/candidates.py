@@ -9,7 +9,7 @@ import numpy as np
 
 from retrieval.answer.tuning import SEMANTIC_WEIGHT
 from retrieval.index.bm25 import BM25Index
-from retrieval.models.records import DocumentRecord
+from retrieval.models.records import DocumentRecord, OfRecord
 
 # A sentence's closing punctuation, possibly followed by closing quotes or brackets. A line without
 # one is a headline, a caption or a page stamp: a title, not a statement.
@@ -17,7 +17,7 @@ SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Candidate(OfRecord):
     """A sentence of a stored document, located by offsets into that document's text."""
 
     record: DocumentRecord
@@ -33,13 +33,6 @@ class Candidate:
     def key(self) -> tuple[str, int, int]:
         return (self.record.key, self.start, self.end)
 
-    @property
-    def title(self) -> str:
-        return self.record.title
-
-    @property
-    def published(self) -> str:
-        return self.record.published
 
     @property
     def is_statement(self) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from retrieval.answer.candidates import Candidate
 from retrieval.answer.ranking import Focus, SentenceRanker
 from retrieval.models.answers import Passage
-from retrieval.models.records import DocumentRecord
+from retrieval.models.records import DocumentRecord, OfRecord
 from retrieval.search.retriever import Retrieval
 
 GAP = " … "
@@ -23,19 +23,11 @@ GAP = " … "
 
 
 @dataclass(frozen=True)
-class Excerpt:
+class Excerpt(OfRecord):
     """Source `[n]` of a prompt: sentences of one document (one version), in document order."""
 
     record: DocumentRecord
     sentences: tuple[Candidate, ...]
-
-    @property
-    def title(self) -> str:
-        return self.record.title
-
-    @property
-    def published(self) -> str:
-        return self.record.published
 
     @property
     def text(self) -> str:

@@ -68,6 +68,21 @@ class DocumentRecord(DescribesArticle):
         return SourceInfo(meta=self.meta, chunks=self.chunks, scope=self.scope)
 
 
+class OfRecord:
+    """The article fields of `record`, read on an object made from one of its versions (a candidate
+    sentence, an excerpt of a prompt)."""
+
+    record: DocumentRecord
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def published(self) -> str:
+        return self.record.published
+
+
 @dataclass(frozen=True)
 class ChunkLocation:
     """Where a live chunk stands: its document and its span of the document's stored text. The BM25

@@ -9,6 +9,8 @@ import pytest
 
 from retrieval.generation.errors import LLMError
 from retrieval.generation.reader import ReaderChoice, parse_choice
+from retrieval.models.answers import CitedAnswer
+from retrieval.service import AnswerService
 from tests.support.loopback import LoopbackServer, Reply
 from tests.support.scripted_llm import sse_chunk
 
@@ -79,14 +81,19 @@ class ReadingModel:
         return 200, {"Content-Type": "text/event-stream"}, [sse_chunk(reply), b"data: [DONE]\n\n"]
 
 
+def ask_reading(model: ReadingModel, llm_service_factory, question: str) -> tuple[AnswerService, CitedAnswer]:
+    """`question` asked of a fresh service whose LLM is `model`, as reader; the model is closed after."""
+    try:
+        service = llm_service_factory(llm_backend="openai", llm_base_url=model.url, llm_role="reader")
+        return service, service.ask(question)
+    finally:
+        model.close()
+
+
 @pytest.mark.slow
 def test_the_answer_opens_with_the_sentence_the_reader_chose_and_its_words(llm_service_factory) -> None:
     model = ReadingModel(target="Peskov", words="Dmitry Peskov")
-    try:
-        service = llm_service_factory(llm_backend="openai", llm_base_url=model.url, llm_role="reader")
-        answer = service.ask("Who denied the request?")
-    finally:
-        model.close()
+    service, answer = ask_reading(model, llm_service_factory, "Who denied the request?")
     assert (answer.backend, answer.fallback_reason) == ("openai-reader", "")
     assert len(model.prompts) == 1 and "Question: Who denied the request?" in model.prompts[0]
     lead = answer.citations[0]
@@ -100,12 +107,8 @@ def test_the_answer_opens_with_the_sentence_the_reader_chose_and_its_words(llm_s
 @pytest.mark.slow
 def test_a_reader_that_chooses_nothing_leaves_the_extractive_answer_and_says_why(llm_service_factory) -> None:
     model = ReadingModel(reply="I think none of these sources answers the question.")
-    try:
-        service = llm_service_factory(llm_backend="openai", llm_base_url=model.url, llm_role="reader")
-        answer = service.ask("Who denied the request?")
-        extractive = llm_service_factory(llm_backend="extractive").ask("Who denied the request?")
-    finally:
-        model.close()
+    _, answer = ask_reading(model, llm_service_factory, "Who denied the request?")
+    extractive = llm_service_factory(llm_backend="extractive").ask("Who denied the request?")
     assert answer.backend == "extractive" and answer.fallback_reason == "the model's reply named no candidate sentence"
     assert answer.answer == extractive.answer
     assert "I think" not in answer.answer
@@ -113,10 +116,6 @@ def test_a_reader_that_chooses_nothing_leaves_the_extractive_answer_and_says_why
 
 @pytest.mark.slow
 def test_an_abstention_is_not_put_to_the_reader(llm_service_factory) -> None:
-    model = ReadingModel(reply="1 | Paris")
-    try:
-        service = llm_service_factory(llm_backend="openai", llm_base_url=model.url, llm_role="reader")
-        answer = service.ask("What did the French president say about the Eiffel Tower repairs?")
-    finally:
-        model.close()
+    model = ReadingModel(reply="Paris | 1")
+    _, answer = ask_reading(model, llm_service_factory, "What did the French president say about the Eiffel Tower repairs?")
     assert answer.abstained and model.prompts == []
