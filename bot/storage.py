@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS notices (
     created_at REAL NOT NULL,
     PRIMARY KEY (guild_id, user_id, notice)
 );
+CREATE TABLE IF NOT EXISTS shares (
+    message_id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    created_at REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS answers_by_channel ON answers (guild_id, channel_id, created_at);
 """
 # Columns added after a table was first released: (table, column, definition). A database created
@@ -171,6 +176,19 @@ class BotStore:
                 "INSERT OR IGNORE INTO notices VALUES (?, ?, ?, ?)", (guild_id, user_id, notice, time.time())
             ).rowcount
         return inserted == 1
+
+    def mark_shared(self, guild_id: int, message_id: int) -> bool:
+        """True the first time the private answer `message_id` is shared to its channel: it is shared once."""
+        with self._lock:
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO shares VALUES (?, ?, ?)", (message_id, guild_id, time.time())
+            ).rowcount
+        return inserted == 1
+
+    def unmark_shared(self, guild_id: int, message_id: int) -> None:
+        """Sharing failed (the bot may not post there): the answer can be shared again."""
+        with self._lock:
+            self._db.execute("DELETE FROM shares WHERE message_id = ? AND guild_id = ?", (message_id, guild_id))
 
     def conversation(self, guild_id: int, message_id: int, max_turns: int) -> list[tuple[str, str]]:
         """(question, answer) turns ending with `message_id`, oldest first, within one guild."""

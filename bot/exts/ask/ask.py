@@ -24,7 +24,7 @@ from discord.ext import commands
 
 from bot.client import BotServices, Citebot, visible_scopes
 from bot.exts.ask.updates import UpdateThrottle
-from bot.exts.ask.views import AnswerView
+from bot.exts.ask.views import AnswerView, PrivateAnswerView
 from bot.exts.core.errors import describe
 from bot.rendering import abstention_message, answer_messages, passages_payload, trim, update_message
 from bot.storage import StoredAnswer
@@ -95,7 +95,9 @@ class Ask(commands.Cog):
         self.bot = bot
         self.services = services
         self.view = AnswerView(services.store)
+        self.private_view = PrivateAnswerView(services.store)
         bot.add_view(self.view)
+        bot.add_view(self.private_view)
 
     @app_commands.command(name="ask", description="Ask the articles a question; the answer cites its sources.")
     @app_commands.describe(question="What you want to know", private="Only you see the answer (for a quick check)")
@@ -113,7 +115,7 @@ class Ask(commands.Cog):
 
         responder = Responder(interaction.edit_original_response, more)
         await self._answer(question, interaction.guild_id, interaction.channel_id or 0, responder, [], None,
-                           interaction.created_at.date())
+                           interaction.created_at.date(), private)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -225,10 +227,11 @@ class Ask(commands.Cog):
 
     async def _answer(
         self, question: str, guild_id: int | None, channel_id: int, responder: Responder,
-        history: list[Turn], parent_id: int | None, asked_on: dt.date,
+        history: list[Turn], parent_id: int | None, asked_on: dt.date, private: bool = False,
     ) -> None:
         """Answer `question` as of `asked_on`, the day (UTC) of the message or command that asked it:
-        its "this week", and the last day of the articles it may be answered from."""
+        its "this week", and the last day of the articles it may be answered from. A `private`
+        answer keeps its messages, which Share to channel posts as they are."""
         scopes = visible_scopes(guild_id)
         final: CitedAnswer | None = None
         if self.services.gate.busy:
@@ -249,24 +252,28 @@ class Ask(commands.Cog):
             posted = [await responder.show(content=None, embeds=[abstention_message(final)], view=None)]
             payload = {"passages": [], "backend": final.backend}
         else:
-            posted = await self._post_answer(final, responder)
+            pages = answer_messages(final)
+            posted = await self._post_answer(pages, responder, self.private_view if private else self.view)
             payload = {
                 "passages": passages_payload(final.passages),
                 "backend": final.backend,
                 "citations": [citation.to_json() for citation in final.citations],
             }
+            if private:
+                payload["messages"] = [[embed.to_dict() for embed in page] for page in pages]
         for message in posted:
             self.services.store.save_answer(
                 message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload
             )
 
-    async def _post_answer(self, answer: CitedAnswer, responder: Responder) -> list[discord.Message]:
+    async def _post_answer(
+        self, messages: list[list[discord.Embed]], responder: Responder, view: AnswerView
+    ) -> list[discord.Message]:
         """The answer over as many messages as Discord's limits need; the buttons go under the last."""
-        messages = answer_messages(answer)
         last = len(messages) - 1
-        posted = [await responder.show(content=None, embeds=messages[0], view=self.view if last == 0 else discord.utils.MISSING)]
+        posted = [await responder.show(content=None, embeds=messages[0], view=view if last == 0 else discord.utils.MISSING)]
         for index, embeds in enumerate(messages[1:], start=1):
-            posted.append(await responder.add(embeds=embeds, view=self.view if index == last else discord.utils.MISSING))
+            posted.append(await responder.add(embeds=embeds, view=view if index == last else discord.utils.MISSING))
         return posted
 
 

@@ -1,5 +1,6 @@
 """The buttons under every answer: Sources (the full passages, only to whoever clicks), 👍, and 👎,
-which opens a short form asking why.
+which opens a short form asking why; under a private answer, also Share to channel, which posts it
+to the channel as it is, once.
 
 The custom ids are fixed, so the view is persistent: buttons keep working after a restart. The
 answer is found by the clicked message's id *and* the guild it was clicked in.
@@ -11,6 +12,7 @@ from bot.rendering import passage_messages
 from bot.storage import FEEDBACK_REASONS, BotStore, StoredAnswer
 
 SOURCES_ID = "citebot:sources"
+SHARE_ID = "citebot:share"
 VOTE_UP_ID = "citebot:vote:up"
 VOTE_DOWN_ID = "citebot:vote:down"
 REASON_ID = "citebot:feedback:reason"
@@ -97,3 +99,49 @@ class AnswerView(discord.ui.View):
             await interaction.response.send_message("I can't find that answer any more.", ephemeral=True)
             return None
         return stored
+
+
+class PrivateAnswerView(AnswerView):
+    """The buttons under a private answer: those of every answer, and Share to channel."""
+
+    @discord.ui.button(label="Share to channel", style=discord.ButtonStyle.primary, custom_id=SHARE_ID)
+    async def share(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Post the answer, its messages as the asker saw them, to the channel with the buttons of a
+        public answer (Sources and votes), and take the Share button off the private one. Once:
+        a second click, or one from another copy of the view, is told it was shared."""
+        stored = self._stored(interaction)
+        channel = interaction.channel
+        if stored is None or not stored.payload.get("messages") or not isinstance(channel, discord.abc.Messageable):
+            await interaction.response.send_message("I no longer have this answer to share.", ephemeral=True)
+            return
+        if not self._store.mark_shared(stored.guild_id, stored.message_id):
+            await interaction.response.send_message("This answer was already shared to the channel.", ephemeral=True)
+            return
+        await interaction.response.edit_message(view=AnswerView(self._store))
+        try:
+            posted = await _post_shared(channel, stored, interaction.user.display_name, AnswerView(self._store))
+        except discord.HTTPException:
+            self._store.unmark_shared(stored.guild_id, stored.message_id)
+            await interaction.edit_original_response(view=self)
+            await interaction.followup.send("I can't post in this channel, so the answer stays private.", ephemeral=True)
+            return
+        payload = {key: value for key, value in stored.payload.items() if key != "messages"}
+        for message in posted:
+            self._store.save_answer(message.id, stored.guild_id, message.channel.id, None, stored.question,
+                                    stored.answer, payload)
+
+
+async def _post_shared(
+    channel: discord.abc.Messageable, stored: StoredAnswer, sharer: str, view: AnswerView
+) -> list[discord.Message]:
+    """The stored messages of an answer posted to `channel`, the buttons under the last, pinging no one."""
+    pages = stored.payload["messages"]
+    posted = []
+    for index, page in enumerate(pages):
+        posted.append(await channel.send(
+            content=f"Shared by {discord.utils.escape_mentions(sharer)}" if index == 0 else None,
+            embeds=[discord.Embed.from_dict(embed) for embed in page],
+            view=view if index == len(pages) - 1 else discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+        ))
+    return posted

@@ -9,7 +9,7 @@ from simcord import interactions as simcord_interactions
 from simcord.backend.models.message import AllowedMentions
 from simcord.results import InteractionResult
 
-from bot.exts.ask.views import SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
+from bot.exts.ask.views import SHARE_ID, SOURCES_ID, VOTE_DOWN_ID, VOTE_UP_ID
 from bot.rendering import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, EMBEDS_PER_MESSAGE, FIELD_VALUE_LIMIT
 from retrieval.answer.extractive import NOT_COVERED
 from retrieval.text.sentences import MAX_SENTENCE_CHARS
@@ -17,6 +17,14 @@ from tests.bot.exts.helpers import callback_types, corpus_text, votes
 from tests.support.discord import HARBOUR, answer_to, ask_by_mention, converse_in_thread, quotes, upload
 
 pytestmark = pytest.mark.slow
+
+
+def button_ids(rows) -> set[str]:
+    """The custom ids of a message's buttons, from discord.py's action rows or a response's raw JSON."""
+    return {
+        (button["custom_id"] if isinstance(button, dict) else button.custom_id)
+        for row in rows for button in (row["components"] if isinstance(row, dict) else row.children)
+    }
 
 
 def assert_within_limits(embeds: list[discord.Embed]) -> None:
@@ -286,11 +294,44 @@ async def test_a_private_ask_is_seen_by_the_asker_alone_and_keeps_its_buttons(wo
     assert result.ephemeral and "Liu Pengyu" in result.response.embeds[0].description
     assert a["channel"].history(viewer=a["admin"]) == [], "the rest of the channel sees nothing"
     assert [m.id for m in a["channel"].history(viewer=a["member"])] == [result.response.id]
+    assert button_ids(result.response.components) >= {SOURCES_ID, VOTE_UP_ID}
     sources = await a["member"].click(result.response, custom_id=SOURCES_ID)
     assert sources.ephemeral and sources.response.embeds
     voted = await a["member"].click(result.response, custom_id=VOTE_UP_ID)
     assert "recorded" in voted.response.content
     assert votes(env, a) == [(result.response.id, a["member"].id, 1, "Who denied the request?")]
+
+
+async def test_a_private_answer_shared_to_the_channel_is_posted_once_with_its_sources_and_votes(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?", private=True)
+    assert button_ids(result.response.components) == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID, SHARE_ID}
+    shared = await a["member"].click(result.response, custom_id=SHARE_ID)
+    [public] = a["channel"].history(viewer=a["admin"])
+    assert public.embeds[0].description == result.response.embeds[0].description, "the same answer"
+    assert [f.value for f in public.embeds[0].fields] == [f.value for f in result.response.embeds[0].fields]
+    assert public.content == "Shared by memberA" and not public.mentions
+    assert button_ids(public.components) == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}
+    assert button_ids(shared.response.components) == {SOURCES_ID, VOTE_UP_ID, VOTE_DOWN_ID}, "the Share button is gone"
+    sources = await a["admin"].click(public, custom_id=SOURCES_ID)
+    assert sources.ephemeral and sources.response.embeds, "the shared answer's sources work for anyone"
+    voted = await a["admin"].click(public, custom_id=VOTE_UP_ID)
+    assert "recorded" in voted.response.content
+    assert not env.bot.services.store.mark_shared(a["guild"].id, result.response.id), "recorded as shared: once"
+    assert [m.id for m in a["channel"].history(viewer=a["member"]) if not m.flags.ephemeral] == [public.id]
+
+
+async def test_a_share_the_bot_may_not_post_leaves_the_answer_private_and_shareable(world):
+    env, _, guilds = world
+    a = guilds["A"]
+    result = await a["member"].slash(a["channel"], "ask", question="Who denied the request?", private=True)
+    env.inject_error("POST", "/channels/*/messages", status=403, code=50013, message="Missing Permissions", times=1)
+    refused = await a["member"].click(result.response, custom_id=SHARE_ID)
+    told = [f.content for f in refused.followups]
+    assert told == ["I can't post in this channel, so the answer stays private."]
+    assert [m for m in a["channel"].history(viewer=a["admin"]) if not m.flags.ephemeral] == []
+    assert env.bot.services.store.mark_shared(a["guild"].id, result.response.id), "not recorded as shared"
 
 
 async def test_an_abstention_is_shown_plainly_without_sources_votes_or_passages(world):
