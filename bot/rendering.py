@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.wording import SHORT_TITLE_CHARS, known_date, plural, short_title, still_writing
+from bot.wording import SHORT_TITLE_CHARS, footer_line, known_date, plural, short_title, still_writing
 from retrieval import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
 
 TITLE_LIMIT = 256
@@ -137,10 +137,8 @@ def _cited_embeds(text: str, citations: Sequence[Citation], footer: str, title: 
 
 def answer_messages(answer: CitedAnswer, note: str = "") -> list[list[discord.Embed]]:
     """`note`: what an answer shown while the LLM writes says of itself (`wording.still_writing`)."""
-    dated = f" · as of {answer.as_of}" if answer.as_of else ""
-    noted = f" · {note}" if note else ""
-    footer = f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0) / 1000:.1f} s{noted}"
-    return pack(_cited_embeds(_opening(answer) + answer.answer, answer.citations, footer, title=_answering(answer)))
+    shown = footer_line(answer.provenance, answer.as_of, f"{answer.timings_ms.get('total', 0) / 1000:.1f} s", note)
+    return pack(_cited_embeds(_opening(answer) + answer.answer, answer.citations, shown, title=_answering(answer)))
 
 
 def _opening(answer: CitedAnswer) -> str:
@@ -181,9 +179,8 @@ def abstention_message(answer: CitedAnswer) -> discord.Embed:
 def summary_messages(summary: DocumentSummary) -> list[list[discord.Embed]]:
     """A summary's footer says who wrote it, how recent its newest cited article is and how long it
     took, as an answer's does."""
-    dated = f" · as of {summary.as_of}" if summary.as_of else ""
-    footer = f"summary · {summary.provenance}{dated} · {summary.timings_ms.get('total', 0) / 1000:.1f} s"
-    return pack(_cited_embeds(summary.summary, summary.citations, footer, title=summary.subject))
+    shown = footer_line(f"summary · {summary.provenance}", summary.as_of, f"{summary.timings_ms.get('total', 0) / 1000:.1f} s")
+    return pack(_cited_embeds(summary.summary, summary.citations, shown, title=summary.subject))
 
 
 def passage_excerpt(text: str) -> tuple[str, int]:

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from bot.storage import FEEDBACK_REASONS, Feedback
-from bot.wording import known_date, plural, short_title, still_writing
+from bot.wording import footer_line, known_date, plural, short_title, still_writing
 from retrieval import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 
 if TYPE_CHECKING:
@@ -63,9 +63,8 @@ def answer_lines(answer: CitedAnswer, note: str = "") -> list[Text]:
     lines.append(Text(answer.answer))
     if answer.citations:
         lines += [Text(), *citation_lines(answer.citations)]
-    dated = f" · as of {answer.as_of}" if answer.as_of else ""
-    noted = f" · {note}" if note else ""
-    lines.append(Text(f"{answer.provenance}{dated} · {answer.timings_ms.get('total', 0):.0f} ms{noted}", style="dim"))
+    took = f"{answer.timings_ms.get('total', 0):.0f} ms"
+    lines.append(Text(footer_line(answer.provenance, answer.as_of, took, note), style="dim"))
     return lines
 
 
@@ -105,8 +104,8 @@ def render_summary(console: Console, summary: DocumentSummary) -> None:
         console.print()
         for line in citation_lines(summary.citations):
             console.print(line)
-    dated = f" · as of {summary.as_of}" if summary.as_of else ""
-    console.print(Text(f"summary · {summary.provenance}{dated} · {summary.timings_ms.get('total', 0):.0f} ms", style="dim"))
+    took = f"{summary.timings_ms.get('total', 0):.0f} ms"
+    console.print(Text(footer_line(f"summary · {summary.provenance}", summary.as_of, took), style="dim"))
 
 
 def render_sources(console: Console, sources: Sequence[SourceInfo]) -> None:

@@ -51,6 +51,15 @@ def known_date(published: str) -> str:
     return match.group(1) if match else published
 
 
+def footer_line(provenance: str, as_of: str, took: str, note: str = "") -> str:
+    """An answer's or summary's last line, in Discord and the terminal alike: who wrote it, how
+    recent its newest cited article is (when one is dated), how long it took, and `note`, what an
+    answer shown while the LLM writes says of itself (`still_writing`)."""
+    dated = f" · as of {as_of}" if as_of else ""
+    noted = f" · {note}" if note else ""
+    return f"{provenance}{dated} · {took}{noted}"
+
+
 def still_writing(stage: Literal["extractive", "checked"]) -> str:
     """The footer's note on an answer shown while the LLM writes (`AnswerUpdate.stage`)."""
     return "a fuller answer is being written…" if stage == "extractive" else "still writing…"

@@ -169,7 +169,7 @@ class AnswerService:
         retrieved = time.perf_counter()
         asked_as = turn.question if turn.question != question else ""
         asked = follow_up.question if follow_up is not None else turn.question
-        if self.settings.llm_role == "reader" and self.settings.llm_backend != "extractive":
+        if self.settings.llm_role == "reader":
             produced = read_drafts(
                 evidence, llm, asked, lambda lead: self._answerer.answer(evidence, follow_up, lead),
                 lambda: self._answerer.reading_list(evidence, follow_up, self.settings.llm_reader_candidates),

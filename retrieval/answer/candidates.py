@@ -33,7 +33,6 @@ class Candidate(OfRecord):
     def key(self) -> tuple[str, int, int]:
         return (self.record.key, self.start, self.end)
 
-
     @property
     def is_statement(self) -> bool:
         """A full sentence rather than a headline fragment (see `SENTENCE_END`)."""

@@ -12,7 +12,7 @@ Nothing added is model text.
 import re
 from dataclasses import replace
 
-from retrieval.answer.candidates import SENTENCE_END
+from retrieval.answer.citing import answer_sentence
 from retrieval.answer.short_answer import answer_words
 from retrieval.models.answers import Citation, Draft
 from retrieval.text.markers import without_markers
@@ -32,7 +32,7 @@ def completed(question: str, written: Draft, extractive: Draft) -> Draft:
         said += " " + citation.quote.lower()
     if not added:
         return written
-    text = written.text + "".join(f" {_sentence(c.quote)} [{c.n}]" for c in added)
+    text = written.text + "".join(f" {answer_sentence(c.quote.strip())} [{c.n}]" for c in added)
     return replace(written, text=text, citations=[*written.citations, *added])
 
 
@@ -41,9 +41,3 @@ def _says(text: str, words: str) -> bool:
     an answer names "Dmitry Peskov" once and "Peskov" after."""
     last = words.split()[-1].lower()
     return words.lower() in text or (len(last) > 2 and re.search(rf"\b{re.escape(last)}\b", text) is not None)
-
-
-def _sentence(quote: str) -> str:
-    """A quote as a sentence of the answer: a headline-like one gets a full stop (as `cite` does)."""
-    text = without_markers(quote).strip()
-    return text if SENTENCE_END.search(text) else text + "."

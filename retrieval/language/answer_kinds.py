@@ -242,10 +242,9 @@ def short_phrase(
             return None
     if kind is NUMBER:
         start -= 1 if _MONEY_BEFORE.search(text[:start]) else 0
+        end -= len(text[start:end]) - len(text[start:end].rstrip(".,"))
         scale = _SCALE_AFTER.match(text[end:])
         end += scale.end() if scale else 0
-    if kind is NUMBER:
-        end -= len(text[start:end]) - len(text[start:end].rstrip(".,"))
     if kind is DURATION:
         half = _AND_A_HALF.match(text[end:])
         end += half.end() if half else 0

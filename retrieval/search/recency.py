@@ -13,8 +13,8 @@ Monday": `retrieval.language.time_frames`) counts an article's age from those da
 article was published in them, from as many days ending with the newest article. One that names
 none counts it from the newest article published by the asking day: for a bot fed as news happens
 that is about the asking day, and for an archive it is the archive's own last day, so questions
-about an archive are not all equally stale. A question that names an earlier year ("what happened
-in 2019?") asks about the past and gets no prior.
+about an archive are not all equally stale. A question that names a year before that newest
+article's ("what happened in 2019?") asks about the past and gets no prior.
 """
 
 import datetime as dt
@@ -39,7 +39,8 @@ class RecencyPrior:
     def frame(self, query: str, asked_on: dt.date, newest_day: int | None) -> TimeFrame | None:
         """The days ages are counted from for `query` asked on `asked_on`, or None when no prior
         applies; `newest_day` is the newest publication day not after `asked_on`."""
-        if self.weight <= 0 or asks_about_the_past(query, asked_on.toordinal()):
+        reference = newest_day if newest_day is not None else asked_on.toordinal()
+        if self.weight <= 0 or asks_about_the_past(query, reference):
             return None
         named = time_frame(query, asked_on)
         if newest_day is None:

@@ -65,6 +65,10 @@ def test_no_prior_when_turned_off_undated_or_asking_about_an_earlier_year() -> N
     assert prior.frame("Who resigned?", ASKED, None) is None
     assert prior.frame("Who won the election in 2019?", ASKED, NEWEST) is None
     assert prior.frame("What changed between 2019 and 2023?", ASKED, NEWEST) == TimeFrame(NEWEST, NEWEST)
+    today = dt.date.fromordinal(TODAY)
+    assert prior.frame("What changed between 2019 and 2023?", today, NEWEST) == TimeFrame(NEWEST, NEWEST), (
+        "asked today of an archive of 2023, 2023 is the archive's present, not the past"
+    )
 
 
 def test_every_article_inside_the_frame_gets_the_whole_lift() -> None:
