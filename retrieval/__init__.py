@@ -19,6 +19,14 @@ _HOMES = {
     "build_service": "retrieval.composition",
     "build_embed_model": "retrieval.composition",
     "build_catalog": "retrieval.composition",
+    "build_feed_store": "retrieval.composition",
+    "FeedError": "retrieval.ingest.feeds.parsing",
+    "UnknownFeed": "retrieval.ingest.feeds.parsing",
+    "NoWebDocument": "retrieval.ingest.refresh",
+    "FeedPoll": "retrieval.models.feeds",
+    "FeedStatus": "retrieval.models.feeds",
+    "RefreshOutcome": "retrieval.models.feeds",
+    "RefreshReport": "retrieval.models.feeds",
     "RetrievalSettings": "retrieval.settings",
     "StoreDamaged": "retrieval.index.chroma",
     "StoreUnavailable": "retrieval.index.chroma",
@@ -56,13 +64,19 @@ __all__ = [
     "EvalFileError",
     "EvalReport",
     "Evaluator",
+    "FeedError",
+    "FeedPoll",
+    "FeedStatus",
     "FetchError",
     "IngestReport",
     "LLMError",
     "METRICS",
+    "NoWebDocument",
     "Passage",
     "QWEN_CODER_1_5B",
     "QuestionError",
+    "RefreshOutcome",
+    "RefreshReport",
     "RetrievalSettings",
     "SHARED_SCOPE",
     "SUPPORTED_SUFFIXES",
@@ -70,8 +84,10 @@ __all__ = [
     "StoreDamaged",
     "StoreUnavailable",
     "Turn",
+    "UnknownFeed",
     "assemble",
     "build_catalog",
+    "build_feed_store",
     "build_embed_model",
     "build_service",
     "check_url",
@@ -84,16 +100,19 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from retrieval.composition import build_catalog, build_embed_model, build_service
+    from retrieval.composition import build_catalog, build_embed_model, build_feed_store, build_service
     from retrieval.evaluation import METRICS, EvalFileError, EvalReport, Evaluator, load_questions
     from retrieval.generation.errors import LLMError
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble, self_check
     from retrieval.index.chroma import StoreDamaged, StoreUnavailable
+    from retrieval.ingest.feeds.parsing import FeedError, UnknownFeed
     from retrieval.ingest.readers import SUPPORTED_SUFFIXES, upload_name
+    from retrieval.ingest.refresh import NoWebDocument
     from retrieval.ingest.web import FetchError, check_url
     from retrieval.language.follow_ups import Turn
     from retrieval.language.questions import strip_chat_markup
     from retrieval.models.answers import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage
+    from retrieval.models.feeds import FeedPoll, FeedStatus, RefreshOutcome, RefreshReport
     from retrieval.models.records import SHARED_SCOPE, SourceInfo
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question
     from retrieval.settings import RetrievalSettings

@@ -18,6 +18,9 @@ from retrieval.settings import RetrievalSettings
 if TYPE_CHECKING:
     from retrieval.index.embedding import LateChunkingEmbedding
     from retrieval.ingest.discovery import UnchangedCheck
+    from retrieval.ingest.editor import CorpusEditor
+    from retrieval.ingest.feeds.poller import FeedPoller
+    from retrieval.ingest.feeds.store import FeedStore
     from retrieval.ingest.readers import ArticleReader
     from retrieval.ingest.web import WebFetcher
     from retrieval.search.retriever import FusionSettings
@@ -43,6 +46,15 @@ def fusion_settings(settings: RetrievalSettings) -> "FusionSettings":
     )
 
 
+def build_fetcher(settings: RetrievalSettings) -> "WebFetcher":
+    """The guarded URL fetcher (docs/security.md) within these settings' limits; feeds get it with
+    their own size limit."""
+    from retrieval.ingest.web import FetchLimits, WebFetcher
+
+    return WebFetcher(FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
+                                  settings.fetch_allow_loopback))
+
+
 def build_service(
     settings: RetrievalSettings,
     *,
@@ -62,17 +74,15 @@ def build_service(
     from retrieval.index.snapshots import SnapshotKeeper
     from retrieval.ingest.editor import CorpusEditor
     from retrieval.ingest.ingestor import ChunkEmbedder, Ingestor
-    from retrieval.ingest.web import FetchLimits, WebFetcher
+    from retrieval.ingest.page_state import PAGES_FILE, PageStates
+    from retrieval.ingest.refresh import Refresher
     from retrieval.search.recency import SentenceRecency
     from retrieval.search.retriever import PassageRetriever
     from retrieval.service import AnswerService
 
     store = store or CorpusStore.connect(settings)
     embed_model = embed_model or build_embed_model(settings)
-    fetcher = fetcher or WebFetcher(
-        FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
-                    settings.fetch_allow_loopback)
-    )
+    fetcher = fetcher or build_fetcher(settings)
     reader = _reader(settings)
     chunker = ChunkEmbedder(settings.chunk_size, settings.chunk_overlap, embed_model)
     ingestor = Ingestor(store, reader, chunker, settings.ingest_group_chunks)
@@ -89,12 +99,15 @@ def build_service(
 
     store.recover()
     snapshots = SnapshotKeeper(store, settings.data_dir / "bm25", settings.data_dir / "bm25.lock")
+    editor = CorpusEditor(settings.corpus_dir, store, snapshots, ingestor, reader, fetcher)
     return AnswerService(
         settings=settings,
         store=store,
         snapshots=snapshots,
         retriever=PassageRetriever(store, embed_model, fusion_settings(settings)),
-        editor=CorpusEditor(settings.corpus_dir, store, snapshots, ingestor, reader, fetcher),
+        editor=editor,
+        feeds=_feed_poller(settings, fetcher, editor),
+        refresher=Refresher(store, fetcher, editor, PageStates(settings.data_dir / PAGES_FILE)),
         ranker=ranker,
         answerer=ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score,
                                     settings.answer_shortlist),
@@ -114,6 +127,21 @@ def build_catalog(settings: RetrievalSettings, *, store: CorpusStore | None = No
         return UnchangedCheck(store, _reader(settings))
 
     return Catalog(store, unchanged_check)
+
+
+def build_feed_store(settings: RetrievalSettings) -> "FeedStore":
+    """The feeds these settings' data dir subscribes to, read without the model (`citebot feed list`)."""
+    from retrieval.ingest.feeds.store import FEEDS_FILE, FeedStore
+
+    return FeedStore(settings.data_dir / FEEDS_FILE)
+
+
+def _feed_poller(settings: RetrievalSettings, fetcher: "WebFetcher", editor: "CorpusEditor") -> "FeedPoller":
+    """Feeds are fetched by the same guarded fetcher, with a size limit of their own."""
+    from retrieval.ingest.feeds.poller import FeedPoller
+
+    return FeedPoller(build_feed_store(settings), fetcher.limited_to(settings.feed_max_bytes), editor,
+                      settings.feed_max_entries)
 
 
 def _reader(settings: RetrievalSettings) -> "ArticleReader":

@@ -7,7 +7,9 @@ do one job (docs/architecture.md):
   fallback policy (`retrieval/generation/fallback.py`);
 - `turn_of` (retrieval/language/follow_ups.py) and `standalone_query` (retrieval/conversation.py):
   what a follow-up asks;
-- `CorpusEditor` (retrieval/ingest/editor.py) for writes: ingest, upload, fetch a URL, remove.
+- `CorpusEditor` (retrieval/ingest/editor.py) for writes: ingest, upload, fetch a URL, remove;
+- `FeedPoller` (retrieval/ingest/feeds/poller.py) and `Refresher` (retrieval/ingest/refresh.py): the
+  feeds a scope subscribes to, and its web documents fetched again.
 
 `build_service` (retrieval/composition.py) wires them from settings. Reads work on an immutable
 snapshot swapped after every write, so questions can be answered from several threads while an
@@ -33,10 +35,13 @@ from retrieval.generation.fallback import drafts, read_drafts, summary_draft
 from retrieval.index.snapshots import SnapshotKeeper
 from retrieval.index.store import CorpusStore
 from retrieval.ingest.editor import CorpusEditor
+from retrieval.ingest.feeds.poller import FeedPoller
 from retrieval.ingest.ingestor import ProgressCallback
+from retrieval.ingest.refresh import Refresher
 from retrieval.language.follow_ups import Turn, turn_of
 from retrieval.language.questions import strip_chat_markup
 from retrieval.models.answers import AnswerUpdate, CitedAnswer, DocumentSummary, Draft, IngestReport
+from retrieval.models.feeds import FeedPoll, FeedStatus, RefreshOutcome, RefreshReport
 from retrieval.models.records import SHARED_SCOPE, DocumentRecord, SourceInfo
 from retrieval.search.retriever import PassageRetriever, passage_of
 from retrieval.search.subject_gate import require_named_subjects
@@ -84,6 +89,8 @@ class AnswerService:
         snapshots: SnapshotKeeper,
         retriever: PassageRetriever,
         editor: CorpusEditor,
+        feeds: FeedPoller,
+        refresher: Refresher,
         ranker: SentenceRanker,
         answerer: ExtractiveAnswerer,
         summarizer: ExtractiveSummarizer,
@@ -95,6 +102,8 @@ class AnswerService:
         self.snapshots = snapshots
         self.citation_checker = citation_checker
         self.editor = editor
+        self._feeds = feeds
+        self._refresher = refresher
         self._retriever = retriever
         self._ranker = ranker
         self._answerer = answerer
@@ -122,6 +131,29 @@ class AnswerService:
 
     def ensure_corpus(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         return self.editor.ensure_corpus(progress)
+
+    # Web sources watched: feeds (`FeedError`, `UnknownFeed`) and refreshes (`NoWebDocument`) ------
+
+    def subscribe(self, url: str, scope: str = SHARED_SCOPE) -> FeedPoll:
+        return self._feeds.subscribe(url, scope)
+
+    def unsubscribe(self, feed: str, scope: str = SHARED_SCOPE) -> FeedStatus:
+        return self._feeds.unsubscribe(feed, scope)
+
+    def feeds(self, scopes: Sequence[str] | None = None) -> list[FeedStatus]:
+        return self._feeds.feeds(scopes)
+
+    def poll_feeds(self, scopes: Sequence[str] | None = None) -> list[FeedPoll]:
+        return self._feeds.poll_all(scopes)
+
+    def refresh(self, scope: str = SHARED_SCOPE, doc_id: str | None = None) -> RefreshReport:
+        return self._refresher.refresh(scope, doc_id)
+
+    def refresh_all(self, scopes: Sequence[str] | None = None) -> list[RefreshReport]:
+        return self._refresher.refresh_all(scopes)
+
+    def vanished_pages(self, scope: str) -> list[RefreshOutcome]:
+        return self._refresher.vanished(scope)
 
     # Reading ------------------------------------------------------------------------------------
 

@@ -73,6 +73,11 @@ class RetrievalSettings(BaseSettings):
     fetch_allow_loopback: bool = Field(
         False, description="fetch URLs on 127.0.0.1/::1 (tests' local servers); never on a real deployment"
     )
+    # Feeds (retrieval/ingest/feeds/): fetched by the same guarded fetcher, with a size limit of their own.
+    feed_max_bytes: int = Field(2_000_000, ge=1, description="largest feed fetched, after decompression")
+    feed_max_entries: int = Field(
+        20, ge=1, le=500, description="articles one poll of one feed ingests, newest first; the rest wait for the next poll"
+    )
 
     chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
     chroma_port: int = Field(8000, ge=1, le=65535)

@@ -10,7 +10,7 @@ from retrieval.index.snapshots import SnapshotKeeper
 from retrieval.index.store import CorpusStore
 from retrieval.ingest.ingestor import Ingestor, ProgressCallback
 from retrieval.ingest.readers import ArticleReader, DocumentError
-from retrieval.ingest.web import FetchError, WebFetcher, url_document_id
+from retrieval.ingest.web import FetchedPage, FetchError, WebFetcher, url_document_id
 from retrieval.models.answers import IngestReport
 from retrieval.models.records import SHARED_SCOPE
 
@@ -60,15 +60,20 @@ class CorpusEditor:
         """Fetch a web article (see `retrieval.ingest.web` for what is refused) and ingest it with its URL, so
         citations link to it; its id comes from the URL, so fetching it again updates it. A URL that
         cannot be fetched or read is reported in `errors`, nothing else changes."""
-        report = IngestReport()
         try:
             page = self._fetcher.fetch(url)
         except FetchError as exc:
-            report.errors.append({"path": url, "error": str(exc)})
-            return report
+            return IngestReport(errors=[{"path": url, "error": str(exc)}])
+        return self.ingest_page(page, scope, overrides)
+
+    def ingest_page(
+        self, page: FetchedPage, scope: str, overrides: dict[str, str] | None = None, source: str = ""
+    ) -> IngestReport:
+        """Ingest a fetched article, linked to the URL it was served from. `source` (default: that
+        URL) is what the document's identity is checked by: a refreshed page keeps its own."""
         doc_id = url_document_id(page.url)
         fields = {"id": doc_id, **(overrides or {}), "url": page.url}
-        return self.ingest_bytes(page.body, doc_id + page.suffix, scope, fields, source=page.url)
+        return self.ingest_bytes(page.body, fields["id"] + page.suffix, scope, fields, source=source or page.url)
 
     def remove(self, doc_id: str, scope: str = SHARED_SCOPE) -> bool:
         """Delete a document and its chunks from Chroma and BM25; False if it did not exist."""

@@ -15,6 +15,10 @@ fetched only over http(s), and only from public addresses:
 - the whole fetch (DNS answer, connection, TLS handshake, headers, body, every redirect) ends by one
   wall-clock deadline, whatever the server does: see `WebFetcher.fetch`.
 
+A page fetched again (a feed polled, a document refreshed) is asked for conditionally: the ETag and
+Last-Modified the server gave last time go back as If-None-Match and If-Modified-Since, and a
+`304 Not Modified` is an answer (`fetch_if_changed` returns None), not an error.
+
 Every refusal is a `FetchError` whose message says what was wrong in plain words. Nothing here knows
 about Discord; `AnswerService.ingest_url` reads what this returns as a document.
 """
@@ -24,8 +28,8 @@ import ipaddress
 import re
 import socket
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -59,8 +63,15 @@ READABLE_TYPES = {
     "text/x-markdown": ".md",
     "application/pdf": ".pdf",
 }
+# What a feed is served as (many servers say plain XML), read by feedparser, never as an article.
+FEED_TYPES = {
+    "application/rss+xml": ".xml",
+    "application/atom+xml": ".xml",
+    "application/rdf+xml": ".xml",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+}
 USER_AGENT = "citebot (fetches an article a server admin asked for)"
-ACCEPT = "text/html, application/xhtml+xml, text/plain, text/markdown, application/pdf;q=0.9, */*;q=0.1"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -76,14 +87,60 @@ class FetchLimits:
     allow_loopback: bool = False
 
 
+class PageGone(FetchError):
+    """The server says the page is not there (HTTP 404 or 410): a document fetched from it vanished."""
+
+
+@dataclass(frozen=True)
+class PageKind:
+    """What is being fetched: the media types accepted (each with the extension it is parsed by),
+    the Accept header that asks for them, and how a refusal names them."""
+
+    types: Mapping[str, str]
+    accept: str
+    named: str
+    reencode: bool
+    """Text bodies re-encoded as UTF-8 (the article reader expects it); a feed keeps its bytes, since
+    its XML declaration names their encoding."""
+
+
+ARTICLE = PageKind(
+    READABLE_TYPES,
+    "text/html, application/xhtml+xml, text/plain, text/markdown, application/pdf;q=0.9, */*;q=0.1",
+    "not an article: HTML, plain text, Markdown or PDF are read",
+    reencode=True,
+)
+FEED = PageKind(
+    FEED_TYPES,
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
+    "not an RSS or Atom feed",
+    reencode=False,
+)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said of the version it sent (its ETag and Last-Modified headers), sent back the
+    next time so that it answers `304 Not Modified` when that version is still current."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers these validators make (none when there are none)."""
+        found = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in found.items() if value}
+
+
 @dataclass(frozen=True)
 class FetchedPage:
-    """A fetched article: the URL it was finally served from, its media type, and its body (text
-    bodies re-encoded as UTF-8, which the article reader expects)."""
+    """A fetched page: the URL it was finally served from, its media type, its body (an article's
+    text re-encoded as UTF-8, which the article reader expects), and its validators."""
 
     url: str
     media_type: str
     body: bytes
+    validators: Validators = Validators()
 
     @property
     def suffix(self) -> str:
@@ -165,8 +222,20 @@ class WebFetcher:
         self._limits = limits
         self._resolve = resolver
 
+    def limited_to(self, max_bytes: int) -> "WebFetcher":
+        """This fetcher with another size limit (feeds have their own), same resolver and rules."""
+        return WebFetcher(replace(self._limits, max_bytes=max_bytes), self._resolve)
+
     def fetch(self, url: str) -> FetchedPage:
-        """The page at `url`, redirects followed, or a `FetchError` once `timeout_seconds` have passed.
+        """The article at `url` (see `fetch_if_changed`), fetched unconditionally."""
+        page = self.fetch_if_changed(url, Validators())
+        assert page is not None, "only a conditional request is answered 304 Not Modified"
+        return page
+
+    def fetch_if_changed(self, url: str, since: Validators, kind: PageKind = ARTICLE) -> FetchedPage | None:
+        """The page at `url`, redirects followed, or None when the server answers `304 Not Modified`
+        to the validators `since` (there are none the first time), or a `FetchError` once
+        `timeout_seconds` have passed.
 
         The deadline is a cancellation: the fetch runs as a coroutine under `asyncio.timeout`, which
         interrupts whatever it awaits when time is up (the resolver, the connection, the TLS handshake,
@@ -177,29 +246,31 @@ class WebFetcher:
         (that thread ends on its own). Synchronous, for callers that fetch and ingest in a worker thread."""
         loop = asyncio.new_event_loop()
         try:
-            return loop.run_until_complete(self._fetch_by_deadline(url))
+            return loop.run_until_complete(self._fetch_by_deadline(url, since, kind))
         finally:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    async def _fetch_by_deadline(self, url: str) -> FetchedPage:
+    async def _fetch_by_deadline(self, url: str, since: Validators, kind: PageKind) -> FetchedPage | None:
         limit = self._limits.timeout_seconds
         try:
             async with asyncio.timeout(limit):
-                return await self._follow(check_url(url))
+                return await self._follow(check_url(url), since, kind)
         except TimeoutError as exc:
             raise FetchError(f"the page did not arrive within {limit:g} s") from exc
 
-    async def _follow(self, current: httpx.URL) -> FetchedPage:
+    async def _follow(self, current: httpx.URL, since: Validators, kind: PageKind) -> FetchedPage | None:
         """The page at `current`, each redirect checked like the first URL before it is followed."""
         async with httpx.AsyncClient(trust_env=False, follow_redirects=False, timeout=None) as client:
             for _ in range(self._limits.max_redirects + 1):
-                response = await self._send(client, current)
+                response = await self._send(client, current, since, kind)
                 try:
                     if response.has_redirect_location:
                         current = check_url(str(current.join(response.headers["location"])))
                         continue
-                    return await self._page(current, response)
+                    if response.status_code == 304 and since.headers():
+                        return None
+                    return await self._page(current, response, kind)
                 finally:
                     await response.aclose()
         raise FetchError(f"the URL redirects more than {self._limits.max_redirects} times")
@@ -227,7 +298,7 @@ class WebFetcher:
                 raise FetchError(f"refused: {host} {shown} {reason}; only public web addresses are fetched")
         return str(addresses[0])
 
-    async def _send(self, client: httpx.AsyncClient, url: httpx.URL) -> httpx.Response:
+    async def _send(self, client: httpx.AsyncClient, url: httpx.URL, since: Validators, kind: PageKind) -> httpx.Response:
         """GET `url` from its checked address (the host name still in `Host` and, for https, in SNI
         and the certificate check). The resolver runs in a thread, so the deadline bounds it too."""
         address = await asyncio.to_thread(self.address_for, url)
@@ -237,8 +308,9 @@ class WebFetcher:
             headers={
                 "Host": url.netloc.decode("ascii"),
                 "User-Agent": USER_AGENT,
-                "Accept": ACCEPT,
+                "Accept": kind.accept,
                 "Accept-Encoding": "gzip, deflate",
+                **since.headers(),
             },
             extensions={"sni_hostname": url.host},
         )
@@ -247,21 +319,22 @@ class WebFetcher:
         except httpx.HTTPError as exc:
             raise FetchError(f"cannot connect to {url.host}: {_plain(exc)}") from exc
 
-    async def _page(self, url: httpx.URL, response: httpx.Response) -> FetchedPage:
+    async def _page(self, url: httpx.URL, response: httpx.Response, kind: PageKind) -> FetchedPage:
         if response.status_code != 200:
-            raise FetchError(f"the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            answered = f"the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip()
+            raise PageGone(answered) if response.status_code in (404, 410) else FetchError(answered)
         header = response.headers.get("content-type", "")
         media_type = header.split(";", 1)[0].strip().lower()
-        if media_type not in READABLE_TYPES:
-            served = media_type or "no content type"
-            raise FetchError(f"the URL serves {served}, not an article: HTML, plain text, Markdown or PDF are read")
+        if media_type not in kind.types:
+            raise FetchError(f"the URL serves {media_type or 'no content type'}, {kind.named}")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._limits.max_bytes:
             raise FetchError(f"the page is {int(declared):,} bytes, over the {self._limits.max_bytes:,}-byte limit")
         body = await self._body(response)
-        if media_type != "application/pdf":
+        if kind.reencode and media_type != "application/pdf":
             body = _as_utf8(body, header, media_type)
-        return FetchedPage(url=str(url), media_type=media_type, body=body)
+        validators = Validators(response.headers.get("etag", ""), response.headers.get("last-modified", ""))
+        return FetchedPage(url=str(url), media_type=media_type, body=body, validators=validators)
 
     async def _body(self, response: httpx.Response) -> bytes:
         """The decoded body; an error as soon as it passes the size limit (counted after decompression)."""

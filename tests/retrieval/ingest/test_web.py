@@ -14,8 +14,9 @@ import pytest
 
 from retrieval.composition import build_service
 from retrieval.index.store import CorpusStore
-from retrieval.ingest.web import FetchError, FetchLimits, WebFetcher, url_document_id
+from retrieval.ingest.web import FEED, FetchError, FetchLimits, PageGone, Validators, WebFetcher, url_document_id
 from retrieval.service import AnswerService
+from tests.support.feed_site import FeedSite
 from tests.support.files import ARTICLE
 from tests.support.loopback import LoopbackServer, Reply
 from tests.support.services import make_settings
@@ -120,6 +121,29 @@ def test_a_gzip_page_is_read_and_text_is_stored_as_utf8(server: LoopbackServer):
     assert fetcher().fetch(f"{server.url}/gzip-article").body == ARTICLE
     assert fetcher().fetch(f"{server.url}/latin1").body == "Café au lait.".encode()
     assert "Déjà vu." in fetcher().fetch(f"{server.url}/meta-charset").body.decode()
+
+
+def test_a_page_fetched_again_is_asked_for_conditionally_and_304_is_an_answer():
+    site = FeedSite()
+    site.put_page("harbour", ARTICLE)
+    try:
+        first = fetcher().fetch(site.article_url("harbour"))
+        assert first.validators.etag.startswith('"') and first.validators.last_modified.endswith("GMT")
+        assert fetcher().fetch_if_changed(site.article_url("harbour"), first.validators) is None
+        since = Validators(last_modified=first.validators.last_modified)
+        assert fetcher().fetch_if_changed(site.article_url("harbour"), since) is None
+        site.put_page("harbour", ARTICLE.replace(b"Friday", b"Monday"))
+        changed = fetcher().fetch_if_changed(site.article_url("harbour"), first.validators)
+        assert changed is not None and b"Monday" in changed.body and changed.validators != first.validators
+        assert [(s.if_none_match != "", s.if_modified_since != "", s.status) for s in site.served] == [
+            (False, False, 200), (True, True, 304), (False, True, 304), (True, True, 200)]
+        assert fetcher().fetch_if_changed(site.feed_url, Validators(), FEED) is not None
+        with pytest.raises(FetchError, match="^the URL serves application/rss.xml, not an article"):
+            fetcher().fetch(site.feed_url)
+        with pytest.raises(PageGone, match="^the server answered HTTP 404 Not Found$"):
+            fetcher().fetch(f"{site.url}/gone")
+    finally:
+        site.close()
 
 
 def test_loopback_is_refused_by_default_before_any_request(server: LoopbackServer):
