@@ -25,6 +25,7 @@ EXTENSIONS = (
     "bot.exts.summary.summary",
     "bot.exts.sources.sources",
     "bot.exts.admin.documents",
+    "bot.exts.feeds.feeds",
 )
 
 

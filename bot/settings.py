@@ -26,6 +26,9 @@ class Settings(RetrievalSettings):
     )
     fetch_queue: int = Field(4, ge=0, le=64, description="URL uploads that wait for one of those threads; more are refused")
     shards: Literal["auto"] | None = None
+    # Feeds and refresh (bot/exts/feeds/): how often the bot polls and refreshes on its own.
+    feed_poll_minutes: float = Field(30.0, ge=0, description="minutes between polls of every feed (0: no polling loop)")
+    refresh_hours: float = Field(0.0, ge=0, description="hours between refreshes of every web document (0: off)")
 
     @field_validator("ask_channel_ids", "admin_role_ids", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ exits with `exit_code`. Errors that are not in the table are bugs: the caller lo
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval import DocumentNotFound, QuestionError, StoreDamaged, StoreUnavailable
+from retrieval import DocumentNotFound, FeedError, NoWebDocument, QuestionError, StoreDamaged, StoreUnavailable, UnknownFeed
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -45,6 +45,13 @@ def explain(
         return UserFacingError(str(error), "", EXIT_USAGE)
     if isinstance(error, DocumentNotFound):
         message = f"No document {quote(error.doc_id)} here: {sources_command} lists the documents I can use."
+        return UserFacingError(message, "", EXIT_NOT_FOUND)
+    if isinstance(error, UnknownFeed):  # before FeedError, which it is a kind of
+        return UserFacingError(f"No feed {quote(error.feed)} is subscribed here.", "", EXIT_NOT_FOUND)
+    if isinstance(error, FeedError):
+        return UserFacingError(f"The feed was not added: {error}.", "", EXIT_USAGE)
+    if isinstance(error, NoWebDocument):
+        message = f"No web document {quote(error.doc_id)} here: only documents fetched from a URL can be refreshed."
         return UserFacingError(message, "", EXIT_NOT_FOUND)
     if isinstance(error, StoreDamaged):  # before StoreUnavailable, which it is a kind of
         detail = f"{error}. Stop citebot, then {error.remedy}; README: Backup and recovery"

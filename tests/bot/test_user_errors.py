@@ -65,3 +65,16 @@ def test_bugs_are_not_in_the_table():
 )
 def test_discord_shows_the_table_message_escaped_and_never_the_operator_detail(error: Exception, shown: str):
     assert describe(error) == shown
+
+
+def test_feed_and_refresh_mistakes_have_a_message_and_an_exit_code():
+    from retrieval import FeedError, NoWebDocument, UnknownFeed
+
+    unknown = explain(UnknownFeed("7"), sources_command="/sources", quote=inline)
+    assert unknown is not None and (unknown.message, unknown.exit_code) == ("No feed `7` is subscribed here.", EXIT_NOT_FOUND)
+    refused = explain(FeedError("cannot read the feed: the server answered HTTP 404 Not Found"), sources_command="/sources")
+    assert refused is not None and refused.exit_code == EXIT_USAGE
+    assert refused.message == "The feed was not added: cannot read the feed: the server answered HTTP 404 Not Found."
+    page = explain(NoWebDocument("notes"), sources_command="/sources")
+    assert page is not None and page.exit_code == EXIT_NOT_FOUND
+    assert page.message == "No web document 'notes' here: only documents fetched from a URL can be refreshed."

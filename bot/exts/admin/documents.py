@@ -52,7 +52,7 @@ def describe_report(report: IngestReport, name: str) -> str:
     return f"✅ {verb} `{article.doc_id}`: {read}; {plural(report.chunks, 'chunk')} indexed. Ask about it with /ask."
 
 
-def _own_scope(interaction: discord.Interaction) -> str:
+def own_scope(interaction: discord.Interaction) -> str:
     """The scope of the guild a (guild-only) command runs in."""
     if interaction.guild_id is None:
         raise NotAdmin("Documents are managed inside a server.")
@@ -136,7 +136,7 @@ class Documents(commands.Cog):
         await progress.edit(content=f"⏳ Indexing {inline(name)} ({plural(len(data), 'byte')})…")
         try:
             report = await asyncio.to_thread(
-                self.services.answers.ingest_bytes, data, name, _own_scope(interaction), {**fields, "url": url or ""},
+                self.services.answers.ingest_bytes, data, name, own_scope(interaction), {**fields, "url": url or ""},
             )
         except StoreUnavailable as exc:
             await progress.edit(content=f"❌ {inline(name)} was not added. {describe(exc)}")
@@ -153,7 +153,7 @@ class Documents(commands.Cog):
             await interaction.response.send_message(f"❌ {inline(url)} was not added: {exc}.", ephemeral=True)
             return
         queued = self.services.url_uploads.busy
-        job = self.services.url_uploads.start(url, _own_scope(interaction), fields)
+        job = self.services.url_uploads.start(url, own_scope(interaction), fields)
         if job is None:
             await interaction.response.send_message(f"❌ {inline(url)} was not added: {FETCHES_FULL}.", ephemeral=True)
             return
@@ -176,7 +176,7 @@ class Documents(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @is_corpus_admin()
     async def remove(self, interaction: discord.Interaction, document: str) -> None:
-        scope = _own_scope(interaction)
+        scope = own_scope(interaction)
         owned = {s.doc_id for s in await asyncio.to_thread(self.services.answers.sources, [scope])}
         if document not in owned:
             await interaction.response.send_message(f"This server has no uploaded document {inline(document)}.", ephemeral=True)

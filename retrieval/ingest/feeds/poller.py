@@ -37,7 +37,7 @@ class FeedPoller:
         except FetchError as exc:
             raise FeedError(str(exc)) from exc
         if self._store.find(scope, normalised) is not None:
-            raise FeedError(f"this server is already subscribed to {normalised}")
+            raise FeedError(f"already subscribed to {normalised} here")
         try:
             page = self._fetcher.fetch_if_changed(normalised, Validators(), FEED)
         except FetchError as exc:
@@ -46,7 +46,7 @@ class FeedPoller:
         parsed = parse_feed(page)
         feed = self._store.add(scope, normalised, parsed.title)
         if feed is None:  # subscribed meanwhile, by another command
-            raise FeedError(f"this server is already subscribed to {normalised}")
+            raise FeedError(f"already subscribed to {normalised} here")
         return self._take(feed, page, parsed)
 
     def unsubscribe(self, feed: str, scope: str) -> FeedStatus:
