@@ -12,9 +12,11 @@ import discord
 from discord.ext import commands
 
 from bot.limits import QuestionGate, UrlUploads
+from bot.scopes import guild_scope as guild_scope  # where the cogs have always imported them from
+from bot.scopes import visible_scopes as visible_scopes
 from bot.settings import Settings
 from bot.storage import BotStore
-from retrieval import SHARED_SCOPE, AnswerService
+from retrieval import AnswerService
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +29,6 @@ EXTENSIONS = (
     "bot.exts.admin.documents",
     "bot.exts.feeds.feeds",
 )
-
-
-def guild_scope(guild_id: int) -> str:
-    """The corpus scope of one guild's uploads."""
-    return f"guild-{guild_id}"
-
-
-def visible_scopes(guild_id: int | None) -> list[str]:
-    """What a guild may read: the shared corpus and its own uploads (DMs: the shared corpus)."""
-    return [SHARED_SCOPE] if guild_id is None else [SHARED_SCOPE, guild_scope(guild_id)]
 
 
 @dataclass

