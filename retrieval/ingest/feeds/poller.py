@@ -12,6 +12,7 @@ from retrieval.ingest.editor import CorpusEditor
 from retrieval.ingest.feeds.parsing import FeedEntry, FeedError, ParsedFeed, UnknownFeed, parse_feed
 from retrieval.ingest.feeds.store import FeedStore
 from retrieval.ingest.web import FEED, FetchedPage, FetchError, Validators, WebFetcher, check_url
+from retrieval.models.article import ArticleMeta
 from retrieval.models.feeds import EntryFailure, FeedPoll, FeedStatus
 
 log = logging.getLogger(__name__)
@@ -80,27 +81,26 @@ class FeedPoller:
         """Ingest the entries of `parsed` not seen before, newest first, up to `max_entries`."""
         unseen = [entry for entry in parsed.entries if not self._store.seen(feed, entry.key, entry.link)]
         unseen.sort(key=lambda entry: entry.published, reverse=True)  # stable: undated keep the feed's order
-        poll = FeedPoll(feed)
-        for entry in unseen[: self._max_entries]:
-            self._ingest(feed, entry, poll)
-        complete = not poll.failures and len(unseen) <= self._max_entries
-        error = poll.failures[0].error if poll.failures else ""
-        updated = self._store.record_poll(feed, len(poll.ingested), error, page.validators if complete else None)
-        return FeedPoll(updated, poll.ingested, poll.failures)
+        taken = [self._ingest(feed, entry) for entry in unseen[: self._max_entries]]
+        ingested = [outcome for outcome in taken if isinstance(outcome, ArticleMeta)]
+        failures = [outcome for outcome in taken if isinstance(outcome, EntryFailure)]
+        complete = not failures and len(unseen) <= self._max_entries
+        error = failures[0].error if failures else ""
+        updated = self._store.record_poll(feed, len(ingested), error, page.validators if complete else None)
+        return FeedPoll(updated, ingested, failures)
 
-    def _ingest(self, feed: FeedStatus, entry: FeedEntry, poll: FeedPoll) -> None:
+    def _ingest(self, feed: FeedStatus, entry: FeedEntry) -> ArticleMeta | EntryFailure:
+        """The entry's article ingested into the feed's scope, dated by the entry, or why it was not."""
         if not entry.link:
-            self._store.mark_seen(feed, entry.key, "", "")
-            poll.failures.append(EntryFailure(entry.key, "the entry links to no article"))
-            return
+            self._store.mark_seen(feed, entry.key, "", "")  # nothing to fetch, ever: reported once
+            return EntryFailure(entry.key, "the entry links to no article")
         overrides = {"published": entry.published} if entry.published else None
         report = self._editor.ingest_url(entry.link, feed.scope, overrides)
         if report.errors:
-            poll.failures.append(EntryFailure(entry.link, f"{entry.link}: {report.errors[0]['error']}"))
-            return
+            return EntryFailure(entry.link, f"{entry.link}: {report.errors[0]['error']}")
         article = report.articles[0]
         self._store.mark_seen(feed, entry.key, entry.link, article.doc_id)
-        poll.ingested.append(article)
+        return article
 
 
 def _normalised(url: str) -> str:

@@ -39,7 +39,12 @@ CREATE TABLE IF NOT EXISTS feed_entries (
 );
 CREATE INDEX IF NOT EXISTS feed_entries_by_link ON feed_entries (feed_id, link);
 """
-_STATUS = "feed_id, scope, url, title, added_at, polled_at, new_items, total_items, last_error"
+_STATUS_FIELDS = ("feed_id", "scope", "url", "title", "added_at", "polled_at", "new_items", "total_items", "last_error")
+_STATUS = ", ".join(_STATUS_FIELDS)
+
+
+def _status(row: tuple) -> FeedStatus:
+    return FeedStatus(**dict(zip(_STATUS_FIELDS, row, strict=True)))
 
 
 class FeedStore:
@@ -69,7 +74,7 @@ class FeedStore:
             row = self._db.execute(
                 f"SELECT {_STATUS} FROM feeds WHERE scope = ? AND {column} = ?", (scope, feed)
             ).fetchone()
-        return None if row is None else FeedStatus(*row)
+        return None if row is None else _status(row)
 
     def feeds(self, scopes: list[str] | None = None) -> list[FeedStatus]:
         """The subscriptions of `scopes` (every scope when None), in the order they were added."""
@@ -78,7 +83,7 @@ class FeedStore:
             query += f" WHERE scope IN ({', '.join('?' * len(scopes))})"
         with self._lock:
             rows = self._db.execute(query + " ORDER BY feed_id", scopes or ()).fetchall()
-        return [FeedStatus(*row) for row in rows]
+        return [_status(row) for row in rows]
 
     def remove(self, feed: FeedStatus) -> None:
         """Unsubscribe; the articles already ingested stay documents of the scope."""
