@@ -52,6 +52,7 @@ def build_service(
 ) -> "AnswerService":
     """The service for these settings. Opening it finishes or rolls back any write a crash
     interrupted (`CorpusStore.recover`) before the first snapshot is read."""
+    from retrieval.answer.digest import DigestWriter
     from retrieval.answer.extractive import ExtractiveAnswerer
     from retrieval.answer.ranking import SentenceRanker
     from retrieval.answer.summary import ExtractiveSummarizer
@@ -69,10 +70,8 @@ def build_service(
 
     store = store or CorpusStore.connect(settings)
     embed_model = embed_model or build_embed_model(settings)
-    fetcher = fetcher or WebFetcher(
-        FetchLimits(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects,
-                    settings.fetch_allow_loopback)
-    )
+    fetcher = fetcher or WebFetcher(FetchLimits(
+        settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_max_redirects, settings.fetch_allow_loopback))
     reader = _reader(settings)
     chunker = ChunkEmbedder(settings.chunk_size, settings.chunk_overlap, embed_model)
     ingestor = Ingestor(store, reader, chunker, settings.ingest_group_chunks)
@@ -99,6 +98,7 @@ def build_service(
         answerer=ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score,
                                     settings.answer_shortlist),
         summarizer=ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score),
+        digests=DigestWriter(ranker, settings.digest_sentences, settings.digest_max_stories),
         citation_checker=checker,
         llm=LazyLLM(llm_answerer),
     )

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from retrieval.answer.digest import DigestWriter, is_new
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.ranking import SentenceRanker
 from retrieval.answer.short_answer import short_answer
@@ -37,6 +38,7 @@ from retrieval.ingest.ingestor import ProgressCallback
 from retrieval.language.follow_ups import Turn, turn_of
 from retrieval.language.questions import strip_chat_markup
 from retrieval.models.answers import AnswerUpdate, CitedAnswer, DocumentSummary, Draft, IngestReport
+from retrieval.models.digest import Digest
 from retrieval.models.records import SHARED_SCOPE, DocumentRecord, SourceInfo
 from retrieval.search.retriever import PassageRetriever, passage_of
 from retrieval.search.subject_gate import require_named_subjects
@@ -89,6 +91,7 @@ class AnswerService:
         summarizer: ExtractiveSummarizer,
         citation_checker: CitationChecker,
         llm: LazyLLM,
+        digests: DigestWriter,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -100,6 +103,7 @@ class AnswerService:
         self._answerer = answerer
         self._summarizer = summarizer
         self._llm = llm
+        self._digests = digests
 
     # Writing: the editor's ------------------------------------------------------------------------
 
@@ -182,7 +186,7 @@ class AnswerService:
             draft = drafted if isinstance(drafted, Draft) else drafted.draft
             short = draft.short_answer or short_answer(asked, draft.citations)
             answer = CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()},
-                                 asked_as, asked_on.isoformat(), short)
+                                 asked_as, asked_on.isoformat(), short, evidence.unmentioned)
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
@@ -215,6 +219,18 @@ class AnswerService:
         sources = whole_passages(self._ranker, found.passages[: self.settings.top_k], found.records)
         draft = summary_draft(self._llm, topic, sources, snapshot.bm25, lambda: extractive)
         return DocumentSummary(topic, draft, _elapsed_ms(started))
+
+    def digest(
+        self, since: dt.datetime, scopes: Sequence[str] = (SHARED_SCOPE,), until: dt.datetime | None = None
+    ) -> Digest:
+        """The articles of `scopes` that are news between `since` and `until` (aware instants;
+        default: now), grouped by story, each story a short cited summary, the newest first
+        (blocking). Extractive: every sentence is a stored one."""
+        started = time.perf_counter()
+        until = until or dt.datetime.now(dt.UTC)
+        records = [record for record in self.store.documents(scopes, with_text=True) if is_new(record, since, until)]
+        stories = self._digests.stories(records)
+        return Digest(since.isoformat(), until.isoformat(), stories, len(records), _elapsed_ms(started))
 
     @property
     def sentence_cache_entries(self) -> int:
