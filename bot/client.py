@@ -25,6 +25,8 @@ EXTENSIONS = (
     "bot.exts.summary.summary",
     "bot.exts.sources.sources",
     "bot.exts.admin.documents",
+    "bot.exts.digest.digest",
+    "bot.exts.gaps.gaps",
 )
 
 

@@ -26,6 +26,7 @@ class Settings(RetrievalSettings):
     )
     fetch_queue: int = Field(4, ge=0, le=64, description="URL uploads that wait for one of those threads; more are refused")
     shards: Literal["auto"] | None = None
+    gaps_days: int = Field(30, ge=1, le=365, description="days /gaps and `citebot gaps` look back by default")
 
     @field_validator("ask_channel_ids", "admin_role_ids", mode="before")
     @classmethod

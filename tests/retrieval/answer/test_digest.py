@@ -64,7 +64,8 @@ def test_a_digest_holds_only_what_is_new_in_the_scopes_asked(dated: AnswerServic
     before_the_repairs = dated.digest(NOW - dt.timedelta(days=7), ["shared", SCOPE], until=NOW - dt.timedelta(days=1))
     assert {d for story in before_the_repairs.stories for d in story.doc_ids} == {"bridge-closed", "cheese-fair"}
     assert dated.digest(NOW - dt.timedelta(days=7), ["shared", "guild-2"], until=NOW).stories == []
-    older = dated.digest(dt.datetime(2022, 3, 1, tzinfo=dt.UTC), ["shared", SCOPE], until=dt.datetime(2022, 12, 31, tzinfo=dt.UTC))
+    in_2022 = (dt.datetime(2022, 3, 1, tzinfo=dt.UTC), dt.datetime(2022, 12, 31, tzinfo=dt.UTC))
+    older = dated.digest(in_2022[0], ["shared", SCOPE], until=in_2022[1])
     assert [story.doc_ids for story in older.stories] == [("china-open-to-supplying-arms-to-russia",)]
     assert older.to_json()["stories"][0]["citations"]
     undated = dated.digest(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), ["shared", SCOPE])
