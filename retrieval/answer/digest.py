@@ -39,7 +39,9 @@ def is_new(record: DocumentRecord, since: dt.datetime, until: dt.datetime) -> bo
 
 
 @dataclass(frozen=True)
-class _Article:
+class Article:
+    """An article as the digest sees it: its quotable sentences and their stored vectors."""
+
     record: DocumentRecord
     candidates: list[Candidate]
     embeddings: np.ndarray
@@ -60,19 +62,21 @@ class DigestWriter:
     def stories(self, records: Sequence[DocumentRecord]) -> list[Story]:
         """`records` grouped by story (`group_by_story` over their centroids, from the sentence
         vectors stored at ingest), newest story first (then the one with more articles)."""
-        articles = [article for record in records if (article := self._article(record)) is not None]
+        articles = [article for record in records if (article := self.article(record)) is not None]
         groups = group_by_story([article.centroid for article in articles])
         stories = [self._story([articles[i] for i in group]) for group in groups]
         stories.sort(key=lambda story: (story.day, len(story.doc_ids)), reverse=True)
         return stories[: self._max_stories]
 
-    def _article(self, record: DocumentRecord) -> _Article | None:
+    def article(self, record: DocumentRecord) -> Article | None:
+        """`record`'s quotable sentences (`quotable_in_summary`) with their stored vectors, or None
+        when it has none; its `centroid` is what `stories` groups by (bench/story_grouping.py)."""
         candidates = [c for c in self._ranker.candidates_from_document(record) if quotable_in_summary(c)]
         if not candidates:
             return None
-        return _Article(record, candidates, self._ranker.embed(candidates))
+        return Article(record, candidates, self._ranker.embed(candidates))
 
-    def _story(self, articles: list[_Article]) -> Story:
+    def _story(self, articles: list[Article]) -> Story:
         """The story's sentences nearest its centroid, no two alike and from as many of its articles
         as fit (`Selection.diverse`), newest article first; titled by its newest article."""
         together = centroid(np.stack([article.centroid for article in articles]))
