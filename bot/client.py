@@ -28,6 +28,8 @@ EXTENSIONS = (
     "bot.exts.sources.sources",
     "bot.exts.admin.documents",
     "bot.exts.feeds.feeds",
+    "bot.exts.digest.digest",
+    "bot.exts.gaps.gaps",
 )
 
 

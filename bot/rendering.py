@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.wording import SHORT_TITLE_CHARS, footer_line, known_date, plural, short_title, still_writing
-from retrieval import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, Passage, SourceInfo
+from retrieval import AnswerUpdate, Citation, CitedAnswer, Digest, DocumentSummary, Passage, SourceInfo
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -239,3 +239,15 @@ def passages_payload(passages: Sequence[Passage]) -> list[dict]:
     """What the Sources button shows later: each passage as the CLI prints it, plus its document's
     URL and date (the title links to it)."""
     return [{**p.to_json(), "url": p.url, "published": p.published} for p in passages]
+
+
+def digest_messages(digest: Digest, heading: str) -> list[list[discord.Embed]]:
+    """A digest: `heading` ("What's new since …") with how many articles and stories, then each story
+    as a summary is shown (its title, cited sentences, quotes), its footer its day and articles."""
+    stories = plural(len(digest.stories), "story", "stories")
+    count = f"{plural(digest.articles, 'new article')}, {stories}" if digest.stories else "No new articles."
+    embeds = [discord.Embed(title=trim(heading, TITLE_LIMIT), description=count, colour=COLOUR)]
+    for story in digest.stories:
+        footer = " · ".join(part for part in (story.day, plural(len(story.doc_ids), "article")) if part)
+        embeds += _cited_embeds(story.summary, story.citations, footer, title=short_title(story.title, TITLE_LIMIT))
+    return pack(embeds)

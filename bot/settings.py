@@ -29,6 +29,7 @@ class Settings(RetrievalSettings):
     # Feeds and refresh (bot/exts/feeds/): how often the bot polls and refreshes on its own.
     feed_poll_minutes: float = Field(30.0, ge=0, description="minutes between polls of every feed (0: no polling loop)")
     refresh_hours: float = Field(0.0, ge=0, description="hours between refreshes of every web document (0: off)")
+    gaps_days: int = Field(30, ge=1, le=365, description="days /gaps and `citebot gaps` look back by default")
 
     @field_validator("ask_channel_ids", "admin_role_ids", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,8 @@ _ADDED_COLUMNS = (
     ("feedback", "reason", "TEXT NOT NULL DEFAULT ''"),
     ("feedback", "details", "TEXT NOT NULL DEFAULT ''"),
     ("feedback", "citations", "TEXT NOT NULL DEFAULT '[]'"),
+    ("answers", "abstained", "INTEGER NOT NULL DEFAULT 0"),
+    ("answers", "unmentioned", "TEXT NOT NULL DEFAULT '[]'"),
 )
 # Why a 👎: what the feedback modal offers, by the value stored.
 FEEDBACK_REASONS = {
@@ -105,6 +108,20 @@ class Feedback:
         return {**asdict(self), "created_at": dt.datetime.fromtimestamp(self.created_at, dt.UTC).isoformat()}
 
 
+@dataclass(frozen=True)
+class GapQuestion:
+    """A question the articles did not answer well: it abstained (`unmentioned`: what it named that
+    no retrieved article mentions), or its answer got `downvotes` 👎."""
+
+    guild_id: int
+    message_id: int
+    question: str
+    abstained: bool
+    unmentioned: tuple[str, ...]
+    downvotes: int
+    created_at: float
+
+
 class BotStore:
     """Answers and feedback; one connection guarded by a lock (calls are sub-millisecond)."""
 
@@ -125,12 +142,17 @@ class BotStore:
 
     def save_answer(
         self, message_id: int, guild_id: int, channel_id: int, parent_id: int | None,
-        question: str, answer: str, payload: dict[str, Any],
+        question: str, answer: str, payload: dict[str, Any], *, abstained: bool = False,
+        unmentioned: Sequence[str] = (), created_at: float | None = None,
     ) -> None:
+        """`abstained` and `unmentioned` (`CitedAnswer`'s) are what `gaps` reads; `created_at`: when the
+        message was posted (default: now)."""
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (message_id, guild_id, channel_id, parent_id, question, answer, json.dumps(payload), time.time()),
+                "INSERT OR REPLACE INTO answers (message_id, guild_id, channel_id, parent_id, question, answer, payload, "
+                "created_at, abstained, unmentioned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, guild_id, channel_id, parent_id, question, answer, json.dumps(payload),
+                 time.time() if created_at is None else created_at, int(abstained), json.dumps(list(unmentioned))),
             )
 
     def answer(self, guild_id: int, message_id: int) -> StoredAnswer | None:
@@ -249,6 +271,27 @@ class BotStore:
                 guild_id=row[0], message_id=row[1], user_id=row[2], vote=row[3], reason=row[4], details=row[5],
                 question=row[6], answer=row[7], citations=json.loads(row[8]), created_at=row[9],
             )
+            for row in rows
+        ]
+
+    def gaps(self, guild_id: int | None, since: float) -> list[GapQuestion]:
+        """The questions answered since `since` (of one guild, or of every guild for the operator)
+        that abstained or got a 👎, newest first."""
+        query = (
+            "SELECT a.guild_id, a.message_id, a.question, a.abstained, a.unmentioned, a.created_at, "
+            "COALESCE(SUM(f.vote = -1), 0) FROM answers a "
+            "LEFT JOIN feedback f ON f.message_id = a.message_id AND f.guild_id = a.guild_id WHERE a.created_at >= ?"
+        )
+        arguments: tuple[float, ...] = (since,)
+        if guild_id is not None:
+            query += " AND a.guild_id = ?"
+            arguments += (guild_id,)
+        query += " GROUP BY a.message_id HAVING a.abstained = 1 OR SUM(f.vote = -1) > 0 ORDER BY a.created_at DESC"
+        with self._lock:
+            rows = self._db.execute(query, arguments).fetchall()
+        return [
+            GapQuestion(guild_id=row[0], message_id=row[1], question=row[2], abstained=bool(row[3]),
+                        unmentioned=tuple(json.loads(row[4])), downvotes=row[6], created_at=row[5])
             for row in rows
         ]
 

@@ -18,13 +18,14 @@ from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
+from bot.gaps import Gap
 from bot.storage import FEEDBACK_REASONS, Feedback
 from bot.wording import footer_line, known_date, plural, short_title, still_writing
 from retrieval import Citation, CitedAnswer, DocumentSummary, IngestReport, SourceInfo
 
 if TYPE_CHECKING:
     # Only what the session and `citebot eval` use: `citebot feedback` renders without loading them.
-    from retrieval import AnswerService, EvalReport, Turn
+    from retrieval import AnswerService, Digest, EvalReport, Turn
 
 HELP = (
     "Type a question about the articles (follow-ups use the conversation so far), or:\n"
@@ -147,6 +148,33 @@ def render_feedback(console: Console, entries: Sequence[Feedback]) -> None:
             if entry.citations:
                 cited = ", ".join(f"[{c['n']}] {c['doc_id']}" for c in entry.citations)
                 console.print(f"    cited: {escape(cited)}")
+
+
+def render_digest(console: Console, digest: Digest) -> None:
+    """Each story: its title, day and articles, its cited sentences, then its quotes."""
+    console.print(f"[bold]What's new since {escape(digest.since[:16].replace('T', ' '))} UTC[/bold]: "
+                  f"{plural(digest.articles, 'new article')}, {plural(len(digest.stories), 'story', 'stories')}")
+    for story in digest.stories:
+        console.print()
+        articles = plural(len(story.doc_ids), "article")
+        console.print(f"[bold]{escape(story.title)}[/bold]  [dim]{escape(story.day)} · {articles}[/dim]")
+        console.print(escape(story.summary), highlight=False)
+        for line in citation_lines(story.citations):
+            console.print(line)
+
+
+def render_gaps(console: Console, per_guild: dict[int, list[Gap]], days: int) -> None:
+    """Per server, what its questions asked about that the articles do not answer, most asked first."""
+    if not per_guild:
+        console.print(f"No question of the last {plural(days, 'day')} went unanswered or got 👎.")
+        return
+    for guild_id, gaps in per_guild.items():
+        console.print(f"[bold]server {guild_id}[/bold], last {plural(days, 'day')}:")
+        for gap in gaps:
+            console.print(f"  [bold]{escape(gap.subject)}[/bold]: {plural(gap.count, 'question')} "
+                          f"({gap.abstained} unanswered, {gap.downvoted} 👎)")
+            for question in gap.questions:
+                console.print(f"    Q: {escape(question)}")
 
 
 def render_eval(console: Console, report: EvalReport) -> None:

@@ -33,6 +33,9 @@ _HOMES = {
     "Citation": "retrieval.models.answers",
     "CitedAnswer": "retrieval.models.answers",
     "DocumentSummary": "retrieval.models.answers",
+    "Digest": "retrieval.models.digest",
+    "Story": "retrieval.models.digest",
+    "asked_about": "retrieval.language.subjects",
     "IngestReport": "retrieval.models.answers",
     "Passage": "retrieval.models.answers",
     "SourceInfo": "retrieval.models.records",
@@ -59,6 +62,7 @@ __all__ = [
     "AnswerUpdate",
     "Citation",
     "CitedAnswer",
+    "Digest",
     "DocumentNotFound",
     "DocumentSummary",
     "EvalFileError",
@@ -83,8 +87,10 @@ __all__ = [
     "SourceInfo",
     "StoreDamaged",
     "StoreUnavailable",
+    "Story",
     "Turn",
     "UnknownFeed",
+    "asked_about",
     "assemble",
     "build_catalog",
     "build_feed_store",
@@ -111,7 +117,9 @@ if TYPE_CHECKING:
     from retrieval.ingest.web import FetchError, check_url
     from retrieval.language.follow_ups import Turn
     from retrieval.language.questions import strip_chat_markup
+    from retrieval.language.subjects import asked_about
     from retrieval.models.answers import AnswerUpdate, Citation, CitedAnswer, DocumentSummary, IngestReport, Passage
+    from retrieval.models.digest import Digest, Story
     from retrieval.models.feeds import FeedPoll, FeedStatus, RefreshOutcome, RefreshReport
     from retrieval.models.records import SHARED_SCOPE, SourceInfo
     from retrieval.service import AnswerService, DocumentNotFound, QuestionError, clean_question

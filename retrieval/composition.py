@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from retrieval.ingest.feeds.poller import FeedPoller
     from retrieval.ingest.feeds.store import FeedStore
     from retrieval.ingest.readers import ArticleReader
+    from retrieval.ingest.refresh import Refresher
     from retrieval.ingest.web import WebFetcher
     from retrieval.search.retriever import FusionSettings
     from retrieval.service import AnswerService
@@ -64,6 +65,7 @@ def build_service(
 ) -> "AnswerService":
     """The service for these settings. Opening it finishes or rolls back any write a crash
     interrupted (`CorpusStore.recover`) before the first snapshot is read."""
+    from retrieval.answer.digest import DigestWriter
     from retrieval.answer.extractive import ExtractiveAnswerer
     from retrieval.answer.ranking import SentenceRanker
     from retrieval.answer.summary import ExtractiveSummarizer
@@ -74,8 +76,6 @@ def build_service(
     from retrieval.index.snapshots import SnapshotKeeper
     from retrieval.ingest.editor import CorpusEditor
     from retrieval.ingest.ingestor import ChunkEmbedder, Ingestor
-    from retrieval.ingest.page_state import PAGES_FILE, PageStates
-    from retrieval.ingest.refresh import Refresher
     from retrieval.search.recency import SentenceRecency
     from retrieval.search.retriever import PassageRetriever
     from retrieval.service import AnswerService
@@ -107,11 +107,12 @@ def build_service(
         retriever=PassageRetriever(store, embed_model, fusion_settings(settings)),
         editor=editor,
         feeds=_feed_poller(settings, fetcher, editor),
-        refresher=Refresher(store, fetcher, editor, PageStates(settings.data_dir / PAGES_FILE)),
+        refresher=_refresher(settings, store, fetcher, editor),
         ranker=ranker,
         answerer=ExtractiveAnswerer(ranker, settings.answer_max_sentences, settings.answer_min_score,
                                     settings.answer_shortlist),
         summarizer=ExtractiveSummarizer(ranker, settings.summary_sentences, settings.answer_min_score),
+        digests=DigestWriter(ranker, settings.digest_sentences, settings.digest_max_stories),
         citation_checker=checker,
         llm=LazyLLM(llm_answerer),
     )
@@ -142,6 +143,15 @@ def _feed_poller(settings: RetrievalSettings, fetcher: "WebFetcher", editor: "Co
 
     return FeedPoller(build_feed_store(settings), fetcher.limited_to(settings.feed_max_bytes), editor,
                       settings.feed_max_entries)
+
+
+def _refresher(settings: RetrievalSettings, store: CorpusStore, fetcher: "WebFetcher", editor: "CorpusEditor") -> "Refresher":
+    """Web documents are fetched again by the same guarded fetcher; their validators and last
+    outcome are kept beside the store."""
+    from retrieval.ingest.page_state import PAGES_FILE, PageStates
+    from retrieval.ingest.refresh import Refresher
+
+    return Refresher(store, fetcher, editor, PageStates(settings.data_dir / PAGES_FILE))
 
 
 def _reader(settings: RetrievalSettings) -> "ArticleReader":

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from retrieval.answer.digest import DigestWriter, is_new
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.ranking import SentenceRanker
 from retrieval.answer.short_answer import short_answer
@@ -41,7 +42,7 @@ from retrieval.ingest.refresh import Refresher
 from retrieval.language.follow_ups import Turn, turn_of
 from retrieval.language.questions import strip_chat_markup
 from retrieval.models.answers import AnswerUpdate, CitedAnswer, DocumentSummary, Draft, IngestReport
-from retrieval.models.feeds import FeedPoll, FeedStatus, RefreshOutcome, RefreshReport
+from retrieval.models.digest import Digest
 from retrieval.models.records import SHARED_SCOPE, DocumentRecord, SourceInfo
 from retrieval.search.retriever import PassageRetriever, passage_of
 from retrieval.search.subject_gate import require_named_subjects
@@ -80,7 +81,9 @@ def clean_question(question: str, max_chars: int) -> str:
 
 class AnswerService:
     """Ingest, remove, list, ask and summarise over the corpus, scope-aware throughout. Writes are
-    the `editor`'s, named here so that the bot and the CLI hold one object."""
+    the `editor`'s, the feeds a scope follows the `feeds`' (`FeedError`, `UnknownFeed`), and web
+    documents fetched again the `refresher`'s (`NoWebDocument`): named here so that the bot and the
+    CLI hold one object."""
 
     def __init__(
         self,
@@ -96,19 +99,21 @@ class AnswerService:
         summarizer: ExtractiveSummarizer,
         citation_checker: CitationChecker,
         llm: LazyLLM,
+        digests: DigestWriter,
     ) -> None:
         self.settings = settings
         self.store = store
         self.snapshots = snapshots
         self.citation_checker = citation_checker
         self.editor = editor
-        self._feeds = feeds
-        self._refresher = refresher
+        self.feeds = feeds
+        self.refresher = refresher
         self._retriever = retriever
         self._ranker = ranker
         self._answerer = answerer
         self._summarizer = summarizer
         self._llm = llm
+        self._digests = digests
 
     # Writing: the editor's ------------------------------------------------------------------------
 
@@ -131,29 +136,6 @@ class AnswerService:
 
     def ensure_corpus(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         return self.editor.ensure_corpus(progress)
-
-    # Web sources watched: feeds (`FeedError`, `UnknownFeed`) and refreshes (`NoWebDocument`) ------
-
-    def subscribe(self, url: str, scope: str = SHARED_SCOPE) -> FeedPoll:
-        return self._feeds.subscribe(url, scope)
-
-    def unsubscribe(self, feed: str, scope: str = SHARED_SCOPE) -> FeedStatus:
-        return self._feeds.unsubscribe(feed, scope)
-
-    def feeds(self, scopes: Sequence[str] | None = None) -> list[FeedStatus]:
-        return self._feeds.feeds(scopes)
-
-    def poll_feeds(self, scopes: Sequence[str] | None = None) -> list[FeedPoll]:
-        return self._feeds.poll_all(scopes)
-
-    def refresh(self, scope: str = SHARED_SCOPE, doc_id: str | None = None) -> RefreshReport:
-        return self._refresher.refresh(scope, doc_id)
-
-    def refresh_all(self, scopes: Sequence[str] | None = None) -> list[RefreshReport]:
-        return self._refresher.refresh_all(scopes)
-
-    def vanished_pages(self, scope: str) -> list[RefreshOutcome]:
-        return self._refresher.vanished(scope)
 
     # Reading ------------------------------------------------------------------------------------
 
@@ -214,7 +196,7 @@ class AnswerService:
             draft = drafted if isinstance(drafted, Draft) else drafted.draft
             short = draft.short_answer or short_answer(asked, draft.citations)
             answer = CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()},
-                                 asked_as, asked_on.isoformat(), short)
+                                 asked_as, asked_on.isoformat(), short, evidence.unmentioned)
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)
 
     def summarize_document(self, doc_id: str, scopes: Sequence[str] = (SHARED_SCOPE,)) -> DocumentSummary:
@@ -247,6 +229,18 @@ class AnswerService:
         sources = whole_passages(self._ranker, found.passages[: self.settings.top_k], found.records)
         draft = summary_draft(self._llm, topic, sources, snapshot.bm25, lambda: extractive)
         return DocumentSummary(topic, draft, _elapsed_ms(started))
+
+    def digest(
+        self, since: dt.datetime, scopes: Sequence[str] = (SHARED_SCOPE,), until: dt.datetime | None = None
+    ) -> Digest:
+        """The articles of `scopes` that are news between `since` and `until` (aware instants;
+        default: now), grouped by story, each story a short cited summary, the newest first
+        (blocking). Extractive: every sentence is a stored one."""
+        started = time.perf_counter()
+        until = until or dt.datetime.now(dt.UTC)
+        records = [record for record in self.store.documents(scopes, with_text=True) if is_new(record, since, until)]
+        stories = self._digests.stories(records)
+        return Digest(since.isoformat(), until.isoformat(), stories, len(records), _elapsed_ms(started))
 
     @property
     def sentence_cache_entries(self) -> int:

@@ -59,6 +59,8 @@ class RetrievalSettings(BaseSettings):
     summary_passages: int = Field(
         10, ge=1, le=50, description="passages a topic summary draws its sentences from (several articles, several sides)"
     )
+    digest_sentences: int = Field(2, ge=1, le=8, description="sentences summarising each story of a digest")
+    digest_max_stories: int = Field(10, ge=1, le=50, description="stories a digest shows, the newest first")
     sentence_cache_size: int = Field(
         50_000, ge=1, description="sentence embeddings kept in memory (384 floats each, about 1.5 KiB)"
     )

@@ -2,7 +2,7 @@
 
 Every subcommand is one row of `COMMANDS`: its name, help, arguments and handler (`corpus`: ingest,
 sources, remove; `feeds`: feed, refresh; `answers`: ask, summary, eval, chat; `operations`: the local model, feedback and
-Discord). Options common to all of them (`--data-dir`) are accepted before or after the subcommand.
+Discord; `reports`: digest, gaps). Options common to all of them (`--data-dir`) are accepted before or after the subcommand.
 `main` is the composition root: it reads the one `Settings` object, builds the `AnswerService` once, when a handler first asks
 for it, and turns the errors a user can fix into one line on stderr and an exit code
 (`bot.user_errors`, the table the bot and the terminal session use too).
@@ -34,6 +34,7 @@ from bot.cli.corpus import ingest, ingest_arguments, json_flag, remove, remove_a
 from bot.cli.feeds import feed, feed_arguments, refresh, refresh_arguments
 from bot.cli.invocation import EXIT_USAGE, Command, Invocation, quiet_model_loading
 from bot.cli.operations import feedback, feedback_arguments, local_llm, local_llm_arguments, run_bot, sync, sync_arguments
+from bot.cli.reports import digest, digest_arguments, gaps, gaps_arguments
 from bot.settings import Settings
 
 COMMANDS = (
@@ -50,6 +51,8 @@ COMMANDS = (
             local_llm_arguments),
     Command("feedback", "the 👍/👎 votes on the bot's answers and the reasons, per server", feedback,
             feedback_arguments),
+    Command("digest", "what is new in the articles, story by story, cited", digest, digest_arguments),
+    Command("gaps", "what people asked that the articles do not answer, grouped, per server", gaps, gaps_arguments),
     Command("run", "run the Discord bot (needs DISCORD_TOKEN)", run_bot, needs_token=True),
     Command("chat", "a terminal session: questions, /summary, /sources, as in Discord", chat, chat_arguments),
     Command("sync", "register the slash commands with Discord (needs DISCORD_TOKEN)", sync, sync_arguments,

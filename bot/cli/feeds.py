@@ -56,19 +56,19 @@ def feed(run: Invocation) -> int:
         store.close()
         _show_feeds(run, feeds)
     elif run.args.action == "add":
-        _show_polls(run, [run.service.subscribe(run.args.feed, scope)])
+        _show_polls(run, [run.service.feeds.subscribe(run.args.feed, scope)])
     elif run.args.action == "remove":
-        removed = run.service.unsubscribe(run.args.feed, scope)
+        removed = run.service.feeds.unsubscribe(run.args.feed, scope)
         _show_feeds(run, [removed], f"unsubscribed from {removed.url} (its articles stay)")
     else:
-        polls = run.service.poll_feeds(None if run.args.all else [scope])
+        polls = run.service.feeds.poll_all(None if run.args.all else [scope])
         _show_polls(run, polls)
         return EXIT_FAILED if polls and all(poll.error for poll in polls) else EXIT_OK
     return EXIT_OK
 
 
 def refresh(run: Invocation) -> int:
-    report = run.service.refresh(_scope(run), run.args.doc_id)
+    report = run.service.refresher.refresh(_scope(run), run.args.doc_id)
     if run.wants_json:
         run.print_json(report.to_json())
     else:

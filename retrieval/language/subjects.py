@@ -95,3 +95,17 @@ def _stem(word: str) -> str:
 def _plain(word: str) -> str:
     """A name's word as it is matched: lower-case, without a possessive or the dots of "U.S."."""
     return _POSSESSIVE.sub("", word.lower()).replace(".", "").strip("’'-")
+
+
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def asked_about(question: str) -> tuple[str, ...]:
+    """What `question` asks about, to group questions by: the names it gives (`named_subjects`), or,
+    when it names nothing, its words less stopwords, as one phrase ("doomsday clock set"). A list of
+    what people asked that the articles did not answer reads by these (`citebot gaps`)."""
+    names = tuple(dict.fromkeys(subject.phrase for subject in named_subjects(question)))
+    if names:
+        return names
+    words = [word for word in _WORD.findall(question.lower()) if len(word) >= 3 and word not in stopword_set()]
+    return (" ".join(words),) if words else ()

@@ -200,6 +200,9 @@ class CitedAnswer(_Drafted):
     short_answer: ShortAnswer | None = None
     """The phrase the question asks for, cut from the first citation that offers one
     (`retrieval.answer.short_answer`); None for an abstention or a question of another form."""
+    unmentioned: tuple[str, ...] = ()
+    """What the question names that none of the retrieved articles mentions (`search.subject_gate`):
+    for an abstention, what the corpus lacks."""
 
     @property
     def answer(self) -> str:

@@ -100,8 +100,9 @@ def test_sync_registers_every_command_with_admin_defaults(discord_cli):
     method, path, body = fake.requests[-1]
     assert (method, path) == ("PUT", "/api/v10/applications/222/guilds/444/commands")
     commands = {c["name"]: c for c in body}
-    assert set(commands) == {"ask", "summary", "sources", "upload", "remove", "feed", "refresh"}
-    for admin_only in ("upload", "remove", "feed", "refresh"):
+    admin_only_commands = {"upload", "remove", "feed", "refresh", "digest-schedule", "digest-unschedule", "gaps"}
+    assert set(commands) == {"ask", "summary", "sources", "digest"} | admin_only_commands
+    for admin_only in admin_only_commands:
         assert int(commands[admin_only]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
     assert commands["ask"]["default_member_permissions"] is None
-    assert "synced 7 commands to server 444" in err
+    assert "synced 11 commands to server 444" in err

@@ -67,3 +67,15 @@ def test_a_reason_needs_a_thumbs_down_in_that_guild(tmp_path: Path):
     with pytest.raises(ValueError, match="unknown feedback reason"):
         store.record_reason(1, 10, 7, "spam", "")
     store.close()
+
+
+def test_an_old_database_s_answers_count_as_answered_in_the_gaps(old_database: Path):
+    """Answers stored before `abstained` existed read as answered; only their 👎 makes them a gap."""
+    store = BotStore(old_database)
+    [gap] = store.gaps(1, since=0.0)
+    assert (gap.question, gap.abstained, gap.unmentioned, gap.downvotes) == ("Who denied it?", False, (), 1)
+    store.save_answer(11, 1, 5, None, "What did Brazil say?", "The corpus does not cover this…", {},
+                      abstained=True, unmentioned=("Brazil",), created_at=5.0)
+    assert [(g.message_id, g.unmentioned) for g in store.gaps(1, since=3.0)] == [(11, ("Brazil",))], "newer than since"
+    assert store.gaps(2, since=0.0) == [], "another guild's gaps are not this one's"
+    store.close()

@@ -25,7 +25,11 @@ from retrieval import SUPPORTED_SUFFIXES, FetchError, IngestReport, StoreUnavail
 
 T = TypeVar("T")
 
-def is_corpus_admin() -> Callable[[T], T]:
+def is_corpus_admin(
+    refusal: str = "Only server admins (Manage Server, or an admin role) can change the documents.",
+) -> Callable[[T], T]:
+    """Admin rights checked in code: Manage Server or a role in ADMIN_ROLE_IDS; `refusal` is what others are told."""
+
     async def predicate(interaction: discord.Interaction[Citebot]) -> bool:
         member = interaction.user
         if not isinstance(member, discord.Member):
@@ -33,7 +37,7 @@ def is_corpus_admin() -> Callable[[T], T]:
         admin_roles = set(interaction.client.services.settings.admin_role_ids)
         if member.guild_permissions.manage_guild or admin_roles & {role.id for role in member.roles}:
             return True
-        raise NotAdmin("Only server admins (Manage Server, or an admin role) can change the documents.")
+        raise NotAdmin(refusal)
 
     return app_commands.check(predicate)
 

@@ -263,7 +263,8 @@ class Ask(commands.Cog):
                 payload["messages"] = [[embed.to_dict() for embed in page] for page in pages]
         for message in posted:
             self.services.store.save_answer(
-                message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload
+                message.id, guild_id or 0, channel_id, parent_id, final.question, final.answer, payload,
+                abstained=final.abstained, unmentioned=final.unmentioned, created_at=message.created_at.timestamp(),
             )
 
     async def _post_answer(

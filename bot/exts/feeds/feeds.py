@@ -61,7 +61,7 @@ class Feeds(commands.Cog):
     async def poll_every_feed(self) -> None:
         """What the polling loop runs: every feed of every server, one after another."""
         try:
-            polls = await self._in_worker(self.services.answers.poll_feeds)
+            polls = await self._in_worker(self.services.answers.feeds.poll_all)
             log.info("polled %d feeds: %d new articles", len(polls), sum(len(p.ingested) for p in polls))
         except Exception:
             log.exception("polling the feeds failed; trying again at the next poll")
@@ -69,7 +69,7 @@ class Feeds(commands.Cog):
     async def refresh_every_document(self) -> None:
         """What the refresh loop runs: every web document of every server fetched again."""
         try:
-            reports = await self._in_worker(self.services.answers.refresh_all)
+            reports = await self._in_worker(self.services.answers.refresher.refresh_all)
             log.info("refreshed the web documents of %d scopes", len(reports))
         except Exception:
             log.exception("refreshing the web documents failed; trying again at the next refresh")
@@ -88,7 +88,7 @@ class Feeds(commands.Cog):
         progress = await interaction.followup.send(f"⏳ Reading the feed {inline(url)} and fetching its articles…",
                                                    ephemeral=True, wait=True)
         try:
-            poll = await self._in_worker(self.services.answers.subscribe, url, scope)
+            poll = await self._in_worker(self.services.answers.feeds.subscribe, url, scope)
         except (FeedError, StoreUnavailable) as exc:
             await progress.edit(content=f"❌ {describe(exc)}")
             return
@@ -98,8 +98,8 @@ class Feeds(commands.Cog):
     @is_corpus_admin()
     async def list_feeds(self, interaction: discord.Interaction) -> None:
         scope = own_scope(interaction)
-        feeds = await asyncio.to_thread(self.services.answers.feeds, [scope])
-        vanished = await asyncio.to_thread(self.services.answers.vanished_pages, scope)
+        feeds = await asyncio.to_thread(self.services.answers.feeds.subscriptions, [scope])
+        vanished = await asyncio.to_thread(self.services.answers.refresher.vanished, scope)
         await interaction.response.send_message(describe_feeds(feeds, vanished), ephemeral=True)
 
     @feed.command(name="remove", description="Unsubscribe this server from a feed (its articles stay).")
@@ -107,7 +107,7 @@ class Feeds(commands.Cog):
     @is_corpus_admin()
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
         try:
-            removed = await asyncio.to_thread(self.services.answers.unsubscribe, feed, own_scope(interaction))
+            removed = await asyncio.to_thread(self.services.answers.feeds.unsubscribe, feed, own_scope(interaction))
         except UnknownFeed as exc:
             await interaction.response.send_message(f"❌ {describe(exc)} `/feed list` shows them.", ephemeral=True)
             return
@@ -120,7 +120,7 @@ class Feeds(commands.Cog):
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        feeds = await asyncio.to_thread(self.services.answers.feeds, [guild_scope(interaction.guild_id)])
+        feeds = await asyncio.to_thread(self.services.answers.feeds.subscriptions, [guild_scope(interaction.guild_id)])
         needle = current.lower().strip()
         return [app_commands.Choice(name=f"{f.feed_id} · {f.title or f.url}"[:100], value=str(f.feed_id))
                 for f in feeds if needle in f.url.lower() or needle in f.title.lower() or needle == str(f.feed_id)][:25]
@@ -134,7 +134,7 @@ class Feeds(commands.Cog):
         scope = own_scope(interaction)
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
-            report = await self._in_worker(self.services.answers.refresh, scope, document)
+            report = await self._in_worker(self.services.answers.refresher.refresh, scope, document)
         except (NoWebDocument, StoreUnavailable) as exc:
             await interaction.followup.send(f"❌ {describe(exc)}", ephemeral=True)
             return

@@ -58,12 +58,12 @@ class FeedPoller:
         self._store.remove(found)
         return found
 
-    def feeds(self, scopes: Sequence[str] | None = None) -> list[FeedStatus]:
+    def subscriptions(self, scopes: Sequence[str] | None = None) -> list[FeedStatus]:
         return self._store.feeds(None if scopes is None else list(scopes))
 
     def poll_all(self, scopes: Sequence[str] | None = None) -> list[FeedPoll]:
         """Poll every feed of `scopes` (every scope when None), one after another."""
-        return [self.poll(feed) for feed in self.feeds(scopes)]
+        return [self.poll(feed) for feed in self.subscriptions(scopes)]
 
     def poll(self, feed: FeedStatus) -> FeedPoll:
         """One conditional poll of `feed`; what went wrong is recorded on the feed, never raised."""

@@ -39,10 +39,10 @@ def web_service(tmp_path: Path, embed_model, site: FeedSite) -> AnswerService:
 def test_an_unchanged_page_rewrites_nothing_and_then_costs_one_conditional_request(web_service, site):
     doc_id = url_document_id(site.article_url("harbour"))
     before = index_state(web_service)
-    [first] = web_service.refresh(SCOPE).outcomes
+    [first] = web_service.refresher.refresh(SCOPE).outcomes
     assert (first.doc_id, first.status) == (doc_id, "unchanged")
     assert index_state(web_service) == before, "same content (and the date it was given) is no new version"
-    [second] = web_service.refresh(SCOPE, doc_id).outcomes
+    [second] = web_service.refresher.refresh(SCOPE, doc_id).outcomes
     assert second.status == "not-modified"
     asked = site.requests_to("/articles/harbour")[-1]
     assert (asked.status, bool(asked.if_none_match)) == (304, True)
@@ -55,7 +55,7 @@ def test_a_changed_page_replaces_the_version_and_the_old_text_is_gone(web_servic
     doc_id = url_document_id(site.article_url("harbour"))
     old_hashes = web_service.store.live_hashes()
     site.put_page("harbour", article_html("Valdora harbour master", SUCCESSOR, date="2024-02-12"))
-    [outcome] = web_service.refresh(SCOPE, doc_id).outcomes
+    [outcome] = web_service.refresher.refresh(SCOPE, doc_id).outcomes
     assert outcome.status == "updated"
     assert "Lucia Ferrante" in web_service.document_text(doc_id, [SCOPE])
     assert "Ottavio" not in web_service.document_text(doc_id, [SCOPE])
@@ -72,21 +72,21 @@ def test_a_vanished_page_is_reported_and_its_document_kept(web_service, site):
     doc_id = url_document_id(site.article_url("harbour"))
     del site.pages["harbour"]
     before = index_state(web_service)
-    [outcome] = web_service.refresh(SCOPE).outcomes
+    [outcome] = web_service.refresher.refresh(SCOPE).outcomes
     assert (outcome.status, outcome.detail) == ("vanished", "the server answered HTTP 404 Not Found")
     assert index_state(web_service) == before
-    assert [v.doc_id for v in web_service.vanished_pages(SCOPE)] == [doc_id]
-    assert web_service.vanished_pages("guild-2") == []
+    assert [v.doc_id for v in web_service.refresher.vanished(SCOPE)] == [doc_id]
+    assert web_service.refresher.vanished("guild-2") == []
     site.put_page("harbour", article_html("Valdora harbour master", PIER, date="2024-02-09"))
-    assert web_service.refresh(SCOPE).outcomes[0].status == "unchanged"
-    assert web_service.vanished_pages(SCOPE) == [], "back online, no longer reported"
+    assert web_service.refresher.refresh(SCOPE).outcomes[0].status == "unchanged"
+    assert web_service.refresher.vanished(SCOPE) == [], "back online, no longer reported"
 
 
 def test_only_a_scopes_own_web_documents_can_be_refreshed(web_service, site):
     web_service.ingest_bytes(b"Ferry news.\n\nThe ferry resumed service on Monday.", "ferry.txt", SCOPE)
     with pytest.raises(NoWebDocument):
-        web_service.refresh(SCOPE, "ferry")
+        web_service.refresher.refresh(SCOPE, "ferry")
     with pytest.raises(NoWebDocument):
-        web_service.refresh("guild-2", url_document_id(site.article_url("harbour")))
-    assert web_service.refresh("guild-2").outcomes == []
-    assert [report.scope for report in web_service.refresh_all()] == [SCOPE]
+        web_service.refresher.refresh("guild-2", url_document_id(site.article_url("harbour")))
+    assert web_service.refresher.refresh("guild-2").outcomes == []
+    assert [report.scope for report in web_service.refresher.refresh_all()] == [SCOPE]

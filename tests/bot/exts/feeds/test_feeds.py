@@ -103,7 +103,7 @@ async def test_feed_commands_are_for_admins_and_mistakes_are_one_private_line(wo
     assert foreign.ephemeral and foreign.response.content == "❌ No feed `1` is subscribed here. `/feed list` shows them."
     removed = await a["admin"].slash(a["channel"], "feed remove", feed="1")
     assert removed.ephemeral and removed.response.content.startswith(f"🗑️ Unsubscribed from {inline(site.feed_url)}")
-    assert env.bot.services.answers.feeds() == []
+    assert env.bot.services.answers.feeds.subscriptions() == []
     assert_no_payload_pings(env)
 
 

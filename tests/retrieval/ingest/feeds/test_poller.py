@@ -42,14 +42,14 @@ def cited(service: AnswerService, question: str, scopes: list[str]) -> str:
 
 def test_a_feed_gains_two_entries_and_exactly_those_are_ingested_dated_answerable_and_scoped(feeds_service, site):
     site.publish("harbour", "Valdora harbour master resigns", "Fri, 09 Feb 2024 10:00:00 GMT", HARBOUR)
-    first = feeds_service.subscribe(site.feed_url, A)
+    first = feeds_service.feeds.subscribe(site.feed_url, A)
     assert (first.feed.title, first.feed.new_items, first.error) == ("Coast News", 1, "")
     assert [a.doc_id for a in first.ingested] == [url_document_id(site.article_url("harbour"))]
 
     site.publish("ferry", "Ferry resumes service", "Mon, 12 Feb 2024 08:30:00 GMT", FERRY)
     site.publish("bridge", "Bridge closed", "Tue, 13 Feb 2024 23:30:00 -0500", BRIDGE)
     site.put_page("bridge", article_html("Bridge closed", BRIDGE, date="2020-01-01"))
-    [second] = feeds_service.poll_feeds()
+    [second] = feeds_service.feeds.poll_all()
     assert (second.feed.new_items, second.failures, second.not_modified) == (2, [], False)
     dated = {article.doc_id: article.published for article in second.ingested}
     assert dated == {url_document_id(site.article_url("ferry")): "2024-02-12",
@@ -58,32 +58,32 @@ def test_a_feed_gains_two_entries_and_exactly_those_are_ingested_dated_answerabl
         url_document_id(site.article_url("harbour")): "2024-02-09", **dated}
     assert "Marta Lucchesi" in cited(feeds_service, "Who is the captain of the ferry to Isola Bassa?", [A])
 
-    assert feeds_service.sources([B]) == [] and feeds_service.feeds([B]) == []
+    assert feeds_service.sources([B]) == [] and feeds_service.feeds.subscriptions([B]) == []
     assert "Marta Lucchesi" not in cited(feeds_service, "Who is the captain of the ferry to Isola Bassa?", [B])
 
     before, articles = index_state(feeds_service), len(site.served) - len(site.requests_to("/feed.xml"))
-    [third] = feeds_service.poll_feeds([A])
+    [third] = feeds_service.feeds.poll_all([A])
     assert third.not_modified and third.ingested == [] and third.feed.new_items == 0
     last = site.requests_to("/feed.xml")[-1]
     assert last.status == 304 and last.if_none_match and last.if_modified_since, "validators sent back"
     assert len(site.served) - len(site.requests_to("/feed.xml")) == articles, "no article fetched"
     assert index_state(feeds_service) == before
-    assert feeds_service.feeds([A])[0].total_items == 3
+    assert feeds_service.feeds.subscriptions([A])[0].total_items == 3
 
 
 def test_an_entry_that_fails_is_tried_again_and_none_is_ingested_twice(feeds_service, site):
     site.publish("harbour", "Valdora harbour master resigns", "Fri, 09 Feb 2024 10:00:00 GMT", HARBOUR)
     site.publish("ferry", "Ferry resumes service", "Mon, 12 Feb 2024 08:30:00 GMT", FERRY)
     del site.pages["ferry"]
-    first = feeds_service.subscribe(site.feed_url, A)
+    first = feeds_service.feeds.subscribe(site.feed_url, A)
     assert len(first.ingested) == 1 and [f.link for f in first.failures] == [site.article_url("ferry")]
     assert first.feed.last_error == f"{site.article_url('ferry')}: the server answered HTTP 404 Not Found"
     site.put_page("ferry", article_html("Ferry resumes service", FERRY))
-    [again] = feeds_service.poll_feeds()
+    [again] = feeds_service.feeds.poll_all()
     assert site.requests_to("/feed.xml")[-1].status == 200, "a poll that missed an entry keeps no validators"
     assert [a.doc_id for a in again.ingested] == [url_document_id(site.article_url("ferry"))]
     assert again.feed.last_error == "" and again.feed.total_items == 2
-    [quiet] = feeds_service.poll_feeds()
+    [quiet] = feeds_service.feeds.poll_all()
     assert quiet.not_modified
     harbour_requests = site.requests_to("/articles/harbour")
     assert len(harbour_requests) == 1, "an ingested entry is never fetched again"
@@ -94,11 +94,11 @@ def test_a_poll_takes_at_most_the_newest_entries_and_the_next_the_rest(feeds_ser
     site.publish("harbour", "Harbour", "Fri, 09 Feb 2024 10:00:00 GMT", HARBOUR)
     site.publish("ferry", "Ferry", "Mon, 12 Feb 2024 10:00:00 GMT", FERRY)
     site.publish("bridge", "Bridge", "Tue, 13 Feb 2024 10:00:00 GMT", BRIDGE)
-    first = feeds_service.subscribe(site.feed_url, A)
+    first = feeds_service.feeds.subscribe(site.feed_url, A)
     assert [a.published for a in first.ingested] == ["2024-02-13", "2024-02-12"]
-    [rest] = feeds_service.poll_feeds()
+    [rest] = feeds_service.feeds.poll_all()
     assert [a.published for a in rest.ingested] == ["2024-02-09"]
-    assert feeds_service.poll_feeds()[0].not_modified
+    assert feeds_service.feeds.poll_all()[0].not_modified
 
 
 def test_what_cannot_be_subscribed_to_is_one_clear_error_and_stores_nothing(feeds_service, site):
@@ -111,19 +111,19 @@ def test_what_cannot_be_subscribed_to_is_one_clear_error_and_stores_nothing(feed
     }
     for url, message in refused.items():
         with pytest.raises(FeedError, match="^" + message.replace("/", ".").replace(":", ".").replace("+", ".")):
-            feeds_service.subscribe(url, A)
-    assert feeds_service.feeds() == []
-    feeds_service.subscribe(site.feed_url, A)
+            feeds_service.feeds.subscribe(url, A)
+    assert feeds_service.feeds.subscriptions() == []
+    feeds_service.feeds.subscribe(site.feed_url, A)
     with pytest.raises(FeedError, match="already subscribed"):
-        feeds_service.subscribe(site.feed_url, A)
-    assert len(feeds_service.subscribe(site.feed_url, B).feed.url) > 0, "another scope subscribes on its own"
+        feeds_service.feeds.subscribe(site.feed_url, A)
+    assert len(feeds_service.feeds.subscribe(site.feed_url, B).feed.url) > 0, "another scope subscribes on its own"
     with pytest.raises(UnknownFeed):
-        feeds_service.unsubscribe(f"{site.url}/other.xml", A)
-    [own] = feeds_service.feeds([A])
+        feeds_service.feeds.unsubscribe(f"{site.url}/other.xml", A)
+    [own] = feeds_service.feeds.subscriptions([A])
     with pytest.raises(UnknownFeed):
-        feeds_service.unsubscribe(str(own.feed_id), B), "a feed of another scope is unknown there"
-    assert feeds_service.unsubscribe(str(own.feed_id), A) == own
-    assert feeds_service.feeds([A]) == [] and len(feeds_service.feeds([B])) == 1
+        feeds_service.feeds.unsubscribe(str(own.feed_id), B), "a feed of another scope is unknown there"
+    assert feeds_service.feeds.unsubscribe(str(own.feed_id), A) == own
+    assert feeds_service.feeds.subscriptions([A]) == [] and len(feeds_service.feeds.subscriptions([B])) == 1
 
 
 def test_a_feed_cannot_make_citebot_fetch_a_private_address(feeds_service, site, monkeypatch):
@@ -139,7 +139,7 @@ def test_a_feed_cannot_make_citebot_fetch_a_private_address(feeds_service, site,
         return connect(sock, address, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    poll = feeds_service.subscribe(site.feed_url, A)
+    poll = feeds_service.feeds.subscribe(site.feed_url, A)
     assert poll.ingested == [] and attempts == []
     assert poll.failures[0].error.endswith("refused: 169.254.169.254 is a cloud metadata address; "
                                            "only public web addresses are fetched")
