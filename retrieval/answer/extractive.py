@@ -38,7 +38,9 @@ class ExtractiveAnswerer:
     def answer(self, found: Retrieval, follow_up: FollowUp | None = None, lead: Candidate | None = None) -> Draft:
         """The chosen sentences, cited; an abstention when none is good enough, or when the question
         asks for a number, a duration, a date or a name and none of them gives one. `lead`: the
-        sentence a reader chose (`reading_list`), which opens the answer, the others after it."""
+        sentence a reader chose (`reading_list`), which opens the answer; the ranking's own sentences
+        follow, all of them (one more than `max_sentences` when the reader chose another): a reader
+        adds its choice and never displaces the ranking's (news-dev, docs/citations.md)."""
         chosen = self._choose(found, follow_up)
         if not chosen:
             return not_covered(found)
@@ -48,7 +50,7 @@ class ExtractiveAnswerer:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
         sentences = [s.candidate for s in answering_first(chosen)]
         if lead is not None:
-            sentences = [lead, *(s for s in sentences if s.key != lead.key)][: self._max_sentences]
+            sentences = [lead, *(s for s in sentences if s.key != lead.key)]
         text, citations = cite(sentences)
         return Draft(text, citations, abstained=False, backend=BACKEND_NAME)
 
