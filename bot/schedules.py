@@ -4,10 +4,11 @@ scheduled digest was last posted is stored, so a restarted bot neither posts twi
 Every read and write names its guild."""
 
 import datetime as dt
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from retrieval import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digests (
@@ -50,10 +51,7 @@ class DigestSchedules:
     """The `digests` table; one connection guarded by a lock (calls are sub-millisecond)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def schedule(self, guild_id: int, channel_id: int, post_at: str) -> None:

@@ -8,13 +8,14 @@ are created, and columns that are new are added to existing tables (old rows get
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from retrieval import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -126,11 +127,8 @@ class BotStore:
     """Answers and feedback; one connection guarded by a lock (calls are sub-millisecond)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path, _SCHEMA)
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
         self._add_missing_columns()
         self._lock = threading.Lock()
 

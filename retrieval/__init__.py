@@ -36,6 +36,7 @@ _HOMES = {
     "Digest": "retrieval.models.digest",
     "Story": "retrieval.models.digest",
     "asked_about": "retrieval.language.subjects",
+    "open_sqlite": "retrieval.index.sqlite_file",
     "IngestReport": "retrieval.models.answers",
     "Passage": "retrieval.models.answers",
     "SourceInfo": "retrieval.models.records",
@@ -91,6 +92,7 @@ __all__ = [
     "Turn",
     "UnknownFeed",
     "asked_about",
+    "open_sqlite",
     "assemble",
     "build_catalog",
     "build_feed_store",
@@ -111,6 +113,7 @@ if TYPE_CHECKING:
     from retrieval.generation.errors import LLMError
     from retrieval.generation.local_model import QWEN_CODER_1_5B, assemble, self_check
     from retrieval.index.chroma import StoreDamaged, StoreUnavailable
+    from retrieval.index.sqlite_file import open_sqlite
     from retrieval.ingest.feeds.parsing import FeedError, UnknownFeed
     from retrieval.ingest.readers import SUPPORTED_SUFFIXES, upload_name
     from retrieval.ingest.refresh import NoWebDocument

@@ -14,6 +14,7 @@ import numpy as np
 from filelock import FileLock
 
 from retrieval.index.sentence_vectors import DocumentVersion, SentenceKey
+from retrieval.index.sqlite_file import open_sqlite
 from retrieval.models.records import DocumentRecord
 
 log = logging.getLogger(__name__)
@@ -191,15 +192,8 @@ CREATE TABLE IF NOT EXISTS stored_versions (version TEXT PRIMARY KEY) WITHOUT RO
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """The file in WAL mode (readers do not wait for a writer), with the tables in it."""
-    db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(_SCHEMA)
-    except sqlite3.DatabaseError:
-        db.close()
-        raise
-    return db
+    """The file with the tables in it; a writer may hold it for a whole version's rows."""
+    return open_sqlite(path, _SCHEMA, timeout=60)
 
 
 def sqlite_file_damaged(error: sqlite3.DatabaseError) -> bool:

@@ -2,11 +2,11 @@
 the validators its server sent last (so the next refresh asks conditionally and an unchanged page
 costs one request and no body), and how the last refresh went (a page that vanished stays reported)."""
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from retrieval.index.sqlite_file import open_sqlite
 from retrieval.ingest.web import Validators
 from retrieval.models.feeds import RefreshOutcome
 
@@ -31,10 +31,7 @@ class PageStates:
     """One row per refreshed web document; one connection guarded by a lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def validators(self, scope: str, doc_id: str, url: str) -> Validators:

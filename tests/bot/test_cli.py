@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.composition
-from bot.cli import main
 from retrieval.ingest.readers import ArticleReader
 from tests.support.services import CORPUS
 
@@ -19,19 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embed_model, capsys: pytest.CaptureFixture):
-    """Runs `citebot ARGS` in process on a private data dir; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(retrieval.composition, "build_embed_model", lambda settings: embed_model)
-    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(CORPUS))
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+def cli(cli_on):
+    """Runs `citebot ARGS` in process on a private data dir over the shipped corpus."""
+    return cli_on(CORPUS)
 
 
 def test_ask_json_follows_the_contract(cli):

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.composition
-from bot.cli import main
 from retrieval.ingest.web import url_document_id
 from tests.support.feed_site import FeedSite, article_html
 
@@ -20,21 +18,9 @@ BRIDGE = ["Engineers closed the Sant'Elmo bridge on Tuesday after finding cracks
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embed_model, capsys: pytest.CaptureFixture):
-    """Runs `citebot ARGS` in process on a private, empty data dir that may fetch from loopback;
-    returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(retrieval.composition, "build_embed_model", lambda settings: embed_model)
-    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(tmp_path / "no-corpus"))
-    monkeypatch.setenv("FETCH_ALLOW_LOOPBACK", "true")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+def cli(cli_on, tmp_path: Path):
+    """Runs `citebot ARGS` in process on a private, empty data dir that may fetch from loopback."""
+    return cli_on(tmp_path / "no-corpus", FETCH_ALLOW_LOOPBACK="true")
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ poll went, and every entry already ingested, so that no entry is ingested twice.
 
 Every read and write names the scope, so one server can neither see nor remove another's feed."""
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from retrieval.index.sqlite_file import open_sqlite
 from retrieval.ingest.web import Validators
 from retrieval.models.feeds import FeedStatus
 
@@ -51,11 +51,8 @@ class FeedStore:
     """Subscriptions and seen entries; one connection guarded by a lock (calls are sub-millisecond)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path, _SCHEMA)
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
     def add(self, scope: str, url: str, title: str) -> FeedStatus | None:
