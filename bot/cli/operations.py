@@ -22,8 +22,10 @@ def local_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def local_llm(run: Invocation) -> int:
     """Assemble and verify the packaged GGUF and run it once in a worker process (a llama.cpp build
-    that crashes on this CPU is found here), then set LLM_BACKEND and LLM_GGUF_PATH in `.env`; when
-    anything fails, `.env` is left as it was and citebot stays extractive."""
+    that crashes on this CPU is found here), then set LLM_BACKEND, LLM_GGUF_PATH and LLM_ROLE=reader
+    in `.env` (this 1.5B model answers more questions right choosing the answering sentence than
+    writing: docs/citations.md, "The reader"); when anything fails, `.env` is left as it was and
+    citebot stays extractive."""
     from dotenv import set_key
 
     from retrieval import QWEN_CODER_1_5B, LLMError, assemble, self_check
@@ -38,7 +40,9 @@ def local_llm(run: Invocation) -> int:
     env_file.touch(exist_ok=True)
     set_key(env_file, "LLM_BACKEND", "llamacpp", quote_mode="never")
     set_key(env_file, "LLM_GGUF_PATH", str(path.resolve()), quote_mode="never")
-    print(f"{path} (sha256 verified, self-check passed); {env_file} now has LLM_BACKEND=llamacpp and LLM_GGUF_PATH")
+    set_key(env_file, "LLM_ROLE", "reader", quote_mode="never")
+    print(f"{path} (sha256 verified, self-check passed); {env_file} now has LLM_BACKEND=llamacpp, LLM_GGUF_PATH"
+          " and LLM_ROLE=reader")
     return EXIT_OK
 
 

@@ -60,7 +60,7 @@ def test_local_llm_points_env_at_the_verified_model(tmp_path: Path, qwen_gguf_pa
     result = citebot(tmp_path, "local-llm", "--env-file", str(tmp_path / ".env"), "--dir", str(qwen_gguf_path.parent))
     assert result.returncode == 0, result.stderr
     env = (tmp_path / ".env").read_text()
-    assert "LLM_BACKEND=llamacpp" in env and f"LLM_GGUF_PATH={qwen_gguf_path}" in env
+    assert "LLM_BACKEND=llamacpp" in env and f"LLM_GGUF_PATH={qwen_gguf_path}" in env and "LLM_ROLE=reader" in env
 
 
 def test_local_llm_whose_self_check_dies_is_one_line_and_leaves_env_as_it_was(tmp_path: Path, qwen_gguf_path: Path):
