@@ -142,7 +142,7 @@ def _feed_poller(settings: RetrievalSettings, fetcher: "WebFetcher", editor: "Co
     from retrieval.ingest.feeds.poller import FeedPoller
 
     return FeedPoller(build_feed_store(settings), fetcher.limited_to(settings.feed_max_bytes), editor,
-                      settings.feed_max_entries)
+                      settings.feed_max_entries, settings.feed_entry_attempts)
 
 
 def _refresher(settings: RetrievalSettings, store: CorpusStore, fetcher: "WebFetcher", editor: "CorpusEditor") -> "Refresher":

@@ -80,6 +80,9 @@ class RetrievalSettings(BaseSettings):
     feed_max_entries: int = Field(
         20, ge=1, le=500, description="articles one poll of one feed ingests, newest first; the rest wait for the next poll"
     )
+    feed_entry_attempts: int = Field(
+        3, ge=1, le=100, description="polls that may fail to take an entry's article before it is given up (reported once)"
+    )
 
     chroma_host: str | None = Field(None, description="a Chroma server instead of the embedded database")
     chroma_port: int = Field(8000, ge=1, le=65535)

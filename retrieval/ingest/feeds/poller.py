@@ -1,7 +1,9 @@
 """Polling the feeds a scope subscribes to: each poll fetches the feed conditionally through the
 guarded fetcher (a `304 Not Modified` costs one request), reads it with feedparser, and ingests the
 article of each entry not seen before through the editor, dated by the entry. An entry counts as
-seen only once its article is in the index, so one that failed is tried again at the next poll; the
+seen only once its article is in the index, so one that failed is tried again at the next poll, up
+to `max_attempts` polls: then it is given up and reported once, so that an entry whose page is gone
+for good neither costs a fetch at every poll nor keeps every poll from being conditional. The
 feed's validators are kept only after a poll that took every new entry, so that a `304` never hides
 an entry still to take."""
 
@@ -21,13 +23,16 @@ log = logging.getLogger(__name__)
 class FeedPoller:
     """Subscribes scopes to feeds and polls them; `fetcher` is the guarded fetcher with the feed
     size limit, `max_entries` the most articles one poll of one feed ingests (the rest wait for the
-    next poll, newest first)."""
+    next poll, newest first), `max_attempts` the polls an entry may fail before it is given up."""
 
-    def __init__(self, store: FeedStore, fetcher: WebFetcher, editor: CorpusEditor, max_entries: int) -> None:
+    def __init__(
+        self, store: FeedStore, fetcher: WebFetcher, editor: CorpusEditor, max_entries: int, max_attempts: int
+    ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._editor = editor
         self._max_entries = max_entries
+        self._max_attempts = max_attempts
 
     def subscribe(self, url: str, scope: str) -> FeedPoll:
         """Subscribe `scope` to the feed at `url` and take its entries now. A URL that is refused, a
@@ -97,7 +102,11 @@ class FeedPoller:
         overrides = {"published": entry.published} if entry.published else None
         report = self._editor.ingest_url(entry.link, feed.scope, overrides)
         if report.errors:
-            return EntryFailure(entry.link, f"{entry.link}: {report.errors[0]['error']}")
+            error = f"{entry.link}: {report.errors[0]['error']}"
+            if self._store.record_failure(feed, entry.key) >= self._max_attempts:
+                self._store.mark_seen(feed, entry.key, entry.link, "")
+                error += f" (given up after {self._max_attempts} polls)"
+            return EntryFailure(entry.link, error)
         article = report.articles[0]
         self._store.mark_seen(feed, entry.key, entry.link, article.doc_id)
         return article

@@ -1,6 +1,7 @@
 """What citebot remembers of the feeds it polls, in SQLite under the data directory: each scope's
 subscriptions, the validators the feed's server sent last (for a conditional poll), how the last
-poll went, and every entry already ingested, so that no entry is ingested twice.
+poll went, every entry already ingested, so that no entry is ingested twice, and how many polls
+failed to take each entry not yet ingested.
 
 Every read and write names the scope, so one server can neither see nor remove another's feed."""
 
@@ -38,6 +39,12 @@ CREATE TABLE IF NOT EXISTS feed_entries (
     PRIMARY KEY (feed_id, entry_key)
 );
 CREATE INDEX IF NOT EXISTS feed_entries_by_link ON feed_entries (feed_id, link);
+CREATE TABLE IF NOT EXISTS feed_failures (
+    feed_id INTEGER NOT NULL REFERENCES feeds (feed_id) ON DELETE CASCADE,
+    entry_key TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (feed_id, entry_key)
+);
 """
 _STATUS_FIELDS = ("feed_id", "scope", "url", "title", "added_at", "polled_at", "new_items", "total_items", "last_error")
 _STATUS = ", ".join(_STATUS_FIELDS)
@@ -108,6 +115,19 @@ class FeedStore:
                 "INSERT OR IGNORE INTO feed_entries VALUES (?, ?, ?, ?, ?)",
                 (feed.feed_id, entry_key, link, doc_id, time.time()),
             )
+
+    def record_failure(self, feed: FeedStatus, entry_key: str) -> int:
+        """One more poll that failed to take this entry; how many have."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feed_failures VALUES (?, ?, 1) "
+                "ON CONFLICT (feed_id, entry_key) DO UPDATE SET attempts = attempts + 1",
+                (feed.feed_id, entry_key),
+            )
+            row = self._db.execute(
+                "SELECT attempts FROM feed_failures WHERE feed_id = ? AND entry_key = ?", (feed.feed_id, entry_key)
+            ).fetchone()
+        return int(row[0])
 
     def record_poll(self, feed: FeedStatus, new_items: int, error: str, validators: Validators | None) -> FeedStatus:
         """How a poll went; `validators` are kept for the next (conditional) poll only when the poll

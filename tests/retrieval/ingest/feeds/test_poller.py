@@ -89,6 +89,26 @@ def test_an_entry_that_fails_is_tried_again_and_none_is_ingested_twice(feeds_ser
     assert len(harbour_requests) == 1, "an ingested entry is never fetched again"
 
 
+@pytest.mark.parametrize("feeds_service", [{"feed_entry_attempts": 2}], indirect=True)
+def test_an_entry_that_keeps_failing_is_given_up_once_and_the_feed_polls_conditionally_again(feeds_service, site):
+    site.publish("harbour", "Valdora harbour master resigns", "Fri, 09 Feb 2024 10:00:00 GMT", HARBOUR)
+    site.publish("ferry", "Ferry resumes service", "Mon, 12 Feb 2024 08:30:00 GMT", FERRY)
+    del site.pages["ferry"]
+    gone = f"{site.article_url('ferry')}: the server answered HTTP 404 Not Found"
+    first = feeds_service.feeds.subscribe(site.feed_url, A)
+    assert [f.error for f in first.failures] == [gone]
+    [second] = feeds_service.feeds.poll_all()
+    assert [f.error for f in second.failures] == [f"{gone} (given up after 2 polls)"]
+    assert second.feed.last_error == f"{gone} (given up after 2 polls)"
+    [third] = feeds_service.feeds.poll_all()
+    assert third.failures == [] and third.feed.last_error == "", "given up is reported once"
+    assert site.requests_to("/feed.xml")[-1].status == 200, "its validators are kept from this poll on"
+    [fourth] = feeds_service.feeds.poll_all()
+    assert fourth.not_modified
+    assert len(site.requests_to("/articles/ferry")) == 2, "the article was fetched at the two failed polls only"
+    assert [s.doc_id for s in feeds_service.sources([A])] == [url_document_id(site.article_url("harbour"))]
+
+
 @pytest.mark.parametrize("feeds_service", [{"feed_max_entries": 2}], indirect=True)
 def test_a_poll_takes_at_most_the_newest_entries_and_the_next_the_rest(feeds_service, site):
     site.publish("harbour", "Harbour", "Fri, 09 Feb 2024 10:00:00 GMT", HARBOUR)
