@@ -41,9 +41,13 @@ class Refresher:
         self._editor = editor
         self._states = states
 
+    def documents(self, scopes: Sequence[str] | None = None) -> list[DocumentRecord]:
+        """The documents of `scopes` (every scope when None) that can be refreshed: those fetched from a URL."""
+        return [record for record in self._store.documents(scopes) if from_the_web(record)]
+
     def refresh(self, scope: str, doc_id: str | None = None) -> RefreshReport:
         """Refresh one web document of `scope`, or all of them (None)."""
-        documents = [record for record in self._store.documents([scope]) if from_the_web(record)]
+        documents = self.documents([scope])
         if doc_id is not None:
             documents = [record for record in documents if record.doc_id == doc_id]
             if not documents:
@@ -52,8 +56,10 @@ class Refresher:
 
     def refresh_all(self, scopes: Sequence[str] | None = None) -> list[RefreshReport]:
         """Refresh every web document of `scopes` (every scope when None), one scope after another."""
-        found = sorted({record.scope for record in self._store.documents(scopes) if from_the_web(record)})
-        return [self.refresh(scope) for scope in found]
+        by_scope: dict[str, list[DocumentRecord]] = {}
+        for record in self.documents(scopes):
+            by_scope.setdefault(record.scope, []).append(record)
+        return [RefreshReport(scope, [self._refresh(record) for record in by_scope[scope]]) for scope in sorted(by_scope)]
 
     def vanished(self, scope: str) -> list[RefreshOutcome]:
         """The documents of `scope` whose page was gone when last refreshed, and which are still kept."""

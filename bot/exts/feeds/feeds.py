@@ -144,8 +144,8 @@ class Feeds(commands.Cog):
     async def refresh_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        sources = await asyncio.to_thread(self.services.answers.sources, [guild_scope(interaction.guild_id)])
-        return document_choices([s for s in sources if s.url], current)
+        web = await asyncio.to_thread(self.services.answers.refresher.documents, [guild_scope(interaction.guild_id)])
+        return document_choices([record.source_info() for record in web], current)
 
 
 async def setup(bot: Citebot) -> None:

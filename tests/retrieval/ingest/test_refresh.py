@@ -84,6 +84,10 @@ def test_a_vanished_page_is_reported_and_its_document_kept(web_service, site):
 
 def test_only_a_scopes_own_web_documents_can_be_refreshed(web_service, site):
     web_service.ingest_bytes(b"Ferry news.\n\nThe ferry resumed service on Monday.", "ferry.txt", SCOPE)
+    web_service.ingest_bytes(b"Bridge news.\n\nThe bridge closed on Tuesday.", "bridge.txt", SCOPE,
+                             {"url": "https://news.example/bridge"})
+    assert {"ferry", "bridge"}.isdisjoint(r.doc_id for r in web_service.refresher.documents([SCOPE])), \
+        "a file, even one that names the URL it was published at, is not offered for a refresh"
     with pytest.raises(NoWebDocument):
         web_service.refresher.refresh(SCOPE, "ferry")
     with pytest.raises(NoWebDocument):
