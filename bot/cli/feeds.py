@@ -108,7 +108,8 @@ def _show_polls(run: Invocation, polls: "list[FeedPoll]") -> None:
         for article in poll.ingested:
             run.out.print(escape(f"  {article.doc_id}  {article.published or 'undated'}  {article.title}"))
         for failure in poll.failures:
-            run.err.print(escape(f"  not ingested (tried again at the next poll): {failure.error}"))
+            retried = "" if failure.given_up else " (tried again at the next poll)"
+            run.err.print(escape(f"  not ingested{retried}: {failure.error}"))
 
 
 _SAID = {"not-modified": "not modified", "unchanged": "unchanged", "updated": "updated: the new version replaced the old",

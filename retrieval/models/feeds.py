@@ -39,10 +39,12 @@ class FeedStatus:
 
 @dataclass(frozen=True)
 class EntryFailure:
-    """A feed entry that could not be ingested (it is tried again at the next poll)."""
+    """A feed entry that could not be ingested: tried again at the next poll, unless it was given up
+    (after `FEED_ENTRY_ATTEMPTS` failed polls, or having no article to fetch)."""
 
     link: str
     error: str
+    given_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class FeedPoll:
             "feed": self.feed.to_json(),
             "ingested": [{"doc_id": a.doc_id, "title": a.title, "published": a.published, "url": a.url}
                          for a in self.ingested],
-            "failures": [{"link": f.link, "error": f.error} for f in self.failures],
+            "failures": [{"link": f.link, "error": f.error, "given_up": f.given_up} for f in self.failures],
             "not_modified": self.not_modified,
             "error": self.error,
         }

@@ -39,8 +39,11 @@ def _article_lines(poll: FeedPoll) -> list[str]:
 def _failure_lines(poll: FeedPoll) -> list[str]:
     if not poll.failures:
         return []
-    head = f"⚠️ {plural(len(poll.failures), 'entry', 'entries')} could not be ingested (tried again at the next poll):"
-    return [head] + [f"• {plain(trim(failure.error, 300))}" for failure in poll.failures]
+    head = f"⚠️ {plural(len(poll.failures), 'entry', 'entries')} could not be ingested:"
+    return [head] + [
+        f"• {plain(trim(failure.error, 300))}" + ("" if failure.given_up else " (tried again at the next poll)")
+        for failure in poll.failures
+    ]
 
 
 def describe_feeds(feeds: Sequence[FeedStatus], vanished: Sequence[RefreshOutcome]) -> str:

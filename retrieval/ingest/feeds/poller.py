@@ -98,15 +98,15 @@ class FeedPoller:
         """The entry's article ingested into the feed's scope, dated by the entry, or why it was not."""
         if not entry.link:
             self._store.mark_seen(feed, entry.key, "", "")  # nothing to fetch, ever: reported once
-            return EntryFailure(entry.key, "the entry links to no article")
+            return EntryFailure(entry.key, "the entry links to no article", given_up=True)
         overrides = {"published": entry.published} if entry.published else None
         report = self._editor.ingest_url(entry.link, feed.scope, overrides)
         if report.errors:
             error = f"{entry.link}: {report.errors[0]['error']}"
-            if self._store.record_failure(feed, entry.key) >= self._max_attempts:
-                self._store.mark_seen(feed, entry.key, entry.link, "")
-                error += f" (given up after {self._max_attempts} polls)"
-            return EntryFailure(entry.link, error)
+            if self._store.record_failure(feed, entry.key) < self._max_attempts:
+                return EntryFailure(entry.link, error)
+            self._store.mark_seen(feed, entry.key, entry.link, "")
+            return EntryFailure(entry.link, f"{error} (given up after {self._max_attempts} polls)", given_up=True)
         article = report.articles[0]
         self._store.mark_seen(feed, entry.key, entry.link, article.doc_id)
         return article

@@ -96,9 +96,9 @@ def test_an_entry_that_keeps_failing_is_given_up_once_and_the_feed_polls_conditi
     del site.pages["ferry"]
     gone = f"{site.article_url('ferry')}: the server answered HTTP 404 Not Found"
     first = feeds_service.feeds.subscribe(site.feed_url, A)
-    assert [f.error for f in first.failures] == [gone]
+    assert [(f.error, f.given_up) for f in first.failures] == [(gone, False)]
     [second] = feeds_service.feeds.poll_all()
-    assert [f.error for f in second.failures] == [f"{gone} (given up after 2 polls)"]
+    assert [(f.error, f.given_up) for f in second.failures] == [(f"{gone} (given up after 2 polls)", True)]
     assert second.feed.last_error == f"{gone} (given up after 2 polls)"
     [third] = feeds_service.feeds.poll_all()
     assert third.failures == [] and third.feed.last_error == "", "given up is reported once"
