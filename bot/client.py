@@ -90,7 +90,7 @@ def create_bot(settings: Settings, answers: AnswerService) -> commands.Bot:
     services = BotServices(
         settings=settings,
         answers=answers,
-        store=BotStore(settings.data_dir / "bot.sqlite"),
+        store=BotStore(settings.bot_database),
         gate=QuestionGate(settings.max_concurrent_questions, settings.ask_cooldown_seconds),
         url_uploads=UrlUploads(answers, settings.fetch_concurrency, settings.fetch_queue),
     )

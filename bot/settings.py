@@ -1,5 +1,6 @@
 """The one settings object of a running citebot: retrieval settings plus the bot's own."""
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -30,6 +31,11 @@ class Settings(RetrievalSettings):
     feed_poll_minutes: float = Field(30.0, ge=0, description="minutes between polls of every feed (0: no polling loop)")
     refresh_hours: float = Field(0.0, ge=0, description="hours between refreshes of every web document (0: off)")
     gaps_days: int = Field(30, ge=1, le=365, description="days /gaps and `citebot gaps` look back by default")
+
+    @property
+    def bot_database(self) -> Path:
+        """The bot's SQLite file (answers, votes, shares, digest schedules), in the data dir."""
+        return self.data_dir / "bot.sqlite"
 
     @field_validator("ask_channel_ids", "admin_role_ids", mode="before")
     @classmethod

@@ -10,12 +10,14 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from retrieval import open_sqlite
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -121,6 +123,18 @@ class GapQuestion:
     unmentioned: tuple[str, ...]
     downvotes: int
     created_at: float
+
+
+def read_if_present(path: Path, read: Callable[["BotStore"], list[T]]) -> list[T]:
+    """What `read` finds in the store at `path`, or nothing where the bot never ran: no file is made
+    (`citebot feedback`, `citebot gaps`)."""
+    if not path.exists():
+        return []
+    store = BotStore(path)
+    try:
+        return read(store)
+    finally:
+        store.close()
 
 
 class BotStore:

@@ -55,14 +55,9 @@ def feedback(run: Invocation) -> int:
     """The bot's feedback store, read without loading the retrieval layer: grouped per server, one
     server with --guild. A data dir where the bot never ran has no store, which means no feedback."""
     from bot import terminal
-    from bot.storage import BotStore
+    from bot.storage import read_if_present
 
-    path = run.settings.data_dir / "bot.sqlite"
-    entries = []
-    if path.exists():
-        store = BotStore(path)
-        entries = store.feedback(run.args.guild)
-        store.close()
+    entries = read_if_present(run.settings.bot_database, lambda store: store.feedback(run.args.guild))
     if run.wants_json:
         guilds = sorted({entry.guild_id for entry in entries})
         run.print_json({"guilds": [

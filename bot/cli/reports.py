@@ -39,19 +39,14 @@ def gaps(run: Invocation) -> int:
     `citebot feedback`); a data dir where the bot never ran has none."""
     from bot import terminal
     from bot.gaps import coverage_gaps
-    from bot.storage import BotStore
+    from bot.storage import read_if_present
 
     days: int = run.args.days or run.settings.gaps_days
     if days < 1:
         run.err.print("error: --days must be at least 1")
         return EXIT_USAGE
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).timestamp()
-    path = run.settings.data_dir / "bot.sqlite"
-    asked = []
-    if path.exists():
-        store = BotStore(path)
-        asked = store.gaps(run.args.guild, since)
-        store.close()
+    asked = read_if_present(run.settings.bot_database, lambda store: store.gaps(run.args.guild, since))
     per_guild = {guild: coverage_gaps([q for q in asked if q.guild_id == guild]) for guild in sorted({q.guild_id for q in asked})}
     if run.wants_json:
         run.print_json({"days": days, "guilds": [

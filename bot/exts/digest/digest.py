@@ -156,4 +156,4 @@ def _cannot_post(channel: discord.TextChannel) -> str:
 
 
 async def setup(bot: Citebot) -> None:
-    await bot.add_cog(DigestCog(bot, DigestSchedules(bot.services.settings.data_dir / "bot.sqlite")))
+    await bot.add_cog(DigestCog(bot, DigestSchedules(bot.services.settings.bot_database)))
