@@ -238,7 +238,10 @@ class AnswerService:
         (blocking). Extractive: every sentence is a stored one."""
         started = time.perf_counter()
         until = until or dt.datetime.now(dt.UTC)
-        records = [record for record in self.store.documents(scopes, with_text=True) if is_new(record, since, until)]
+        # Dates decide what is new; only the new documents' texts are read.
+        new = [record.key for record in self.store.documents(scopes) if is_new(record, since, until)]
+        found = self.store.get_many(new)
+        records = [found[key] for key in new if key in found]
         stories = self._digests.stories(records)
         return Digest(since.isoformat(), until.isoformat(), stories, len(records), _elapsed_ms(started))
 
