@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from retrieval.language.places import KNOWN_PLACE
 from retrieval.language.vocabulary import CAPITALISED_WORD, ENTITY, MONTHS, NAME, analyse, stem_words, stopword_set, stopwords
 
 _COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
@@ -45,7 +46,13 @@ CAUSE = re.compile(
 than 2,500 flights", which restates it, before "… service problems caused by short staffing";
 "Why is Jacinda Ardern resigning?" opened with "That's part of why … Ardern's decision to resign"
 before "… quitting her job as prime minister because of professional burnout"."""
-PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*|" + KNOWN_PLACE)
+"""A place: a capitalised name after a preposition of place, or a country or US state anywhere
+(`places.KNOWN_PLACE`: "Germany this week agreed to send … tanks" answers "which country …?")."""
+
+# Up to two words between "which" and the noun that says what is asked ("which European country",
+# "which US state"), but no verb or article: "what was the state of …" asks for no place.
+_QUALIFIERS = r"(?:(?!(?:is|was|are|were|the|a|an|did|does|do|has|have|had|will|would|of)\b)[a-z.]+ ){0,2}"
 
 # "who", "when" and "where" ask only where a question starts ("and who denied it?") or after a
 # preposition ("by whom", "since when"): "What did Peskov answer when asked …?" asks for no date.
@@ -56,8 +63,8 @@ _ASKS = (
     (re.compile(_OPENS + r"who(?:m|se)?\b"), NAME),
     (re.compile(r"\bhow (?:many|much|old)\b"), NUMBER),
     (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
-    (re.compile(_OPENS + r"where\b|\b(?:which|what) (?:city|country|state|place|venue|region|capital|town|nation)\b"),
-     PLACE),
+    (re.compile(_OPENS + r"where\b|\b(?:which|what) " + _QUALIFIERS
+                + r"(?:city|country|state|place|venue|region|capital|town|nation)\b"), PLACE),
     (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
     (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
                 r"|platform|network|party|chain|club)\b"), ENTITY),

@@ -33,6 +33,9 @@ from retrieval.language.vocabulary import analyse, stem_words
         ("On which day of the week did Sullivan speak on CNN?", TIME),
         ("Where will the ceremonies take place?", PLACE),
         ("Which country's prime minister resigned?", PLACE),
+        ("In which European country is Andrew Tate held?", PLACE),
+        ("Which US state does McCarthy represent?", PLACE),
+        ("What was the state of the economy?", None),
         ("In which journal was the study published?", ENTITY),
         ("Which company announced layoffs?", ENTITY),
         ("What did Peskov say?", None),
@@ -148,6 +151,13 @@ def test_a_name_far_from_the_question_words_belongs_to_someone_else() -> None:
     assert _offers("From Moscow, the Kremlin spokesman, Dmitry Peskov, had denied it.", question)
     far = "Dmitry Peskov spoke at length about the weather, the markets, the sanctions and the long winter, and then denied it."
     assert not _offers(far, question)
+
+
+def test_a_country_or_state_answers_where_it_stands_in_the_sentence() -> None:
+    terms = set(analyse("In addition to the US, which country said it will send tanks to Ukraine?"))
+    assert offers_answer("Germany this week agreed to send 14 of its Leopard 2 tanks to Ukraine.", terms, PLACE)
+    assert offers_answer("South Sudan agreed to send tanks.", terms, PLACE)
+    assert not offers_answer("The chancellor agreed to send tanks to Ukraine.", terms, PLACE)
 
 
 def test_dates_in_their_usual_forms_answer_when() -> None:

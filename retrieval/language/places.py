@@ -1,0 +1,28 @@
+"""Names of places a sentence can give without a preposition before them.
+
+"Which country …?" is answered as often by a country as a sentence's subject ("Following months of
+hesitancy, Germany this week agreed to send 14 … tanks") as after "in" or "from", and a capitalised
+word alone could be anyone. The names of countries and of US states are a closed list, kept by
+pycountry (ISO 3166), so a sentence naming one offers a place wherever the name stands
+(`answer_kinds.PLACE`). Names with a comma or brackets ("Korea, Republic of") are ISO's catalogue
+forms, which news does not write; the common name ("Bolivia", "Taiwan") is kept instead.
+"""
+
+import re
+
+import pycountry
+
+
+def place_names() -> set[str]:
+    """Country names (ISO's short and common names) and the names of the 50 US states."""
+    names: set[str] = set()
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name and "," not in name and "(" not in name:
+                names.add(name)
+    names |= {state.name for state in pycountry.subdivisions.get(country_code="US") if state.type == "State"}
+    return names
+
+
+KNOWN_PLACE = r"\b(?:" + "|".join(re.escape(name) for name in sorted(place_names(), key=len, reverse=True)) + r")\b"
+"""A pattern matching any of `place_names`, the longest first ("South Sudan" before "Sudan")."""
