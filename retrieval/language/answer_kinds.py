@@ -46,7 +46,10 @@ CAUSE = re.compile(
 than 2,500 flights", which restates it, before "… service problems caused by short staffing";
 "Why is Jacinda Ardern resigning?" opened with "That's part of why … Ardern's decision to resign"
 before "… quitting her job as prime minister because of professional burnout"."""
-PLACE = re.compile(r"\b(?:in|at|from|to|near|across)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*|" + KNOWN_PLACE)
+PLACE = re.compile(
+    r"\b(?:in|at|from|to|near|across)\s+(?:(?:parts?|much|most|all|areas?|some)\s+of\s+)?(?:the\s+)?"
+    r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*|" + KNOWN_PLACE
+)
 """A place: a capitalised name after a preposition of place, or a country or US state anywhere
 (`places.KNOWN_PLACE`: "Germany this week agreed to send … tanks" answers "which country …?")."""
 
@@ -64,7 +67,7 @@ _ASKS = (
     (re.compile(r"\bhow (?:many|much|old)\b"), NUMBER),
     (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
     (re.compile(_OPENS + r"where\b|\b(?:which|what) " + _QUALIFIERS
-                + r"(?:city|country|state|place|venue|region|capital|town|nation)\b"), PLACE),
+                + r"(?:city|country|state|place|venue|region|capital|town|nation|part|area|county|province)\b"), PLACE),
     (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
     (re.compile(r"\b(?:which|what) (?:company|brand|team|film|movie|group|organi[sz]ation|newspaper|agency|journal"
                 r"|platform|network|party|chain|club)\b"), ENTITY),

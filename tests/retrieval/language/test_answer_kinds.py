@@ -36,6 +36,7 @@ from retrieval.language.vocabulary import analyse, stem_words
         ("In which European country is Andrew Tate held?", PLACE),
         ("Which US state does McCarthy represent?", PLACE),
         ("What was the state of the economy?", None),
+        ("Which part of the state is seeing the heaviest rain?", PLACE),
         ("In which journal was the study published?", ENTITY),
         ("Which company announced layoffs?", ENTITY),
         ("What did Peskov say?", None),
@@ -158,6 +159,12 @@ def test_a_country_or_state_answers_where_it_stands_in_the_sentence() -> None:
     assert offers_answer("Germany this week agreed to send 14 of its Leopard 2 tanks to Ukraine.", terms, PLACE)
     assert offers_answer("South Sudan agreed to send tanks.", terms, PLACE)
     assert not offers_answer("The chancellor agreed to send tanks to Ukraine.", terms, PLACE)
+
+
+def test_a_place_may_be_part_of_a_named_one() -> None:
+    terms = set(analyse("Which part of the state is seeing the storm's heaviest rain?"))
+    assert offers_answer("The storm was expected to dump up to 6 inches of rain in parts of the San Francisco Bay Area.",
+                         terms, PLACE)
 
 
 def test_dates_in_their_usual_forms_answer_when() -> None:
