@@ -10,20 +10,25 @@ shown, and it is cut from the stored text by offsets like every quote: a model n
 
 from collections.abc import Sequence
 
-from retrieval.language.answer_kinds import answer_span
+from retrieval.language.answer_kinds import answer_span, answer_spans, fits_the_asked_noun
 from retrieval.models.answers import Citation, ShortAnswer
 
 
 def short_answer(question: str, citations: Sequence[Citation]) -> ShortAnswer | None:
-    """The phrase of the kind `question` asks for in the first of `citations` (in answer order)
-    whose quote offers one, or None when the question's form asks for no such phrase (what did
-    he say?) or no quote offers it."""
-    for citation in citations:
-        span = answer_span(question, citation.quote)
-        if span is not None:
-            start, end = span
-            return ShortAnswer(citation.quote[start:end], citation.n, citation.start + start, citation.start + end)
-    return None
+    """The phrase of the kind `question` asks for in the quotes of `citations` (in answer order),
+    or None when the question's form asks for no such phrase (what did he say?) or no quote offers
+    it. The first phrase of the very thing the question's noun names (`fits_the_asked_noun`: a
+    country for "which country …?", a number of what "how many …?" counts) wins wherever it
+    stands, else the first quote's phrase nearest the question's words: "German Chancellor Olaf
+    Scholz … following months of diplomatic pressure from Kyiv" offers "Kyiv" first, and the third
+    quote's "Germany" answers "which country …?"."""
+    offered = [(citation, span) for citation in citations for span in answer_spans(question, citation.quote)]
+    if not offered:
+        return None
+    citation, (start, end) = next(
+        ((c, span) for c, span in offered if fits_the_asked_noun(question, c.quote, span)), offered[0]
+    )
+    return ShortAnswer(citation.quote[start:end], citation.n, citation.start + start, citation.start + end)
 
 
 def answer_words(question: str, citation: Citation) -> str | None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.language.places import KNOWN_PLACE
+from retrieval.language.places import COUNTRY, KNOWN_PLACE, US_STATE
 from retrieval.language.vocabulary import CAPITALISED_WORD, ENTITY, MONTHS, NAME, analyse, stem_words, stopword_set, stopwords
 
 _COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
@@ -194,17 +194,35 @@ def answer_phrases(
 
 
 def answer_span(question: str, text: str) -> tuple[int, int] | None:
-    """Where in `text` the phrase stands that answers `question` on its own (`answer_phrases`, cut
-    by `short_phrase`), or None: the short answer of a quote, and whom an earlier answer named."""
+    """Where in `text` the phrase stands that answers `question` on its own (`answer_spans`' first),
+    or None: whom an earlier answer named."""
+    return next(iter(answer_spans(question, text)), None)
+
+
+def answer_spans(question: str, text: str) -> list[tuple[int, int]]:
+    """The phrases of `text` that answer `question` on its own (`answer_phrases`, cut by
+    `short_phrase`), nearest the question's words first."""
     kind = expected_answer(question)
     if kind is None:
-        return None
+        return []
     names = question_names(question)
-    for phrase in answer_phrases(text, question_terms(question), kind):
-        span = short_phrase(text, phrase, kind, names)
-        if span is not None:
-            return span
-    return None
+    cut = (short_phrase(text, phrase, kind, names) for phrase in answer_phrases(text, question_terms(question), kind))
+    return [span for span in cut if span is not None]
+
+
+_ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation|state)\b", re.I)
+
+
+def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
+    """Whether the phrase `text[span]` is of the very thing the question's noun names: a country
+    for "which country …?" ("Germany", not "Kyiv"), a US state for "which state …?" ("Tennessee",
+    not "Canada"), a number of what "how many …?" counts ("six centuries", not "2013")."""
+    phrase = text[span[0] : span[1]]
+    place = _ASKED_PLACE.search(question)
+    if place is not None:
+        return bool((US_STATE if place[1].lower() == "state" else COUNTRY).search(phrase))
+    noun = counted_noun(question)
+    return noun is not None and counts(" ".join(_TOKEN.findall(text[span[0] :])[:3]), noun)
 
 
 def _word_range(words: Sequence[re.Match[str]], match: re.Match[str]) -> tuple[int, int]:

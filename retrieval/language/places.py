@@ -13,16 +13,31 @@ import re
 import pycountry
 
 
-def place_names() -> set[str]:
-    """Country names (ISO's short and common names) and the names of the 50 US states."""
+def country_names() -> set[str]:
+    """Country names: ISO's short and common names, without its catalogue forms."""
     names: set[str] = set()
     for country in pycountry.countries:
         for name in (country.name, getattr(country, "common_name", None)):
             if name and "," not in name and "(" not in name:
                 names.add(name)
-    names |= {state.name for state in pycountry.subdivisions.get(country_code="US") if state.type == "State"}
     return names
 
 
-KNOWN_PLACE = r"\b(?:" + "|".join(re.escape(name) for name in sorted(place_names(), key=len, reverse=True)) + r")\b"
-"""A pattern matching any of `place_names`, the longest first ("South Sudan" before "Sudan")."""
+def us_state_names() -> set[str]:
+    """The names of the 50 US states."""
+    return {state.name for state in pycountry.subdivisions.get(country_code="US") if state.type == "State"}
+
+
+def place_names() -> set[str]:
+    """Country names and the names of the 50 US states."""
+    return country_names() | us_state_names()
+
+
+def _any_of(names: set[str]) -> str:
+    """A pattern matching any of `names` as whole words, the longest first ("South Sudan" before "Sudan")."""
+    return r"\b(?:" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + r")\b"
+
+
+KNOWN_PLACE = _any_of(place_names())
+COUNTRY = re.compile(_any_of(country_names()))
+US_STATE = re.compile(_any_of(us_state_names()))

@@ -55,6 +55,28 @@ def test_the_short_answer_is_the_asked_for_phrase_of_the_first_quote_offering_on
 
 
 @pytest.mark.parametrize(
+    ("question", "quotes", "expected", "n"),
+    [
+        ("Which country said it will send tanks to Ukraine following weeks of diplomatic pressure?",
+         ("Scholz said his country would provide 14 tanks, in a move that follows months of diplomatic pressure from Kyiv.",
+          "Following months of hesitancy, Germany this week agreed to send 14 of its tanks to Ukraine."), "Germany", 2),
+        ("Burger chain In-N-Out announced this week it was expanding to which state?",
+         ("McDonald's unveils a new burger in Canada.",
+          "The chain announced Tuesday that it is expanding to Tennessee."), "Tennessee", 2),
+        ("Benedict was the first pope to resign from the role in how many centuries?",
+         ("Benedict shocked the world by resigning in 2013.",
+          "He resigned unexpectedly in 2013, the first pope to do so in six centuries."), "six", 2),
+    ],
+    ids=["country", "us-state", "counted-noun"],
+)
+def test_a_phrase_of_the_very_thing_the_question_names_wins_over_an_earlier_quotes(
+    question: str, quotes: tuple[str, ...], expected: str, n: int
+) -> None:
+    short = short_answer(question, _citations(*quotes))
+    assert short is not None and (short.text, short.n) == (expected, n)
+
+
+@pytest.mark.parametrize(
     ("question", "quotes"),
     [
         ("What did Peskov say about the request?", (DENIAL,)),
