@@ -219,16 +219,16 @@ class BM25Index:
         the chunks again after `search` has masked them."""
         return np.bincount(self._scope_codes, minlength=len(self._scope_numbers))
 
-    def share_of(self, scopes: Sequence[str], until: int | None = None) -> float:
-        """The part of the indexed chunks that lie in `scopes` and were not published after day
-        `until` (1 for an empty index): how far the vector search must look past the chunks it
-        cannot use (`CorpusStore.query_vectors`)."""
+    def share_of(self, scopes: Sequence[str], until: int | None = None, since: int | None = None) -> float:
+        """The part of the indexed chunks that lie in `scopes` and were published neither after day
+        `until` nor before day `since` (1 for an empty index): how far the vector search must look
+        past the chunks it cannot use (`CorpusStore.query_vectors`)."""
         if not self.chunks:
             return 1.0
         wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
-        if self._all_before(wanted, until):
+        if since is None and self._all_before(wanted, until):
             return float(sum(int(self._scope_sizes[code]) for code in wanted)) / len(self.chunks)
-        return float(np.count_nonzero(self._usable(wanted, until))) / len(self.chunks)
+        return float(np.count_nonzero(self._usable(wanted, until, since))) / len(self.chunks)
 
     def newest_day(self, scopes: Sequence[str], until: int | None = None) -> int | None:
         """The latest publication day among the chunks in `scopes`, none after day `until` (None
@@ -242,15 +242,15 @@ class BM25Index:
         return newest or None
 
     def search(
-        self, query: str, top_k: int, scopes: Sequence[str], until: int | None = None
+        self, query: str, top_k: int, scopes: Sequence[str], until: int | None = None, since: int | None = None
     ) -> list[tuple[ChunkLocation, float]]:
-        """Best chunks for `query` among those in `scopes` not published after day `until` (undated
-        ones included), with their BM25 scores (> 0 only)."""
+        """Best chunks for `query` among those in `scopes` published neither after day `until` nor
+        before day `since` (undated ones included), with their BM25 scores (> 0 only)."""
         wanted = [self._scope_numbers[s] for s in scopes if s in self._scope_numbers]
         if not self.chunks or not wanted or top_k < 1:
             return []
         scores = self.counts.scores(analyse(query))
-        scores[~self._usable(wanted, until)] = 0.0
+        scores[~self._usable(wanted, until, since)] = 0.0
         k = min(top_k, len(self.chunks))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(self.chunks) else np.arange(len(self.chunks))
         best = best[np.lexsort((best, -scores[best]))]
@@ -261,11 +261,14 @@ class BM25Index:
         usual case (a question asked today), answered from the per-scope newest days."""
         return until is None or all(int(self._newest[code]) <= until for code in wanted)
 
-    def _usable(self, wanted: Sequence[int], until: int | None) -> np.ndarray:
-        """Mask of the chunks in the scope codes `wanted` not published after day `until`."""
+    def _usable(self, wanted: Sequence[int], until: int | None, since: int | None = None) -> np.ndarray:
+        """Mask of the chunks in the scope codes `wanted` published neither after day `until` nor
+        before day `since` (an undated chunk, day 0, is never before it)."""
         mask = np.isin(self._scope_codes, wanted)
         if until is not None and not self._all_before(wanted, until):
             mask &= self._days <= until
+        if since is not None:
+            mask &= (self._days >= since) | (self._days == 0)
         return mask
 
     def save(self, directory: Path) -> None:

@@ -62,3 +62,27 @@ def time_frame(question: str, asked_on: dt.date) -> TimeFrame | None:
     if _THIS_MONTH.search(question):
         return TimeFrame(asked - 30, asked)
     return None
+
+
+_NAMED_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
+_AHEAD = re.compile(
+    r"\b(?:will|shall|going to|plans?|planned|planning|set to|expected|expects?|upcoming|next|scheduled"
+    r"|forecasts?|predict(?:s|ed)?)\b",
+    re.I,
+)
+
+
+def reported_since(question: str) -> dt.date | None:
+    """The first day an article can report what `question` asks about, or None for no such bound.
+
+    "Who won the Grammy for album of the year in 2023?" asks about something of 2023, which no
+    article published before 2023 can tell (the one of 2022 names 2022's winner). The earliest year
+    the question names bounds it: every year it names is that year or later ("the first time since
+    2013 … in 2023" gives 2013). A question looking ahead ("will be raised by how much in the 2023
+    fiscal year?", "plans to quit in 2023") is about what was said before, and has no bound; "would"
+    is not looking ahead, it is reported speech ("… said the repairs would take")."""
+    years = [int(year) for year in _NAMED_YEAR.findall(question)]
+    if not years or _AHEAD.search(question):
+        return None
+    return dt.date(min(years), 1, 1)
+

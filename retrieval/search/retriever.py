@@ -20,6 +20,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.snapshots import CorpusSnapshot
 from retrieval.index.store import CorpusStore
+from retrieval.language.time_frames import reported_since
 from retrieval.models.answers import Passage
 from retrieval.models.records import DocumentRecord, record_key
 from retrieval.search.recency import RecencyPrior
@@ -41,8 +42,9 @@ class FusionSettings:
 
 
 class HybridRetriever(BaseRetriever):
-    """Top-k live chunks in the given scopes, published by the asking day, for a query whose
-    embedding is already computed. The snapshot's BM25 index says which versions are live: vector
+    """Top-k live chunks in the given scopes, published by the asking day and not before the year
+    the query asks about (`time_frames.reported_since`: no article of 2022 tells who won in 2023),
+    for a query whose embedding is already computed. The snapshot's BM25 index says which versions are live: vector
     hits of other versions are dropped."""
 
     def __init__(
@@ -65,23 +67,27 @@ class HybridRetriever(BaseRetriever):
             raise ValueError("HybridRetriever needs the query embedding in the QueryBundle")
         ranking = self._ranking
         until = self._asked_on.toordinal()
+        reported = reported_since(query_bundle.query_str)
+        since = reported.toordinal() if reported is not None else None
         nodes: dict[str, TextNode] = {}
         fused: dict[str, float] = {}
 
         vector_hits = [
             node
             for node, _ in self._store.query_vectors(
-                query_bundle.embedding, self._vector_depth(until), self._scopes, self._bm25.share_of(self._scopes)
+                query_bundle.embedding, self._vector_depth(until, since), self._scopes, self._bm25.share_of(self._scopes)
             )
             if self._bm25.live.get(record_key(node.metadata["scope"], node.metadata["article_id"]))
             == node.metadata["content_hash"]
-            and (publication_day(str(node.metadata.get("published") or "")) or 0) <= until
+            and _within(publication_day(str(node.metadata.get("published") or "")), since, until)
         ][: ranking.depth]
         for rank, node in enumerate(vector_hits):
             nodes[node.node_id] = node
             fused[node.node_id] = fused.get(node.node_id, 0.0) + 1.0 / (ranking.rrf_k + rank + 1)
 
-        for rank, (chunk, _) in enumerate(self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes, until)):
+        for rank, (chunk, _) in enumerate(
+            self._bm25.search(query_bundle.query_str, ranking.depth, self._scopes, until, since)
+        ):
             nodes.setdefault(
                 chunk.chunk_id,
                 TextNode(
@@ -101,15 +107,21 @@ class HybridRetriever(BaseRetriever):
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: ranking.top_k]
         return [NodeWithScore(node=nodes[cid], score=fused[cid]) for cid in ranked]
 
-    def _vector_depth(self, until: int) -> int:
+    def _vector_depth(self, until: int, since: int | None) -> int:
         """How many vector hits to ask for so that `depth` remain once those published after day
-        `until` are dropped: more by the part of the scopes' chunks that are (at most
-        `_LATER_OVERFETCH` times more)."""
+        `until` or before day `since` are dropped: more by the part of the scopes' chunks that are
+        (at most `_LATER_OVERFETCH` times more)."""
         depth = self._ranking.depth
-        in_scopes, usable = self._bm25.share_of(self._scopes), self._bm25.share_of(self._scopes, until)
+        in_scopes, usable = self._bm25.share_of(self._scopes), self._bm25.share_of(self._scopes, until, since)
         if usable >= in_scopes:
             return depth
         return min(math.ceil(depth * in_scopes / max(usable, 1e-9)), depth * _LATER_OVERFETCH)
+
+
+def _within(day: int | None, since: int | None, until: int) -> bool:
+    """Whether a chunk of publication day `day` may answer: not after `until`, not before `since`
+    (an undated one always may)."""
+    return day is None or ((since is None or day >= since) and day <= until)
 
 
 @dataclass(frozen=True)

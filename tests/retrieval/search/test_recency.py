@@ -190,6 +190,18 @@ def test_a_question_asked_on_a_day_uses_no_article_published_after_it(
     assert answer.to_json()["asked_on"] == "2021-03-05"
 
 
+def test_a_question_about_a_year_uses_no_article_published_before_it(
+    tmp_path: Path, two_years: Path, embed_model
+) -> None:
+    """What happened in 2022 is not in a report of 2021: asked about 2022's suspension, the 2021
+    article is neither searched nor quoted; asked about 2021, both are searched."""
+    about_2022 = _ask(tmp_path, two_years, embed_model, "How long did officials say the 2022 pier repairs would take?")
+    assert {p.doc_id for p in about_2022.passages} == {"ferry-2022"}
+    assert "six weeks" in about_2022.citations[0].quote
+    about_2021 = _ask(tmp_path, two_years, embed_model, "How long did officials say the 2021 pier repairs would take?")
+    assert {p.doc_id for p in about_2021.passages} == {"ferry-2021", "ferry-2022"}
+
+
 def test_this_week_is_the_week_of_the_asking_day(tmp_path: Path, two_years: Path, embed_model) -> None:
     """Two reports in the index, both before the asking day: "this week" of 2022-03-10 is the newer
     one's week, and a week later the question still means that week, not a year earlier."""
