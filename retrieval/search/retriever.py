@@ -68,7 +68,8 @@ class HybridRetriever(BaseRetriever):
         ranking = self._ranking
         until = self._asked_on.toordinal()
         reported = reported_since(query_bundle.query_str)
-        since = reported.toordinal() if reported is not None else None
+        # A year after the asking day is a name ("Blade Runner 2049"), not what the question is about.
+        since = reported.toordinal() if reported is not None and reported <= self._asked_on else None
         nodes: dict[str, TextNode] = {}
         fused: dict[str, float] = {}
 

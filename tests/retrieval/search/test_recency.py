@@ -200,6 +200,8 @@ def test_a_question_about_a_year_uses_no_article_published_before_it(
     assert "six weeks" in about_2022.citations[0].quote
     about_2021 = _ask(tmp_path, two_years, embed_model, "How long did officials say the 2021 pier repairs would take?")
     assert {p.doc_id for p in about_2021.passages} == {"ferry-2021", "ferry-2022"}
+    named = _ask(tmp_path, two_years, embed_model, "How long did officials say the Pier 2049 repairs would take?")
+    assert {p.doc_id for p in named.passages} == {"ferry-2021", "ferry-2022"}, "a year after the asking day is a name"
 
 
 def test_this_week_is_the_week_of_the_asking_day(tmp_path: Path, two_years: Path, embed_model) -> None:
