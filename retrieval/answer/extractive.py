@@ -12,7 +12,7 @@ from retrieval.answer.citing import cite
 from retrieval.answer.ranking import Focus, SentenceRanker
 from retrieval.answer.selection import Selection
 from retrieval.answer.tuning import CONTEXT_WEIGHT, RELATIVE_FLOOR, TRADE_OFF
-from retrieval.language.answer_kinds import missing_answer
+from retrieval.language.answer_kinds import AnswerSentence, missing_answer
 from retrieval.models.answers import Draft, FollowUp
 from retrieval.search.retriever import Retrieval
 from retrieval.text.markers import spoken_form
@@ -45,7 +45,9 @@ class ExtractiveAnswerer:
         if not chosen:
             return not_covered(found)
         asked = follow_up.question if follow_up is not None else found.query
-        missing = missing_answer(asked, [s.candidate.text for s in chosen])
+        missing = missing_answer(
+            asked, [AnswerSentence(s.candidate.text, self._ranker.sentence_before(s.candidate)) for s in chosen]
+        )
         if missing is not None:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
         sentences = [s.candidate for s in answering_first(chosen)]

@@ -98,6 +98,11 @@ class SentenceRanker:
                     found.append(candidate)
         return found
 
+    def sentence_before(self, candidate: Candidate) -> str:
+        """The sentence before `candidate` in its document ("" for the first)."""
+        before = [(start, end) for start, end in self.spans(candidate.record) if end <= candidate.start]
+        return candidate.record.text[before[-1][0] : before[-1][1]] if before else ""
+
     def candidates_from_document(self, record: DocumentRecord) -> list[Candidate]:
         """Every sentence of the document except directives (`directives.is_directive`)."""
         candidates = [Candidate(record, start, end, 0) for start, end in self.spans(record)]

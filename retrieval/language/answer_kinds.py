@@ -294,8 +294,11 @@ _ANY_TIME = re.compile(
 # A unit after these words names a point in time, not a length of it: "In recent days, the
 # spokesman … Liu Pengyu" answered "How long has Liu Pengyu been the embassy's spokesman?".
 _POINT_IN_TIME = r"(?<!\brecent\s)(?<!\bpast\s)(?<!\blast\s)(?<!\bnext\s)(?<!\bcoming\s)(?<!\bthese\s)(?<!\bthis\s)"
+# "for" counts before a number or a span ("for two weeks", "for the past year"), not before any word
+# ("asked … for military assistance" gave Peskov's sentence a length of time).
 _ANY_DURATION = re.compile(
-    DURATION.pattern + rf"|\b(since|until|for)\s+\w+|{_POINT_IN_TIME}\b{_UNIT}\b|\b(decades?|centuries|ages|long|briefly)\b",
+    DURATION.pattern + rf"|\b(since|until)\s+\w+|\bfor\s+(?:{_COUNT}|the\s+(?:past|last)|some|a\s+while)\b"
+    rf"|{_POINT_IN_TIME}\b{_UNIT}\b|\b(decades?|centuries|ages|long|briefly)\b",
     re.I,
 )
 
@@ -318,9 +321,23 @@ Ardern" has no "in"), so an answer without one is not refused: refusing it cost 
 95 on news-dev."""
 
 
-def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence of an answer, with the sentence before it in its document ("" for the first),
+    which may name the subject it tells of ("Sullivan … and … Yang Jiechi met this Monday in Rome."
+    then "The meeting … lasted more than eight hours")."""
+
+    text: str
+    before: str = ""
+
+
+def missing_answer(question: str, sentences: Sequence[AnswerSentence]) -> str | None:
     """What `question` asks for that none of `sentences` gives ("number" for "how many troops …?"
     answered only with sentences about troops), or None when one gives it or the kind is not decisive.
+    A length of time counts for a question naming someone or something only in a sentence that
+    names it too, or follows one that does: "How long did Peskov's press conference last?" is not
+    answered by the Rome meeting that "lasted more than eight hours" (and "no … final press
+    conference" was held), nor by Peskov asking "for military assistance".
 
     Anywhere in a sentence, and any phrase of the kind the question does not already say: this
     refuses an answer, so it errs towards letting one through."""
@@ -329,8 +346,11 @@ def missing_answer(question: str, sentences: Sequence[str]) -> str | None:
     if decisive is None:
         return None
     said = set(analyse(question)) | _common_words()
+    names = question_names(question) if kind is DURATION else set()
     for sentence in sentences:
-        for match in decisive.holds.finditer(sentence):
+        if names and not names & _stems(f"{sentence.before} {sentence.text}"):
+            continue
+        for match in decisive.holds.finditer(sentence.text):
             if not _stems(match.group()) <= said:
                 return None
     return decisive.noun

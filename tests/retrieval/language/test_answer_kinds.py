@@ -11,6 +11,7 @@ from retrieval.language.answer_kinds import (
     NUMBER,
     PLACE,
     TIME,
+    AnswerSentence,
     counted_noun,
     counts,
     expected_answer,
@@ -129,7 +130,8 @@ def test_a_cause_anywhere_in_a_sentence_sharing_the_question_words_is_an_answer(
 
 
 def test_a_cause_is_never_demanded_of_an_answer() -> None:
-    assert missing_answer("Why did Southwest cancel so many flights?", ["Southwest canceled 2,500 flights."]) is None
+    answer = [AnswerSentence("Southwest canceled 2,500 flights.")]
+    assert missing_answer("Why did Southwest cancel so many flights?", answer) is None
 
 
 def test_a_sentence_continuing_the_one_naming_the_subject_may_answer_without_its_words() -> None:
@@ -198,10 +200,22 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
         ("How long has Liu been the spokesman?", ["This week the spokesman, Liu, said nothing."], "length of time"),
         ("How many people were arrested?", ["Dozens were arrested after the protest."], None),
         ("Who chairs the orchard cooperative?", ["The cooperative has a chair."], "name"),
+        ("How long did Peskov speak?", ["Peskov was asked for military assistance."], "length of time"),
+        ("How long did Peskov speak?", ["Peskov spoke for two hours."], None),
     ],
 )
 def test_an_answer_lacking_the_asked_for_phrase_is_named(question: str, sentences: list[str], missing: str | None):
-    assert missing_answer(question, sentences) == missing
+    assert missing_answer(question, [AnswerSentence(text) for text in sentences]) == missing
+
+
+def test_a_length_of_time_answers_only_of_what_the_question_names() -> None:
+    """"The meeting … lasted more than eight hours" says nothing of how long Peskov spoke, unless the
+    sentence before it says the meeting was Peskov's."""
+    question = "How long did Peskov's press conference last?"
+    meeting = "The meeting lasted more than eight hours and there was no final press conference."
+    assert missing_answer(question, [AnswerSentence(meeting, "Sullivan and Yang met in Rome.")]) == "length of time"
+    assert missing_answer(question, [AnswerSentence(meeting, "Peskov met reporters in Moscow.")]) is None
+    assert missing_answer("How long did the press conference last?", [AnswerSentence(meeting)]) is None
 
 
 @pytest.mark.parametrize(
@@ -214,4 +228,4 @@ def test_an_answer_lacking_the_asked_for_phrase_is_named(question: str, sentence
     ],
 )
 def test_places_named_things_and_open_questions_are_never_refused(question: str):
-    assert missing_answer(question, ["The mourners were mostly local people."]) is None
+    assert missing_answer(question, [AnswerSentence("The mourners were mostly local people.")]) is None
