@@ -38,6 +38,8 @@ def _any_of(names: set[str]) -> str:
     return r"\b(?:" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + r")\b"
 
 
-KNOWN_PLACE = _any_of(place_names())
-COUNTRY = re.compile(_any_of(country_names()))
-US_STATE = re.compile(_any_of(us_state_names()))
+_COUNTRIES = country_names()
+_US_STATES = us_state_names()
+KNOWN_PLACE = _any_of(_COUNTRIES | _US_STATES)
+COUNTRY = re.compile(_any_of(_COUNTRIES))
+US_STATE = re.compile(_any_of(_US_STATES))

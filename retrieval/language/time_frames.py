@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from retrieval.text.dates import named_years
+
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _THIS_WEEK = re.compile(r"\b(?:this|the past|the last) week\b|\bthis weekend\b", re.I)
@@ -64,7 +66,6 @@ def time_frame(question: str, asked_on: dt.date) -> TimeFrame | None:
     return None
 
 
-_NAMED_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 _AHEAD = re.compile(
     r"\b(?:will|shall|going to|plans?|planned|planning|set to|expected|expects?|upcoming|next|scheduled"
     r"|forecasts?|predict(?:s|ed)?)\b",
@@ -81,7 +82,7 @@ def reported_since(question: str) -> dt.date | None:
     2013 … in 2023" gives 2013). A question looking ahead ("will be raised by how much in the 2023
     fiscal year?", "plans to quit in 2023") is about what was said before, and has no bound; "would"
     is not looking ahead, it is reported speech ("… said the repairs would take")."""
-    years = [int(year) for year in _NAMED_YEAR.findall(question)]
+    years = named_years(question)
     if not years or _AHEAD.search(question):
         return None
     return dt.date(min(years), 1, 1)

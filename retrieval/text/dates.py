@@ -42,8 +42,13 @@ def normalised_date(published: str) -> str:
     return dt.date.fromordinal(day).isoformat()
 
 
+def named_years(text: str) -> list[int]:
+    """The years `text` names ("in 2023", "the 2018 World Cup"), in order."""
+    return [int(y) for y in _YEAR.findall(text)]
+
+
 def asks_about_the_past(query: str, reference_day: int) -> bool:
     """Whether `query` names a year before the reference day's ("what happened in 2019?"): then
     it asks about that time, and newer articles are no better evidence."""
-    years = [int(y) for y in _YEAR.findall(query)]
+    years = named_years(query)
     return bool(years) and max(years) < dt.date.fromordinal(reference_day).year
