@@ -331,9 +331,40 @@ class AnswerSentence:
     before: str = ""
 
 
+_ASKS_MONEY = re.compile(
+    r"\bhow much (?:money\b|(?:[\w’'-]+ ){0,6}?(?:cost|costs|pay|pays|paid|earn|earns|earned|spend|spends|spent"
+    r"|charge|charges|charged|raise|raises|raised)\b)"
+    r"|\bwhat (?:is|was|are|were|will be) (?:the |its |their |his |her |[\w’'.-]+(?:’s|'s) )?(?:[\w-]+ ){0,2}?"
+    r"(?:revenues?|price|cost|profits?|salary|valuation|budget|fine|net worth)\b",
+    re.I,
+)
+"""A question asking for an amount of money: what something costs, pays or earns ("How much does
+the Cybertruck cost?"), or what a revenue, price, profit or budget was ("What was Alphabet's quarterly
+revenue …?", which "posted its second quarterly revenue decline" and "its stock was up 2%" do not
+answer)."""
+_ANY_MONEY = re.compile(
+    r"[$£€¥₹]\s?\d[\d,.]*|\b(?:US|USD|EUR|GBP|A|C|NZ|HK)\$?\s?\d[\d,.]*|\b(?:thousand|million|billion|trillion|bn)s?\b"
+    r"|\b\d[\d,.]*\s?(?:k|m|bn)\b|\b(?:dollars?|euros?|pounds|pence|yen|yuan|renminbi|rupees?|francs?|cents?|bucks"
+    r"|free|nothing)\b",
+    re.I,
+)
+"""What an answer about money must hold, loosely: a currency sign, a currency's name or a scale
+("$80,000", "1.2 billion", "40 euros"), or that it costs nothing."""
+_MONEY = _Decisive("amount of money", _ANY_MONEY)
+
+
+def _decisive(question: str) -> _Decisive | None:
+    """What an answer to `question` must hold, or None when its form does not say."""
+    if _ASKS_MONEY.search(question):
+        return _MONEY
+    kind = expected_answer(question)
+    return _DECISIVE.get(kind) if kind is not None else None
+
+
 def missing_answer(question: str, sentences: Sequence[AnswerSentence]) -> str | None:
     """What `question` asks for that none of `sentences` gives ("number" for "how many troops …?"
-    answered only with sentences about troops), or None when one gives it or the kind is not decisive.
+    answered only with sentences about troops, "amount of money" for a revenue answered with a
+    share price's rise), or None when one gives it or the kind is not decisive.
     A length of time counts for a question naming someone or something only in a sentence that
     names it too, or follows one that does: "How long did Peskov's press conference last?" is not
     answered by the Rome meeting that "lasted more than eight hours" (and "no … final press
@@ -341,17 +372,16 @@ def missing_answer(question: str, sentences: Sequence[AnswerSentence]) -> str | 
 
     Anywhere in a sentence, and any phrase of the kind the question does not already say: this
     refuses an answer, so it errs towards letting one through."""
-    kind = expected_answer(question)
-    decisive = _DECISIVE.get(kind) if kind is not None else None
+    decisive = _decisive(question)
     if decisive is None:
         return None
     said = set(analyse(question)) | _common_words()
-    names = question_names(question) if kind is DURATION else set()
+    names = question_names(question) if decisive is _DECISIVE[DURATION] else set()
     for sentence in sentences:
         if names and not names & _stems(f"{sentence.before} {sentence.text}"):
             continue
         for match in decisive.holds.finditer(sentence.text):
-            if not _stems(match.group()) <= said:
+            if not set(stem_words(_TOKEN.findall(match.group().lower()))) <= said:
                 return None
     return decisive.noun
 

@@ -202,6 +202,15 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
         ("Who chairs the orchard cooperative?", ["The cooperative has a chair."], "name"),
         ("How long did Peskov speak?", ["Peskov was asked for military assistance."], "length of time"),
         ("How long did Peskov speak?", ["Peskov spoke for two hours."], None),
+        ("How many ferries sank?", ["Officials said 5 ferries sank."], None),
+        # An amount of money: a currency sign, a currency's name or a scale, not any number.
+        ("What was Orvane's quarterly revenue?", ["Orvane's stock was up more than 2% on Friday."], "amount of money"),
+        ("What was Orvane's quarterly revenue?", ["Orvane reported revenue of $76 billion."], None),
+        ("How much does the ferry ticket cost?", ["A ticket costs 40 euros, the company said."], None),
+        ("How much does the ferry ticket cost?", ["A ticket costs $5 on weekdays."], None),
+        ("How much does the ferry ticket cost?", ["Tickets went on sale on Monday for 3 routes."], "amount of money"),
+        ("What is the price of the ferry ticket?", ["The ferry is free for children."], None),
+        ("How much did the memoir sell?", ["It sold 400,000 copies on its first day."], None),
     ],
 )
 def test_an_answer_lacking_the_asked_for_phrase_is_named(question: str, sentences: list[str], missing: str | None):
