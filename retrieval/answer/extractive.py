@@ -44,10 +44,7 @@ class ExtractiveAnswerer:
         chosen = self._choose(found, follow_up)
         if not chosen:
             return not_covered(found)
-        asked = follow_up.question if follow_up is not None else found.query
-        missing = missing_answer(
-            asked, [AnswerSentence(s.candidate.text, self._ranker.sentence_before(s.candidate)) for s in chosen]
-        )
+        missing = self._missing(follow_up.question if follow_up is not None else found.query, chosen)
         if missing is not None:
             return Draft(NO_SUCH_ANSWER.format(kind=missing), [], abstained=True, backend=BACKEND_NAME)
         sentences = [s.candidate for s in answering_first(chosen)]
@@ -75,8 +72,9 @@ class ExtractiveAnswerer:
         """The best sentences for the question. For a follow-up: those answering its own question
         (then, if nothing answers that, the joined one), in the order they answer it in the
         conversation's context (`in_context`), leaving out sentences the conversation has already
-        quoted, unless nothing new comes near the best answer: then that is the only answer, and it
-        is quoted again."""
+        quoted, unless nothing new comes near the best answer or the new ones lack what the question
+        asks for ("when was he elected?" after "October 30 - Lula … is elected"): then the best
+        answers are chosen again, quoted before or not."""
         if follow_up is None:
             return self._ranker.best_for_query(
                 Focus(found.query, found.embedding, shortlist=self._shortlist), found.passages, found.records, found.bm25,
@@ -103,8 +101,18 @@ class ExtractiveAnswerer:
             if scored is not joined:
                 new = in_context(new, joined, CONTEXT_WEIGHT)
             fresh = Selection(self._max_sentences, 0.0, relative_floor=0.0, trade_off=TRADE_OFF, new_document_bonus=0.0)
-            return fresh.diverse(new) or Selection(self._max_sentences, self._min_score, RELATIVE_FLOOR).greedy(scored)
+            chosen = fresh.diverse(new)
+            if chosen and self._missing(follow_up.question, chosen) is None:
+                return chosen
+            again = Selection(self._max_sentences, self._min_score, RELATIVE_FLOOR).greedy(scored)
+            return again if not chosen or self._missing(follow_up.question, again) is None else chosen
         return []
+
+    def _missing(self, question: str, chosen: Sequence[ScoredSentence]) -> str | None:
+        """What `question` asks for that `chosen` does not give (`answer_kinds.missing_answer`)."""
+        return missing_answer(
+            question, [AnswerSentence(s.candidate.text, self._ranker.sentence_before(s.candidate)) for s in chosen]
+        )
 
 
 def in_context(own: Sequence[ScoredSentence], context: Sequence[ScoredSentence], weight: float) -> list[ScoredSentence]:

@@ -193,3 +193,28 @@ def test_a_line_claiming_to_be_a_source_or_speaking_to_a_model_is_never_quoted(
     assert summary.citations and all(c.startswith(("The harbour master", "The council")) for c in quoted), quoted
     for planted in ("Ministry of Truth", "SYSTEM", "closed forever"):
         assert planted not in answer.answer and planted not in summary.summary
+
+
+def test_a_follow_up_quotes_again_what_answers_it_when_nothing_new_does(tmp_path: Path, embed_model) -> None:
+    """"when was she elected?" after an answer quoting "March 3 - … Quell is elected mayor": the other
+    sentences about her give no date, so the answer quotes the dated one again instead of
+    abstaining for want of a date (the pronoun dev set's "when was he elected?" after Lula)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "valdora.md").write_text(
+        '---\ntitle: "Valdora has a new mayor"\npublished: "2023-03-04"\n---\n\n'
+        "March 3 - after a long night of counting in the harbour hall, Marta Quell is elected mayor of Valdora. "
+        "Quell, a former harbour pilot, was elected mayor with the support of the fishermen's union. "
+        "She is the first woman elected mayor of Valdora. "
+        "Quell was elected after a campaign about the old pier. "
+        "Quell was elected by a wide margin in the harbour wards. "
+        "The new mayor was elected on a promise to bring the ferry back.\n",
+        encoding="utf-8",
+    )
+    service = open_service(make_settings(tmp_path / "data", corpus), embed_model)
+    service.ingest()
+    first = service.ask("Who was elected mayor of Valdora?")
+    assert "March 3" in first.answer
+    follow = service.ask("when was she elected?", history=[("Who was elected mayor of Valdora?", first.answer)])
+    assert not follow.abstained, follow.answer
+    assert follow.citations[0].quote.startswith("March 3 - after a long night of counting")
