@@ -351,6 +351,9 @@ _ANY_MONEY = re.compile(
 """What an answer about money must hold, loosely: a currency sign, a currency's name or a scale
 ("$80,000", "1.2 billion", "40 euros"), or that it costs nothing."""
 _MONEY = _Decisive("amount of money", _ANY_MONEY)
+_OF_WHAT_IS_NAMED = (_DECISIVE[DURATION], _DECISIVE[NUMBER])
+"""Kinds whose phrase answers only of what the question names: a length of time or a number is
+said of many things in one article, a name or a date less often of the wrong one."""
 
 
 def _decisive(question: str) -> _Decisive | None:
@@ -365,10 +368,11 @@ def missing_answer(question: str, sentences: Sequence[AnswerSentence]) -> str | 
     """What `question` asks for that none of `sentences` gives ("number" for "how many troops …?"
     answered only with sentences about troops, "amount of money" for a revenue answered with a
     share price's rise), or None when one gives it or the kind is not decisive.
-    A length of time counts for a question naming someone or something only in a sentence that
-    names it too, or follows one that does: "How long did Peskov's press conference last?" is not
-    answered by the Rome meeting that "lasted more than eight hours" (and "no … final press
-    conference" was held), nor by Peskov asking "for military assistance".
+    A length of time or a number counts for a question naming someone or something only in a
+    sentence that names it too, or follows one that does: "How long did Peskov's press conference
+    last?" is not answered by the Rome meeting that "lasted more than eight hours" (and "no … final
+    press conference" was held), nor by Peskov asking "for military assistance"; "How old was Pope
+    Benedict when he died?" not by "Japan's Kane Tanaka … dies at 119".
 
     Anywhere in a sentence, and any phrase of the kind the question does not already say: this
     refuses an answer, so it errs towards letting one through."""
@@ -376,7 +380,7 @@ def missing_answer(question: str, sentences: Sequence[AnswerSentence]) -> str | 
     if decisive is None:
         return None
     said = set(analyse(question)) | _common_words()
-    names = question_names(question) if decisive is _DECISIVE[DURATION] else set()
+    names = question_names(question) if decisive in _OF_WHAT_IS_NAMED else set()
     for sentence in sentences:
         if names and not names & _stems(f"{sentence.before} {sentence.text}"):
             continue

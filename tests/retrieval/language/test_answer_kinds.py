@@ -227,6 +227,14 @@ def test_a_length_of_time_answers_only_of_what_the_question_names() -> None:
     assert missing_answer("How long did the press conference last?", [AnswerSentence(meeting)]) is None
 
 
+def test_a_number_answers_only_of_what_the_question_names() -> None:
+    question = "How old was Pope Benedict when he died?"
+    other = "Japan's Kane Tanaka, the world's oldest person, dies at 119."
+    assert missing_answer(question, [AnswerSentence(other)]) == "number"
+    assert missing_answer(question, [AnswerSentence("He died at 95.", "Pope Benedict XVI died on Saturday.")]) is None
+    assert missing_answer(question, [AnswerSentence("Benedict died at the age of 95.")]) is None
+
+
 @pytest.mark.parametrize(
     "question",
     [
