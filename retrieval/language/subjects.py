@@ -59,10 +59,11 @@ def named_subjects(question: str) -> tuple[NamedSubject, ...]:
     """The names in `question` that an article answering it must mention (see the module docstring)."""
     found = []
     for match in SUBJECT_NAME.finditer(question):
-        words = [_COMPOUND_TAIL.sub("", word) for word in match.group().split() if not TIME.fullmatch(word)]
+        written = [_COMPOUND_TAIL.sub("", word) for word in match.group().split()]
         before = question[: match.start()].split()
-        while words and words[0].lower() in stopword_set():
-            before.append(words.pop(0))
+        while written and (written[0].lower() in stopword_set() or TIME.fullmatch(written[0])):
+            before.append(written.pop(0))
+        words = [word for word in written if not TIME.fullmatch(word)]
         if not words or before and before[-1].lower() in _ASKS_FOR:
             continue
         if len(words) == 1 and (not before or before[-1][-1] in _ENDS_SENTENCE or _NATIONALITY.search(words[0])):
@@ -72,7 +73,7 @@ def named_subjects(question: str) -> tuple[NamedSubject, ...]:
             continue
         significant = [w for w in plain if len(w) >= 3 and w not in stopword_set() and w not in NAME_CONNECTORS]
         if significant:
-            phrase = _POSSESSIVE.sub("", " ".join(words))
+            phrase = _POSSESSIVE.sub("", " ".join(written))
             found.append(NamedSubject(phrase, tuple(_stem(word) for word in significant)))
     return tuple(found)
 

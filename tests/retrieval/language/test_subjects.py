@@ -26,6 +26,8 @@ def phrases(question: str) -> list[str]:
         ("Which renewable energy hit a record in Britain last year?", []),
         ("What did the United States warn?", []),
         ("Who denied the request?", []),
+        # A name's time words are not matched, but it is shown as written.
+        ("The 2023 Lunar New Year rang in the year of which zodiac animal?", ["Lunar New Year"]),
         ("What is the title of the Golden Globe-winning film directed by Steven Spielberg?",
          ["Golden Globe", "Steven Spielberg"]),
         ("Who leads the Kremlin-backed forces?", ["Kremlin"]),
