@@ -343,7 +343,7 @@ the Cybertruck cost?"), or what a revenue, price, profit or budget was ("What wa
 revenue …?", which "posted its second quarterly revenue decline" and "its stock was up 2%" do not
 answer)."""
 _ANY_MONEY = re.compile(
-    r"[$£€¥₹]\s?\d[\d,.]*|\b(?:US|USD|EUR|GBP|A|C|NZ|HK)\$?\s?\d[\d,.]*|\b(?:thousand|million|billion|trillion|bn)s?\b"
+    r"[$£€¥₹]\s?\d[\d,.]*|\b(?:USD|EUR|GBP)\s?\d[\d,.]*|\b(?:thousand|million|billion|trillion|bn)s?\b"
     r"|\b\d[\d,.]*\s?(?:k|m|bn)\b|\b(?:dollars?|euros?|pounds|pence|yen|yuan|renminbi|rupees?|francs?|cents?|bucks"
     r"|free|nothing)\b",
     re.I,

@@ -206,6 +206,8 @@ def test_dates_in_their_usual_forms_answer_when() -> None:
         # An amount of money: a currency sign, a currency's name or a scale, not any number.
         ("What was Orvane's quarterly revenue?", ["Orvane's stock was up more than 2% on Friday."], "amount of money"),
         ("What was Orvane's quarterly revenue?", ["Orvane reported revenue of $76 billion."], None),
+        ("What was Orvane's quarterly revenue?", ["Orvane's revenue grew a 5 percent."], "amount of money"),
+        ("What was Orvane's quarterly revenue?", ["Orvane reported revenue of A$76 million."], None),
         ("How much does the ferry ticket cost?", ["A ticket costs 40 euros, the company said."], None),
         ("How much does the ferry ticket cost?", ["A ticket costs $5 on weekdays."], None),
         ("How much does the ferry ticket cost?", ["Tickets went on sale on Monday for 3 routes."], "amount of money"),
