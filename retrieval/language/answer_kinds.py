@@ -37,6 +37,14 @@ TIME = re.compile(
     rf"|month|year)\b|\b\d{{1,2}}\s+(?:{MONTHS})\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{{1,2}}\b",
     re.I,
 )
+DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\b|\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.\s+\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b",
+    re.I,
+)
+"""A calendar date, a day of a month ("14 March", "July 23", "Jan. 8", "3/14"): what "on what date …?"
+asks, which a weekday does not answer ("Rolen was named to baseball's Hall of Fame Tuesday night"
+for "On what date are the induction ceremonies held?")."""
 CAUSE = re.compile(
     r"\b(?:because|due to|as a result of|caused by|blam(?:e|ed|es|ing)|citing|cited|owing to|in order to|so that"
     r"|the reason|reasons? (?:for|why))\b",
@@ -65,7 +73,8 @@ _ASKS = (
      DURATION),
     (re.compile(_OPENS + r"who(?:m|se)?\b"), NAME),
     (re.compile(r"\bhow (?:many|much|old)\b"), NUMBER),
-    (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|date|time|year|month)\b"), TIME),
+    (re.compile(r"\b(?:what|which) date\b"), DATE),
+    (re.compile(_OPENS + r"when\b|\b(?:what|which) (?:day|time|year|month)\b"), TIME),
     (re.compile(_OPENS + r"where\b|\b(?:which|what) " + _QUALIFIERS
                 + r"(?:city|country|state|place|venue|region|capital|town|nation|part|area|county|province)\b"), PLACE),
     (re.compile(_OPENS + r"why\b|\bwhat (?:caused|led to|prompted|triggered)\b"), CAUSE),
@@ -86,7 +95,7 @@ _FORM_WORDS = re.compile(
     r"|\b(?:what|which)\s+(day|date|time)\b",
     re.I,
 )
-ANYWHERE = frozenset({DURATION, CAUSE})
+ANYWHERE = frozenset({DURATION, CAUSE, DATE})
 """Kinds whose phrase answers from anywhere in a sentence sharing the question's terms: a duration
 is rare in news text ("The meeting … in the Italian capital, lasted more than eight hours" answers
 "How long was Sullivan's meeting with Yang Jiechi?" fourteen words after "meeting"), and so is a
@@ -232,7 +241,7 @@ def _word_range(words: Sequence[re.Match[str]], match: re.Match[str]) -> tuple[i
     return first, last
 
 
-_SHORT_KINDS = frozenset({NAME, ENTITY, PLACE, NUMBER, TIME, DURATION})
+_SHORT_KINDS = frozenset({NAME, ENTITY, PLACE, NUMBER, TIME, DATE, DURATION})
 """Kinds whose phrase is an answer by itself ("Luke Humphries", "12,000", "January 5"); a cause is
 a clause, which the sentence says better."""
 _LEADING_LOWER = re.compile(r"^(?:[a-z][\w’'-]*\s+)+")
@@ -314,6 +323,7 @@ _DECISIVE = {
     NAME: _Decisive("name", CAPITALISED_WORD),
     NUMBER: _Decisive("number", _ANY_NUMBER),
     TIME: _Decisive("date", _ANY_TIME),
+    DATE: _Decisive("date", _ANY_TIME),
 }
 """Kinds that an answer either holds or lacks. A place or a named thing can be said in words the
 rules do not see ("the Brazilian soccer icon" answers "which country?", "New Zealand Prime Minister

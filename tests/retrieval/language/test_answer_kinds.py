@@ -5,6 +5,7 @@ import pytest
 
 from retrieval.language.answer_kinds import (
     CAUSE,
+    DATE,
     DURATION,
     ENTITY,
     NAME,
@@ -32,6 +33,7 @@ from retrieval.language.vocabulary import analyse, stem_words
         ("How old was Ardern when she was elected?", NUMBER),
         ("When do the cookies reach stores?", TIME),
         ("On which day of the week did Sullivan speak on CNN?", TIME),
+        ("On what date are the induction ceremonies held this year?", DATE),
         ("Where will the ceremonies take place?", PLACE),
         ("Which country's prime minister resigned?", PLACE),
         ("In which European country is Andrew Tate held?", PLACE),
@@ -248,3 +250,17 @@ def test_a_number_answers_only_of_what_the_question_names() -> None:
 )
 def test_places_named_things_and_open_questions_are_never_refused(question: str):
     assert missing_answer(question, [AnswerSentence("The mourners were mostly local people.")]) is None
+
+
+def test_a_date_is_a_day_of_a_month_and_answers_from_anywhere_in_the_sentence() -> None:
+    """"On what date …?" is not answered by a weekday, and a day of a month is rare enough in news to
+    answer from anywhere in a sentence sharing the question's words (six words from "ceremonies")."""
+    question = "On what date are the induction ceremonies held this year?"
+    terms = set(analyse(question))
+    assert not offers_answer("Rolen was named to the Hall of Fame on Tuesday night after the ceremonies vote.", terms, DATE)
+    assert offers_answer(
+        "McGriff will have company during annual induction ceremonies in Cooperstown, New York on July 23.", terms, DATE
+    )
+    assert [DATE.search(text) is not None for text in ("on 14 March", "Jan. 8", "on 3/14", "on Monday", "in July")] == [
+        True, True, True, False, False,
+    ]
