@@ -2,6 +2,7 @@
 stored text) and the one support score shared by the extractive ranking and the citation check, so
 that a threshold measured for one means the same for the other (docs/citations.md)."""
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -55,9 +56,12 @@ class ScoredSentence:
 
 
 def lexical_recall(query_terms: set[str], terms: set[str], bm25: BM25Index) -> float:
-    """The share of the query's IDF weight that `terms` contain: rare names count more than common words."""
-    total = sum(bm25.idf(t) for t in query_terms)
-    return sum(bm25.idf(t) for t in query_terms & terms) / total if total else 0.0
+    """The share of the query's IDF weight that `terms` contain: rare names count more than common words.
+    Summed exactly (`math.fsum`): a plain sum over a set depends on its iteration order, which
+    changes with the process's string hashing, and tied sentences then swapped places from one run
+    to the next."""
+    total = math.fsum(bm25.idf(t) for t in query_terms)
+    return math.fsum(bm25.idf(t) for t in query_terms & terms) / total if total else 0.0
 
 
 def support_score(semantic: float, query_terms: set[str], terms: set[str], bm25: BM25Index) -> float:
