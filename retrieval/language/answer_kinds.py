@@ -222,6 +222,14 @@ def answer_spans(question: str, text: str) -> list[tuple[int, int]]:
 _ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation|state)\b", re.I)
 
 
+def names_a_checked_noun(question: str) -> bool:
+    """Whether `question` names a thing its answer's phrase can be checked against
+    (`fits_the_asked_noun`): a country or a US state, or what "how many …?" counts. A phrase
+    that fails that check is no answer to it: "Capitol" or "North Carolina" for "which country …?",
+    "eight hours" for "how many weeks …?"."""
+    return _ASKED_PLACE.search(question) is not None or counted_noun(question) is not None
+
+
 def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
     """Whether the phrase `text[span]` is of the very thing the question's noun names: a country
     for "which country …?" ("Germany", not "Kyiv"), a US state for "which state …?" ("Tennessee",

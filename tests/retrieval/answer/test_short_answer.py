@@ -84,8 +84,14 @@ def test_a_phrase_of_the_very_thing_the_question_names_wins_over_an_earlier_quot
         ("Who collected Peskov's words?", ("The words of Dmitri Peskov were collected on Monday.",)),
         ("When did the talks happen?", ("The talks happened this week, officials said.",)),
         ("Which film got the most nominations?", ("Its tally of nominations is the highest ever.",)),
+        ("Hundreds of people were arrested in which country after government buildings were attacked?",
+         ("Police arrested hundreds of rioters in the Capitol on Sunday.",)),
+        ("Which country experienced a nationwide power outage this week?",
+         ("Thousands lost power in North Carolina after the substations were shot at.",)),
+        ("How many weeks has the war lasted so far?", ("The meeting in Rome lasted more than eight hours.",)),
     ],
-    ids=["no-short-form", "cause", "a-name-the-question-writes", "no-named-day", "sentence-opening-word"],
+    ids=["no-short-form", "cause", "a-name-the-question-writes", "no-named-day", "sentence-opening-word",
+         "not-a-country", "a-state-for-a-country", "not-what-is-counted"],
 )
 def test_no_short_answer_where_the_question_or_the_quotes_give_none(question: str, quotes: tuple[str, ...]) -> None:
     assert short_answer(question, _citations(*quotes)) is None

@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.generation.errors import LLMError
 from retrieval.generation.reader import ReaderChoice, parse_choice
+from retrieval.language.places import COUNTRY
 from retrieval.models.answers import CitedAnswer
 from retrieval.service import AnswerService
 from tests.support.loopback import LoopbackServer, Reply
@@ -102,6 +103,14 @@ def test_the_answer_opens_with_the_sentence_the_reader_chose_and_its_words(llm_s
     assert service.document_text(lead.doc_id)[answer.short_answer.start : answer.short_answer.end] == "Dmitry Peskov"
     for citation in answer.citations:
         assert service.document_text(citation.doc_id)[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.slow
+def test_the_readers_words_are_no_short_answer_when_they_are_not_what_the_question_names(llm_service_factory) -> None:
+    model = ReadingModel(target="embassy in Washington", words="Washington")
+    _, answer = ask_reading(model, llm_service_factory, "Which country denied having requested military aid?")
+    assert answer.backend == "openai-reader" and "Washington" in answer.citations[0].quote
+    assert answer.short_answer is None or COUNTRY.fullmatch(answer.short_answer.text)
 
 
 @pytest.mark.slow

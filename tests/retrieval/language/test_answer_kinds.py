@@ -18,6 +18,7 @@ from retrieval.language.answer_kinds import (
     expected_answer,
     form_terms,
     missing_answer,
+    names_a_checked_noun,
     offers_answer,
 )
 from retrieval.language.vocabulary import analyse, stem_words
@@ -92,6 +93,21 @@ def test_words_that_only_ask_for_a_form_are_not_what_the_question_is_about(quest
 )
 def test_a_how_many_question_counts_the_last_word_before_its_verb(question: str, noun: str | None) -> None:
     assert counted_noun(question) == (stem_words([noun])[0] if noun else None)
+
+
+@pytest.mark.parametrize(
+    ("question", "checked"),
+    [
+        ("Which country experienced a nationwide power outage this week?", True),
+        ("Burger chain In-N-Out is expanding to which US state?", True),
+        ("How many weeks has the war lasted?", True),
+        ("Which film got the most nominations?", False),
+        ("At which historic venue did Drake perform?", False),
+        ("Who denied the request?", False),
+    ],
+)
+def test_a_country_a_state_or_a_counted_thing_is_a_noun_an_answer_is_checked_against(question: str, checked: bool) -> None:
+    assert names_a_checked_noun(question) is checked
 
 
 def test_a_number_of_the_counted_thing_is_told_apart_from_other_numbers() -> None:
