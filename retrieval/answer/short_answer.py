@@ -10,7 +10,7 @@ shown, and it is cut from the stored text by offsets like every quote: a model n
 
 from collections.abc import Sequence
 
-from retrieval.language.answer_kinds import answer_span, answer_spans, fits_the_asked_noun, names_a_checked_noun
+from retrieval.language.answer_kinds import answer_span, answer_spans, contradicts_the_asked_noun, fits_the_asked_noun
 from retrieval.models.answers import Citation, ShortAnswer
 
 
@@ -21,17 +21,15 @@ def short_answer(question: str, citations: Sequence[Citation]) -> ShortAnswer | 
     country for "which country …?", a number of what "how many …?" counts) wins wherever it
     stands, else the first quote's phrase nearest the question's words: "German Chancellor Olaf
     Scholz … following months of diplomatic pressure from Kyiv" offers "Kyiv" first, and the third
-    quote's "Germany" answers "which country …?". When that noun can be checked and no phrase
-    fits it, there is no short answer: a bold "Capitol" for "in which country …?" misleads more
-    than the quotes alone (`answer_kinds.names_a_checked_noun`)."""
+    quote's "Germany" answers "which country …?". A phrase plainly not of that noun is never the
+    short answer (`answer_kinds.contradicts_the_asked_noun`): a bold "Capitol" for "in which
+    country …?" misleads more than the quotes alone."""
     offered = [(citation, span) for citation in citations for span in answer_spans(question, citation.quote)]
     fitting = [(c, span) for c, span in offered if fits_the_asked_noun(question, c.quote, span)]
-    if fitting:
-        citation, (start, end) = fitting[0]
-    elif offered and not names_a_checked_noun(question):
-        citation, (start, end) = offered[0]
-    else:
+    chosen = fitting[0] if fitting else offered[0] if offered else None
+    if chosen is None or contradicts_the_asked_noun(question, chosen[0].quote, chosen[1]):
         return None
+    citation, (start, end) = chosen
     return ShortAnswer(citation.quote[start:end], citation.n, citation.start + start, citation.start + end)
 
 

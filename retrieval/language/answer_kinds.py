@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import dropwhile
 
 from retrieval.language.places import COUNTRY, KNOWN_PLACE, US_STATE
 from retrieval.language.vocabulary import CAPITALISED_WORD, ENTITY, MONTHS, NAME, analyse, stem_words, stopword_set, stopwords
@@ -222,12 +223,33 @@ def answer_spans(question: str, text: str) -> list[tuple[int, int]]:
 _ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation|state)\b", re.I)
 
 
-def names_a_checked_noun(question: str) -> bool:
-    """Whether `question` names a thing its answer's phrase can be checked against
-    (`fits_the_asked_noun`): a country or a US state, or what "how many …?" counts. A phrase
-    that fails that check is no answer to it: "Capitol" or "North Carolina" for "which country …?",
-    "eight hours" for "how many weeks …?"."""
-    return _ASKED_PLACE.search(question) is not None or counted_noun(question) is not None
+_US = {"us", "u.s.", "american"}
+_UNIT_WORD = re.compile(_UNIT, re.I)
+
+
+def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
+    """Whether the phrase `text[span]` is plainly not of the thing the question's noun names, so it
+    is no answer to it: not a country for "which country …?" ("Capitol", "North Carolina"), not a
+    US state for "which state …?" or "which US state …?" (a qualified one, "which Australian state",
+    is not checked), or a number of something else for "how many <things> …?" ("an hour and a half"
+    or "eight hours" for weeks; "40 were killed" says nothing else, so it stands for "how many
+    people …?")."""
+    phrase = text[span[0] : span[1]]
+    place = _ASKED_PLACE.search(question)
+    if place is not None:
+        if place[1].lower() != "state":
+            return not COUNTRY.search(phrase)
+        qualifiers = set(question[place.start() : place.start(1)].lower().split()[1:])
+        return qualifiers <= _US and not US_STATE.search(phrase)
+    noun = counted_noun(question)
+    if noun is None or fits_the_asked_noun(question, text, span):
+        return False
+    units = [w.lower() for w in _TOKEN.findall(phrase) if _UNIT_WORD.fullmatch(w)]
+    if units:
+        return noun not in stem_words(units)
+    words = [w.lower() for w in _TOKEN.findall(text[span[0] :])]
+    after = list(dropwhile(lambda w: NUMBER.fullmatch(w) is not None, words))[:2]
+    return bool(after) and after[0] not in stopword_set() and noun not in stem_words(after)
 
 
 def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:

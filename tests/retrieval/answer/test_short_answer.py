@@ -42,6 +42,8 @@ def _citations(*quotes: str) -> list[Citation]:
         ("By how much will the Pell grant rise?", ("The law increases the maximum Pell grant award by $500.",), "$500", 1),
         ("How much is the jackpot?", ("The jackpot grew to $1.35 billion after Tuesday's drawing.",), "$1.35 billion", 1),
         ("Where did the meeting take place?", ("The meeting took place in Rome on Monday.",), "Rome", 1),
+        ("How many people were killed in the blast?", ("Police said 40 were killed in the blast.",), "40", 1),
+        ("Which Australian state was flooded?", ("Homes were flooded in Queensland on Monday.",), "Queensland", 1),
     ],
 )
 def test_the_short_answer_is_the_asked_for_phrase_of_the_first_quote_offering_one(
