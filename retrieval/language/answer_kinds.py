@@ -55,6 +55,18 @@ CAUSE = re.compile(
 than 2,500 flights", which restates it, before "… service problems caused by short staffing";
 "Why is Jacinda Ardern resigning?" opened with "That's part of why … Ardern's decision to resign"
 before "… quitting her job as prime minister because of professional burnout"."""
+_WORKS = (r"(?:film|movie|show|series|sitcom|song|single|album|book|memoir|novel|play|musical|documentary"
+          r"|episode|podcast|painting|poem|opera)s?")
+_TITLE_WORD = r"(?:[A-Z0-9][\w’'&:,-]*|[a-z]{1,3})"
+TITLE = re.compile(
+    rf"[\"“]({_TITLE_WORD}(?:\s+{_TITLE_WORD}){{0,9}}?)[,.]?[\"”]"
+    rf"|(?<![\w’'])['‘]({_TITLE_WORD}(?:\s+{_TITLE_WORD}){{0,9}}?)[,.]?['’](?![\w’'])"
+)
+"""The title of a work, as news writes it: in quotation marks, each longer word capitalised
+("“Everything Everywhere All at Once”", "'Spare'"), which a quoted remark is not ("“lucid and
+vigilant”"). What "which film …?" or "what is the name of his memoir?" asks for: a capitalised name
+near the question's words is as often the film's star ("Michelle Yeoh") or a word opening a
+headline ("Drama")."""
 PLACE = re.compile(
     r"\b(?:in|at|from|to|near|across)\s+(?:(?:parts?|much|most|all|areas?|some)\s+of\s+)?(?:the\s+)?"
     r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*|" + KNOWN_PLACE
@@ -209,10 +221,19 @@ def answer_span(question: str, text: str) -> tuple[int, int] | None:
     return next(iter(answer_spans(question, text)), None)
 
 
+_ASKS_TITLE = re.compile(
+    r"\b(?:which|what) " + _QUALIFIERS + _WORKS + r"\b|\b(?:name|title)s? of\b[^?]{0,40}?\b" + _WORKS
+    + r"\b|\bwhat (?:is|was|are|were) [^?]{0,40}?\b" + _WORKS + r"\b[^?]{0,60}\b(?:called|titled|named)\b",
+    re.I,
+)
+
+
 def answer_spans(question: str, text: str) -> list[tuple[int, int]]:
     """The phrases of `text` that answer `question` on its own (`answer_phrases`, cut by
-    `short_phrase`), nearest the question's words first."""
-    kind = expected_answer(question)
+    `short_phrase`), nearest the question's words first. A question asking for a work's title
+    ("which film …?", "what is the name of his memoir?") is answered by a quoted title (`TITLE`),
+    not by any capitalised name, though a sentence is ranked for it as for any named thing."""
+    kind = TITLE if _ASKS_TITLE.search(question) else expected_answer(question)
     if kind is None:
         return []
     names = question_names(question)
@@ -271,7 +292,7 @@ def _word_range(words: Sequence[re.Match[str]], match: re.Match[str]) -> tuple[i
     return first, last
 
 
-_SHORT_KINDS = frozenset({NAME, ENTITY, PLACE, NUMBER, TIME, DATE, DURATION})
+_SHORT_KINDS = frozenset({NAME, ENTITY, TITLE, PLACE, NUMBER, TIME, DATE, DURATION})
 """Kinds whose phrase is an answer by itself ("Luke Humphries", "12,000", "January 5"); a cause is
 a clause, which the sentence says better."""
 _LEADING_LOWER = re.compile(r"^(?:[a-z][\w’'-]*\s+)+")
@@ -307,6 +328,12 @@ def short_phrase(
         end -= len(possessive.group()) if possessive else 0
         if not _CAPITALISED_NAME_WORD.search(text[start:end]) or _stems(text[start:end]) & question_names:
             return None
+    if kind is TITLE:
+        match = kind.match(text, start)
+        if match is not None:
+            group = 1 if match.group(1) is not None else 2
+            start, end = match.start(group), match.end(group)
+            end -= len(text[start:end]) - len(text[start:end].rstrip(",."))
     if kind is NUMBER:
         start -= 1 if _MONEY_BEFORE.search(text[:start]) else 0
         end -= len(text[start:end]) - len(text[start:end].rstrip(".,"))

@@ -44,6 +44,12 @@ def _citations(*quotes: str) -> list[Citation]:
         ("Where did the meeting take place?", ("The meeting took place in Rome on Monday.",), "Rome", 1),
         ("How many people were killed in the blast?", ("Police said 40 were killed in the blast.",), "40", 1),
         ("Which Australian state was flooded?", ("Homes were flooded in Queensland on Monday.",), "Queensland", 1),
+        ("What is the title of the Golden Globe-winning film directed by Steven Spielberg?",
+         ('The Fabelmans took home the Drama category, Spielberg\'s "The Fabelmans" won best director.',),
+         "The Fabelmans", 1),
+        ("Which film has bagged the most nominations?",
+         ("With Michelle Yeoh, 'Everything Everywhere All At Once' was nominated in 10 categories.",),
+         "Everything Everywhere All At Once", 1),
     ],
 )
 def test_the_short_answer_is_the_asked_for_phrase_of_the_first_quote_offering_one(
@@ -91,9 +97,10 @@ def test_a_phrase_of_the_very_thing_the_question_names_wins_over_an_earlier_quot
         ("Which country experienced a nationwide power outage this week?",
          ("Thousands lost power in North Carolina after the substations were shot at.",)),
         ("How many weeks has the war lasted so far?", ("The meeting in Rome lasted more than eight hours.",)),
+        ("What is the name of Prince Harry's memoir?", ("His memoir was leaked early by a Spanish retailer.",)),
     ],
     ids=["no-short-form", "cause", "a-name-the-question-writes", "no-named-day", "sentence-opening-word",
-         "not-a-country", "a-state-for-a-country", "not-what-is-counted"],
+         "not-a-country", "a-state-for-a-country", "not-what-is-counted", "no-quoted-title"],
 )
 def test_no_short_answer_where_the_question_or_the_quotes_give_none(question: str, quotes: tuple[str, ...]) -> None:
     assert short_answer(question, _citations(*quotes)) is None

@@ -12,6 +12,7 @@ from retrieval.language.answer_kinds import (
     NUMBER,
     PLACE,
     TIME,
+    TITLE,
     AnswerSentence,
     contradicts_the_asked_noun,
     counted_noun,
@@ -123,6 +124,22 @@ def test_a_phrase_plainly_not_of_the_asked_noun_contradicts_it(
 ) -> None:
     start = text.index(phrase)
     assert contradicts_the_asked_noun(question, text, (start, start + len(phrase))) is contradicts
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ('The Oscars really love "Everything Everywhere All at Once."', ['"Everything Everywhere All at Once."']),
+        ("Oscar nominations full list: 'Everything Everywhere,' 'Banshees'", ["'Everything Everywhere,'", "'Banshees'"]),
+        ("Drake played “Marvin's Room” and “One Dance”.", ["“Marvin's Room”", "“One Dance”"]),
+        ("The pope is “lucid and vigilant”, the Vatican said.", []),
+        ('"We will not allow that to go ahead," Sullivan said.', []),
+        ("Harry's brother's wife is 'difficult', he wrote.", []),
+    ],
+    ids=["double-quotes", "single-quotes", "curly-quotes", "a-quoted-remark", "a-quoted-sentence", "apostrophes"],
+)
+def test_a_title_is_a_quoted_run_of_capitalised_words(text: str, titles: list[str]) -> None:
+    assert [m.group() for m in TITLE.finditer(text)] == titles
 
 
 def test_a_number_of_the_counted_thing_is_told_apart_from_other_numbers() -> None:
