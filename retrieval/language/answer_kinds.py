@@ -246,6 +246,7 @@ _ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation
 
 _US = {"us", "u.s.", "american"}
 _UNIT_WORD = re.compile(_UNIT, re.I)
+_A_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 
 
 def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
@@ -254,8 +255,11 @@ def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) 
     US state for "which state …?" or "which US state …?" (a qualified one, "which Australian state",
     is not checked), or a number of something else for "how many <things> …?" ("an hour and a half"
     or "eight hours" for weeks; "40 were killed" says nothing else, so it stands for "how many
-    people …?")."""
+    people …?"), or a year for "how many / how much / how old …?" ("2017" for "How old was Ardern
+    when she was elected?")."""
     phrase = text[span[0] : span[1]]
+    if _A_YEAR.fullmatch(phrase.strip()) and expected_answer(question) is NUMBER:
+        return not fits_the_asked_noun(question, text, span)
     place = _ASKED_PLACE.search(question)
     if place is not None:
         if place[1].lower() != "state":

@@ -112,11 +112,14 @@ def test_a_how_many_question_counts_the_last_word_before_its_verb(question: str,
         ("How many people were killed?", "Police said 40 were killed.", "40", False),
         ("How many people were killed?", "The blast killed 40 people.", "40", False),
         ("Which film got the most nominations?", "Michelle Yeoh was nominated.", "Michelle Yeoh", False),
+        ("How old was Ardern when she was elected?", "Ardern was elected in 2017.", "2017", True),
+        ("How old was Ardern when she was elected?", "Ardern was elected at 37.", "37", False),
+        ("How many troops were sent?", "They sent 2000 troops.", "2000", False),
     ],
     ids=[
         "not-a-country", "a-state-for-a-country", "a-country", "not-a-us-state", "a-us-state", "another-countrys-state",
         "other-units", "other-units-with-an-article", "the-asked-unit", "other-things", "nothing-else-counted",
-        "the-counted-thing", "no-checkable-noun",
+        "the-counted-thing", "no-checkable-noun", "a-year-for-an-age", "an-age", "a-count-like-a-year",
     ],
 )
 def test_a_phrase_plainly_not_of_the_asked_noun_contradicts_it(
