@@ -194,7 +194,7 @@ class AnswerService:
             now = time.perf_counter()
             timings = {"retrieve": retrieved - started, "answer": now - retrieved, "total": now - started}
             draft = drafted if isinstance(drafted, Draft) else drafted.draft
-            short = draft.short_answer or short_answer(asked, draft.citations)
+            short = draft.short_answer or short_answer(asked, draft.citations, evidence.texts)
             answer = CitedAnswer(question, draft, found.passages, {name: s * 1000 for name, s in timings.items()},
                                  asked_as, asked_on.isoformat(), short, evidence.unmentioned)
             yield answer if isinstance(drafted, Draft) else AnswerUpdate(answer, drafted.stage)

@@ -10,11 +10,17 @@ shown, and it is cut from the stored text by offsets like every quote: a model n
 
 from collections.abc import Sequence
 
-from retrieval.language.answer_kinds import answer_span, answer_spans, contradicts_the_asked_noun, fits_the_asked_noun
+from retrieval.language.answer_kinds import (
+    answer_span,
+    answer_spans,
+    contradicts_the_asked_noun,
+    fits_the_asked_noun,
+    written_as_a_common_word,
+)
 from retrieval.models.answers import Citation, ShortAnswer
 
 
-def short_answer(question: str, citations: Sequence[Citation]) -> ShortAnswer | None:
+def short_answer(question: str, citations: Sequence[Citation], documents: Sequence[str] = ()) -> ShortAnswer | None:
     """The phrase of the kind `question` asks for in the quotes of `citations` (in answer order),
     or None when the question's form asks for no such phrase (what did he say?) or no quote offers
     it. The first phrase of the very thing the question's noun names (`fits_the_asked_noun`: a
@@ -23,13 +29,19 @@ def short_answer(question: str, citations: Sequence[Citation]) -> ShortAnswer | 
     Scholz … following months of diplomatic pressure from Kyiv" offers "Kyiv" first, and the third
     quote's "Germany" answers "which country …?". A phrase plainly not of that noun is never the
     short answer (`answer_kinds.contradicts_the_asked_noun`): a bold "Capitol" for "in which
-    country …?" misleads more than the quotes alone."""
+    country …?" misleads more than the quotes alone. Nor is a capitalised word that `documents` (the
+    retrieved articles' texts) also write in lower case (`answer_kinds.written_as_a_common_word`):
+    "According" opening "According to the first information … in US media" names no newspaper."""
     offered = [(citation, span) for citation in citations for span in answer_spans(question, citation.quote)]
     fitting = [(c, span) for c, span in offered if fits_the_asked_noun(question, c.quote, span)]
     chosen = fitting[0] if fitting else offered[0] if offered else None
-    if chosen is None or contradicts_the_asked_noun(question, chosen[0].quote, chosen[1]):
+    if chosen is None:
         return None
     citation, (start, end) = chosen
+    if contradicts_the_asked_noun(question, citation.quote, (start, end)) or written_as_a_common_word(
+        citation.quote[start:end], documents
+    ):
+        return None
     return ShortAnswer(citation.quote[start:end], citation.n, citation.start + start, citation.start + end)
 
 

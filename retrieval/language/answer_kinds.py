@@ -277,6 +277,21 @@ def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) 
     return bool(after) and after[0] not in stopword_set() and noun not in stem_words(after)
 
 
+def written_as_a_common_word(phrase: str, texts: Sequence[str]) -> bool:
+    """Whether `phrase` is one capitalised word that `texts` also write in lower case: an ordinary
+    word capitalised because it opens a sentence or a headline ("According to the first information
+    …" for "which newspaper …?", "Researchers studied …" for "in which journal …?"), not a name,
+    which news capitalises wherever it stands ("Amazon", "Brazil"). An acronym ("US") is not one."""
+    word = phrase.strip()
+    if not _ONE_CAPITALISED_WORD.fullmatch(word):
+        return False
+    lower = re.compile(rf"(?<![\w’']){re.escape(word.lower())}(?![\w’'])")
+    return any(lower.search(text) for text in texts)
+
+
+_ONE_CAPITALISED_WORD = re.compile(r"[A-Z][a-z][\w’'-]*")
+
+
 def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
     """Whether the phrase `text[span]` is of the very thing the question's noun names: a country
     for "which country …?" ("Germany", not "Kyiv"), a US state for "which state …?" ("Tennessee",

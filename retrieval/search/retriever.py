@@ -141,6 +141,11 @@ class Retrieval:
     asked_on: dt.date
     unmentioned: tuple[str, ...] = ()
 
+    @property
+    def texts(self) -> list[str]:
+        """The stored texts of the retrieved passages' documents."""
+        return [record.text for record in self.records.values()]
+
 
 class PassageRetriever:
     """Embeds a query, runs the hybrid search over one snapshot and turns the hits into `Passage`s

@@ -71,6 +71,12 @@ def test_quotes_and_passages_are_verbatim_spans_at_their_offsets(shared_service:
     assert markers == [c.n for c in answer.citations]
 
 
+def test_a_word_opening_a_sentence_is_no_short_answer(shared_service: AnswerService):
+    answer = shared_service.ask("Which newspaper first reported that Russia asked China for military help?")
+    assert answer.citations[0].quote.startswith("According to"), "the quote whose first capitalised word is no name"
+    assert answer.short_answer is None or answer.short_answer.text != "According"
+
+
 @pytest.mark.parametrize(
     "question",
     ["Who won the 2018 World Cup?", "What is the recipe for pancakes?", "What is the capital of France?"],

@@ -104,3 +104,12 @@ def test_a_phrase_of_the_very_thing_the_question_names_wins_over_an_earlier_quot
 )
 def test_no_short_answer_where_the_question_or_the_quotes_give_none(question: str, quotes: tuple[str, ...]) -> None:
     assert short_answer(question, _citations(*quotes)) is None
+
+
+def test_a_capitalised_word_the_articles_write_in_lower_case_is_no_short_answer() -> None:
+    quote = "According to the first information published this weekend in US media, Russia asked China for help."
+    question = "Which newspaper first reported that Russia asked China for help?"
+    article = f"{quote} The report, according to officials, was accurate."
+    short = short_answer(question, _citations(quote))
+    assert short is not None and short.text == "According", "without the articles, the word passes as a name"
+    assert short_answer(question, _citations(quote), [article]) is None

@@ -114,6 +114,14 @@ def test_the_readers_words_are_no_short_answer_when_they_are_not_what_the_questi
 
 
 @pytest.mark.slow
+def test_the_readers_word_opening_a_sentence_is_no_short_answer(llm_service_factory) -> None:
+    model = ReadingModel(target="According to the first information", words="According")
+    _, answer = ask_reading(model, llm_service_factory, "Which newspaper first reported that Russia asked China for help?")
+    assert answer.backend == "openai-reader" and answer.citations[0].quote.startswith("According")
+    assert answer.short_answer is None or answer.short_answer.text != "According"
+
+
+@pytest.mark.slow
 def test_a_reader_that_chooses_nothing_leaves_the_extractive_answer_and_says_why(llm_service_factory) -> None:
     model = ReadingModel(reply="I think none of these sources answers the question.")
     _, answer = ask_reading(model, llm_service_factory, "Who denied the request?")

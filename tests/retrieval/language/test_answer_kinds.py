@@ -21,6 +21,7 @@ from retrieval.language.answer_kinds import (
     form_terms,
     missing_answer,
     offers_answer,
+    written_as_a_common_word,
 )
 from retrieval.language.vocabulary import analyse, stem_words
 
@@ -143,6 +144,18 @@ def test_a_phrase_plainly_not_of_the_asked_noun_contradicts_it(
 )
 def test_a_title_is_a_quoted_run_of_capitalised_words(text: str, titles: list[str]) -> None:
     assert [m.group() for m in TITLE.finditer(text)] == titles
+
+
+@pytest.mark.parametrize(
+    ("phrase", "common"),
+    [("According", True), ("Researchers", True), ("Amazon", False), ("US", False), ("New York", False)],
+)
+def test_a_capitalised_word_the_articles_also_write_in_lower_case_is_a_common_word(phrase: str, common: bool) -> None:
+    articles = [
+        "According to the first information published in US media, Amazon will cut jobs in New York.",
+        "The researchers said the core had stopped turning, according to the study; it worries us.",
+    ]
+    assert written_as_a_common_word(phrase, articles) is common
 
 
 def test_a_number_of_the_counted_thing_is_told_apart_from_other_numbers() -> None:
