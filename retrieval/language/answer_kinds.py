@@ -24,6 +24,7 @@ from itertools import dropwhile
 
 from retrieval.language.places import COUNTRY, KNOWN_PLACE, US_STATE
 from retrieval.language.vocabulary import CAPITALISED_WORD, ENTITY, MONTHS, NAME, analyse, stem_words, stopword_set, stopwords
+from retrieval.text.dates import is_a_year
 
 _COUNT = r"(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|half an?" \
     r"|first|second|third|fourth)"
@@ -246,7 +247,7 @@ _ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation
 
 _US = {"us", "u.s.", "american"}
 _UNIT_WORD = re.compile(_UNIT, re.I)
-_A_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+_ONE_CAPITALISED_WORD = re.compile(r"[A-Z][a-z][\w’'-]*")
 
 
 def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
@@ -258,7 +259,7 @@ def contradicts_the_asked_noun(question: str, text: str, span: tuple[int, int]) 
     people …?"), or a year for "how many / how much / how old …?" ("2017" for "How old was Ardern
     when she was elected?")."""
     phrase = text[span[0] : span[1]]
-    if _A_YEAR.fullmatch(phrase.strip()) and expected_answer(question) is NUMBER:
+    if is_a_year(phrase) and expected_answer(question) is NUMBER:
         return not fits_the_asked_noun(question, text, span)
     place = _ASKED_PLACE.search(question)
     if place is not None:
@@ -287,9 +288,6 @@ def written_as_a_common_word(phrase: str, texts: Sequence[str]) -> bool:
         return False
     lower = re.compile(rf"(?<![\w’']){re.escape(word.lower())}(?![\w’'])")
     return any(lower.search(text) for text in texts)
-
-
-_ONE_CAPITALISED_WORD = re.compile(r"[A-Z][a-z][\w’'-]*")
 
 
 def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:

@@ -47,6 +47,11 @@ def named_years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+def is_a_year(text: str) -> bool:
+    """Whether `text` is a year and nothing else ("2017", not "2017 season")."""
+    return _YEAR.fullmatch(text.strip()) is not None
+
+
 def asks_about_the_past(query: str, reference_day: int) -> bool:
     """Whether `query` names a year before the reference day's ("what happened in 2019?"): then
     it asks about that time, and newer articles are no better evidence."""
