@@ -12,9 +12,11 @@ then each version of the LLM's answer whose sentences passed the check so far, t
 An LLM configured as a reader (`LLM_ROLE=reader`, `read_drafts`) writes nothing a reader sees: the
 extractive draft comes first, then the same sentences led by the one the model chose, with the
 words it named as the short answer, cut from that stored sentence, unless they are not what the
-question's noun names ("Capitol" for "which country …?": `answer_kinds.contradicts_the_asked_noun`)
-or an ordinary word opening a sentence ("According": `answer_kinds.written_as_a_common_word`), when
-the short answer is found in the quotes as for the extractive backend.
+question's noun names ("Capitol" for "which country …?": `answer_kinds.contradicts_the_asked_noun`),
+the value a change started from ("100 seconds" in "moved from 100 seconds … to 90 seconds":
+`answer_kinds.left_behind`) or an ordinary word opening a sentence ("According":
+`answer_kinds.written_as_a_common_word`), when the short answer is found in the quotes as for the
+extractive backend.
 """
 
 import asyncio
@@ -29,7 +31,7 @@ from retrieval.generation.completion import completed
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt
 from retrieval.index.bm25 import BM25Index
-from retrieval.language.answer_kinds import contradicts_the_asked_noun, written_as_a_common_word
+from retrieval.language.answer_kinds import contradicts_the_asked_noun, left_behind, written_as_a_common_word
 from retrieval.models.answers import Draft, LLMUsage, ShortAnswer
 from retrieval.search.retriever import Retrieval
 
@@ -108,6 +110,7 @@ async def read_drafts(
     short = None
     if choice.phrase is not None and not (
         contradicts_the_asked_noun(question, lead.text, choice.phrase)
+        or left_behind(question, lead.text, choice.phrase)
         or written_as_a_common_word(lead.text[choice.phrase[0] : choice.phrase[1]], evidence.texts)
     ):
         start, end = choice.phrase

@@ -239,7 +239,39 @@ def answer_spans(question: str, text: str) -> list[tuple[int, int]]:
         return []
     names = question_names(question)
     cut = (short_phrase(text, phrase, kind, names) for phrase in answer_phrases(text, question_terms(question), kind))
-    return [span for span in cut if span is not None]
+    return [span for span in cut if span is not None and not left_behind(question, text, span)]
+
+
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:[a-z]+\s+){0,2}$", re.I)
+_TO_A_NUMBER_AFTER = re.compile(
+    r"^[^.;:!?]{0,40}?\bto\s+(?:[a-z]+\s+){0,2}[$£€]?(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)",
+    re.I,
+)
+_CHANGE_WORDS = frozenset(stem_words([
+    "rose", "rise", "risen", "fell", "fall", "fallen", "increased", "decreased", "dropped", "jumped", "climbed",
+    "grew", "grown", "sank", "sunk", "moved", "cut", "reduced", "raised", "lowered", "shrank", "swelled", "surged",
+    "soared", "plunged", "slipped", "slid", "boosted", "lifted", "hiked", "changed", "shifted", "went", "worsened",
+    "improved", "expanded", "extended", "forward", "back", "up", "down",
+]))
+"""Words telling that what follows them, "from X to Y", is a change: a value left for another."""
+_ASKS_FROM = re.compile(r"\bfrom\b", re.I)
+
+
+def left_behind(question: str, text: str, span: tuple[int, int]) -> bool:
+    """Whether the number (or dated) phrase `text[span]` is the value a change started from: "moved forward from 100
+    seconds to midnight to 90 seconds to midnight" tells that the clock stands at 90, so "100
+    seconds" answers neither "moved to how many seconds …?" nor "how many seconds …?" (news reports
+    a change as "rose / fell / moved … from X to Y": a price, a count, a forecast). A range ("from
+    1977 to 1982", "ranged from 500 to 2,000") has no such word before it, and is left alone; a
+    question asking what it was before says "from" itself."""
+    before = _FROM_BEFORE.search(text[: span[0]])
+    if (
+        before is None or not NUMBER.search(text[span[0] : span[1]])
+        or _TO_A_NUMBER_AFTER.match(text[span[1] :]) is None or _ASKS_FROM.search(question)
+    ):
+        return False
+    told_before = [w.lower() for w in _TOKEN.findall(text[: before.start()])[-3:]]
+    return bool(_CHANGE_WORDS & set(stem_words(told_before)))
 
 
 _ASKED_PLACE = re.compile(r"\b(?:which|what) " + _QUALIFIERS + r"(country|nation|state)\b", re.I)

@@ -122,6 +122,25 @@ def test_the_readers_word_opening_a_sentence_is_no_short_answer(llm_service_fact
 
 
 @pytest.mark.slow
+def test_the_readers_number_a_change_started_from_is_no_short_answer(llm_service_factory, tmp_path) -> None:
+    article = tmp_path / "doomsday-clock.md"
+    article.write_text(
+        "---\ntitle: Doomsday Clock moves closer to midnight\npublished: 2023-01-24\n---\n\n"
+        "The time on the Doomsday Clock moved forward from 100 seconds to midnight to 90 seconds to midnight.\n",
+        encoding="utf-8",
+    )
+    model = ReadingModel(target="Doomsday Clock moved forward", words="100 seconds")
+    try:
+        service = llm_service_factory(llm_backend="openai", llm_base_url=model.url, llm_role="reader")
+        service.ingest([article])
+        answer = service.ask("The Doomsday Clock moved to how many seconds to midnight?")
+    finally:
+        model.close()
+    assert answer.backend == "openai-reader" and "from 100 seconds" in answer.citations[0].quote
+    assert answer.short_answer is not None and answer.short_answer.text == "90 seconds"
+
+
+@pytest.mark.slow
 def test_a_reader_that_chooses_nothing_leaves_the_extractive_answer_and_says_why(llm_service_factory) -> None:
     model = ReadingModel(reply="I think none of these sources answers the question.")
     _, answer = ask_reading(model, llm_service_factory, "Who denied the request?")

@@ -19,6 +19,7 @@ from retrieval.language.answer_kinds import (
     counts,
     expected_answer,
     form_terms,
+    left_behind,
     missing_answer,
     offers_answer,
     written_as_a_common_word,
@@ -128,6 +129,30 @@ def test_a_phrase_plainly_not_of_the_asked_noun_contradicts_it(
 ) -> None:
     start = text.index(phrase)
     assert contradicts_the_asked_noun(question, text, (start, start + len(phrase))) is contradicts
+
+
+DOOMSDAY = "The time on the Doomsday Clock moved forward from 100 seconds to midnight to 90 seconds to midnight."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "phrase", "left"),
+    [
+        ("How many seconds to midnight is the clock set at?", DOOMSDAY, "100 seconds", True),
+        ("How many seconds to midnight is the clock set at?", DOOMSDAY, "90 seconds", False),
+        ("From how many seconds to midnight did the clock move?", DOOMSDAY, "100 seconds", False),
+        ("How much is the jackpot?", "The jackpot rose from an estimated $940 million to $1.35 billion.", "$940 million",
+         True),
+        ("How many deaths were reported?", "Officials said the number of deaths increased from 31 to 34.", "31", True),
+        ("How long was he archbishop?", "He was archbishop of Munich from 1977 to 1982.", "1977", False),
+        ("How large were the doses?", "The doses, which ranged from 500 to 2,000 micrograms, were lethal.", "500", False),
+        ("Where did the cable go?", "The cable was sent from Washington to governments in Europe.", "Washington", False),
+    ],
+    ids=["the-value-left", "the-value-reached", "asked-what-it-was", "an-amount", "a-count", "a-range-of-years",
+         "a-range-of-amounts", "not-a-number"],
+)
+def test_the_number_a_change_started_from_is_left_behind(question: str, text: str, phrase: str, left: bool) -> None:
+    start = text.index(phrase)
+    assert left_behind(question, text, (start, start + len(phrase))) is left
 
 
 @pytest.mark.parametrize(
