@@ -11,6 +11,7 @@ from typing import Any
 
 import chromadb
 import httpx
+from chromadb.api.collection_configuration import UpdateCollectionConfiguration, UpdateHNSWConfiguration
 from chromadb.config import Settings as ChromaClientSettings
 
 from retrieval.index.chunk_table import ChunkTable
@@ -34,6 +35,15 @@ STATE_COLLECTION = "citebot_state"
 
 
 EMBEDDED = "the embedded Chroma database"
+
+
+VECTOR_SEARCH_EF = 1000
+"""How many candidates Chroma's HNSW search keeps while it walks the graph (its `ef_search`, 100 by
+default). At 100, on news-dev's 7,262 chunks, 35 of 225 dev questions missed one of their 20 true
+nearest chunks, and which one depended on the build: two ingests of the same articles, with
+bit-identical vectors, answered a conversation turn differently. At 1000 every one got its exact top
+40, and two builds gave the same answers to all 95 news-dev questions and 130 conversation turns,
+for 1.7 ms more per vector query (p50 2.8 → 4.5 ms; docs/benchmarks.md, "Vector search width")."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -139,11 +149,22 @@ def open_collections(
     database, where some damage shows."""
     with chroma_errors(location, database):
         chunks = client.get_or_create_collection(
-            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine", "hnsw:search_ef": VECTOR_SEARCH_EF},
+            embedding_function=None,
+        )
+        _search_widely(chunks)
         return ChunkTable(chunks), DocumentTable(
             client.get_or_create_collection(DOCUMENTS_COLLECTION, embedding_function=None),
             client.get_or_create_collection(STATE_COLLECTION, embedding_function=None),
         )
+
+
+def _search_widely(chunks: chromadb.Collection) -> None:
+    """Gives a chunk collection made with a narrower search (before `VECTOR_SEARCH_EF`, or by
+    another tool) that width: Chroma keeps each collection's own configuration."""
+    hnsw = chunks.configuration_json.get("hnsw") or {}
+    if hnsw.get("ef_search", VECTOR_SEARCH_EF) < VECTOR_SEARCH_EF:
+        chunks.modify(configuration=UpdateCollectionConfiguration(hnsw=UpdateHNSWConfiguration(ef_search=VECTOR_SEARCH_EF)))
 
 
 def server_location(settings: RetrievalSettings) -> str:

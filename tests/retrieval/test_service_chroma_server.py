@@ -13,7 +13,7 @@ import pytest
 
 from bot.user_errors import STORE_UNAVAILABLE
 from harness.llama_server import free_port
-from retrieval.index.chroma import StoreUnavailable
+from retrieval.index.chroma import VECTOR_SEARCH_EF, StoreUnavailable
 from retrieval.index.store import CorpusStore
 from retrieval.language.vocabulary import analyse
 from retrieval.service import AnswerService
@@ -50,6 +50,8 @@ def test_ingest_ask_and_remove_against_the_server(tmp_path: Path, chroma_setting
     assert "china-open-to-supplying-arms-to-russia" not in {s.doc_id for s in service.sources()}
     reopened = open_service(make_settings(tmp_path / "other-data", **chroma_settings), embed_model)
     assert [s.doc_id for s in reopened.sources()] == [s.doc_id for s in service.sources()]
+    chunks = CorpusStore.connect(make_settings(tmp_path / "data", **chroma_settings)).chunks.collection
+    assert chunks.configuration_json["hnsw"]["ef_search"] == VECTOR_SEARCH_EF
 
 
 def test_a_second_service_sees_the_first_ones_commits_bm25_included(

@@ -13,7 +13,15 @@ from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from harness.llama_server import free_port
-from retrieval.index.chroma import CHROMA_FILE, RETIRED_SENTENCES_COLLECTION, StoreDamaged, StoreUnavailable
+from retrieval.index.chroma import (
+    CHROMA_FILE,
+    CHUNKS_COLLECTION,
+    RETIRED_SENTENCES_COLLECTION,
+    VECTOR_SEARCH_EF,
+    StoreDamaged,
+    StoreUnavailable,
+    embedded_client,
+)
 from retrieval.index.chunk_table import scope_filter
 from retrieval.index.sentence_table import DAMAGED_SUFFIX, SENTENCES_FILE, SentenceVectorTable
 from retrieval.index.sentence_vectors import DocumentVersion, SentenceKey, SentenceVectors
@@ -218,6 +226,24 @@ def test_connect_without_a_host_is_the_embedded_database(tmp_path: Path):
     store = CorpusStore.connect(RetrievalSettings(_env_file=None, data_dir=tmp_path / "data"))
     assert store.location == "the embedded Chroma database"
     assert (tmp_path / "data" / "chroma" / "chroma.sqlite3").exists()
+
+
+def search_width(store: CorpusStore) -> int:
+    """The `ef_search` Chroma holds for the store's chunk collection, read back from its database."""
+    return store.chunks.collection.configuration_json["hnsw"]["ef_search"]
+
+
+def test_vector_search_is_as_wide_as_set_in_a_new_and_in_an_older_database(tmp_path: Path):
+    assert search_width(CorpusStore.embedded(tmp_path / "new")) == VECTOR_SEARCH_EF
+    older = embedded_client(tmp_path / "older" / "chroma")
+    made = older.get_or_create_collection(CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    made.add(ids=["kept"], embeddings=[[1.0, 0.0, 0.5]])
+    assert made.configuration_json["hnsw"]["ef_search"] < VECTOR_SEARCH_EF, "Chroma's own default"
+    del older, made
+    store = CorpusStore.embedded(tmp_path / "older")
+    assert search_width(store) == VECTOR_SEARCH_EF
+    assert store.chunks.collection.get()["ids"] == ["kept"]
+    assert search_width(CorpusStore.embedded(tmp_path / "older")) == VECTOR_SEARCH_EF
 
 
 def test_connect_to_nothing_listening_is_store_unavailable(tmp_path: Path):
