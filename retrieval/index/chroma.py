@@ -3,6 +3,7 @@ and its failures as two errors the bot and the CLI can explain: `StoreUnavailabl
 it) and `StoreDamaged` (its database is damaged; nothing rebuilds it, a backup restores it)."""
 
 import contextlib
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -13,11 +14,15 @@ import chromadb
 import httpx
 from chromadb.api.collection_configuration import UpdateCollectionConfiguration, UpdateHNSWConfiguration
 from chromadb.config import Settings as ChromaClientSettings
+from chromadb.errors import AuthorizationError, ChromaAuthError
 
 from retrieval.index.chunk_table import ChunkTable
 from retrieval.index.document_table import DocumentTable
 from retrieval.index.sentence_table import sqlite_file_damaged
 from retrieval.settings import RetrievalSettings
+
+log = logging.getLogger(__name__)
+
 
 CHROMA_FILE = "chroma.sqlite3"
 
@@ -161,10 +166,15 @@ def open_collections(
 
 def _search_widely(chunks: chromadb.Collection) -> None:
     """Gives a chunk collection made with a narrower search (before `VECTOR_SEARCH_EF`, or by
-    another tool) that width: Chroma keeps each collection's own configuration."""
+    another tool) that width: Chroma keeps each collection's own configuration. A server whose
+    token may read but not change collections keeps its width, with a warning: search still works."""
     hnsw = chunks.configuration_json.get("hnsw") or {}
-    if hnsw.get("ef_search", VECTOR_SEARCH_EF) < VECTOR_SEARCH_EF:
+    if hnsw.get("ef_search", VECTOR_SEARCH_EF) >= VECTOR_SEARCH_EF:
+        return
+    try:
         chunks.modify(configuration=UpdateCollectionConfiguration(hnsw=UpdateHNSWConfiguration(ef_search=VECTOR_SEARCH_EF)))
+    except (ChromaAuthError, AuthorizationError) as exc:
+        log.warning("vector search stays at ef_search %s: Chroma refused to widen it (%s)", hnsw.get("ef_search"), exc)
 
 
 def server_location(settings: RetrievalSettings) -> str:

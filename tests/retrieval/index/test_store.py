@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import AuthorizationError
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
@@ -244,6 +246,25 @@ def test_vector_search_is_as_wide_as_set_in_a_new_and_in_an_older_database(tmp_p
     assert search_width(store) == VECTOR_SEARCH_EF
     assert store.chunks.collection.get()["ids"] == ["kept"]
     assert search_width(CorpusStore.embedded(tmp_path / "older")) == VECTOR_SEARCH_EF
+
+
+def test_a_chroma_that_refuses_to_widen_the_search_is_searched_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    older = embedded_client(tmp_path / "chroma")
+    older.get_or_create_collection(CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AuthorizationError("this token may only read")
+
+    monkeypatch.setattr(Collection, "modify", refuse)
+    with caplog.at_level(logging.WARNING, logger="retrieval.index.chroma"):
+        store = CorpusStore.embedded(tmp_path)
+    assert "Chroma refused to widen it" in caplog.text
+    assert search_width(store) < VECTOR_SEARCH_EF
+    rec = record("ferry", "The ferry was suspended.", "h1")
+    store.write_versions([DocumentVersion(rec, nodes_for(rec, ["The ferry was suspended."]))])
+    assert [node.metadata["article_id"] for node, _ in store.query_vectors([1.0, 0.0, 0.5], 1, ["shared"])] == ["ferry"]
 
 
 def test_connect_to_nothing_listening_is_store_unavailable(tmp_path: Path):
