@@ -258,12 +258,12 @@ _ASKS_FROM = re.compile(r"\bfrom\b", re.I)
 
 
 def left_behind(question: str, text: str, span: tuple[int, int]) -> bool:
-    """Whether the number (or dated) phrase `text[span]` is the value a change started from: "moved forward from 100
-    seconds to midnight to 90 seconds to midnight" tells that the clock stands at 90, so "100
-    seconds" answers neither "moved to how many seconds …?" nor "how many seconds …?" (news reports
-    a change as "rose / fell / moved … from X to Y": a price, a count, a forecast). A range ("from
-    1977 to 1982", "ranged from 500 to 2,000") has no such word before it, and is left alone; a
-    question asking what it was before says "from" itself."""
+    """Whether the phrase `text[span]`, holding a number, is the value a change started from:
+    "moved forward from 100 seconds to midnight to 90 seconds to midnight" tells that the clock
+    stands at 90, so "100 seconds" answers neither "moved to how many seconds …?" nor "how many
+    seconds …?" (news reports a change as "rose / fell / moved … from X to Y": a price, a count, a
+    forecast, a date moved). A range ("from 1977 to 1982", "ranged from 500 to 2,000") has no such
+    word before it, and is left alone; a question asking what it was before says "from" itself."""
     before = _FROM_BEFORE.search(text[: span[0]])
     if (
         before is None or not NUMBER.search(text[span[0] : span[1]])
