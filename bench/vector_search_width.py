@@ -11,6 +11,13 @@ stored vector's cosine, NumPy), per width: the mean share of the true top k foun
 retrieval depth each side brings to the fusion, and 40), the questions missing any, and the
 median time of one query of 20 (`CorpusStore.query_vectors`, as a question pays it).
 
+    .venv/bin/python -m bench.vector_search_width --synthetic 100000
+
+What the width costs at a larger scale: that many synthetic vectors, as `bench.query` makes them
+(one of 1,000 seeded directions plus seeded noise, cosine about 0.9 to it), and 100 queries made the
+same way; the median time of Chroma's own query of 20. Synthetic clusters are easier to search than
+text, so this measures cost, not recall.
+
 Results: bench/results/vector_search_width.json, docs/benchmarks.md ("Vector search width").
 """
 
@@ -45,8 +52,36 @@ def questions() -> list[str]:
     return asked
 
 
-def measure(chroma_dir: Path, width: int, vectors: list[list[float]]) -> dict[str, Any]:
-    """In this process: `chroma_dir`'s chunk collection set to `width`, then searched for `vectors`."""
+SYNTHETIC_DIRECTIONS = 1000
+SYNTHETIC_NOISE = 0.025
+"""Per-dimension noise around a unit direction of 384 dimensions: cosine about 0.9 to it."""
+SYNTHETIC_QUERIES = 100
+
+
+def synthetic(count: int, seed: int) -> np.ndarray:
+    """`count` unit vectors, each one of `SYNTHETIC_DIRECTIONS` seeded directions plus noise."""
+    rng = np.random.default_rng(seed)
+    directions = np.random.default_rng(7).normal(size=(SYNTHETIC_DIRECTIONS, 384))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    vectors = directions[rng.integers(0, SYNTHETIC_DIRECTIONS, count)] + SYNTHETIC_NOISE * rng.normal(size=(count, 384))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def build_synthetic(chroma_dir: Path, count: int) -> None:
+    """A chunk collection of `count` synthetic vectors under citebot's name (`measure` sets its width)."""
+    from retrieval.index.chroma import CHUNKS_COLLECTION, embedded_client
+
+    collection = embedded_client(chroma_dir).get_or_create_collection(
+        CHUNKS_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    vectors = synthetic(count, seed=1)
+    for start in range(0, count, 5000):
+        collection.add(ids=[f"chunk-{i}" for i in range(start, min(start + 5000, count))],
+                       embeddings=vectors[start : start + 5000])
+
+
+def measure(chroma_dir: Path, width: int, vectors: list[list[float]], through_store: bool = True) -> dict[str, Any]:
+    """In this process: `chroma_dir`'s chunk collection set to `width`, then searched for `vectors`,
+    timed through citebot's chunk table (`through_store`) or as Chroma's own query."""
     from retrieval.index.chroma import CHUNKS_COLLECTION, embedded_client
     from retrieval.index.chunk_table import ChunkTable
 
@@ -69,7 +104,10 @@ def measure(chroma_dir: Path, width: int, vectors: list[list[float]]) -> dict[st
         for k in DEPTHS:
             found[k].append(len(set(got[:k]) & set(exact[:k])) / k)
         began = time.perf_counter()
-        table.nearest(vector, DEPTHS[0], ["shared"], 1.0)
+        if through_store:
+            table.nearest(vector, DEPTHS[0], ["shared"], 1.0)
+        else:
+            collection.query(query_embeddings=[vector], n_results=DEPTHS[0])
         seconds.append(time.perf_counter() - began)
     result: dict[str, Any] = {"ef_search": width, "chunks": len(ids), "questions": len(vectors),
                               "query_p50_ms": round(statistics.median(seconds) * 1000, 2)}
@@ -79,35 +117,53 @@ def measure(chroma_dir: Path, width: int, vectors: list[list[float]]) -> dict[st
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work-dir", type=Path, required=True, help="bench.news_retrieval's work dir")
-    parser.add_argument("--widths", type=int, nargs="+", default=[100, 200, 400, 1000])
-    parser.add_argument("--measure", nargs=2, metavar=("CHROMA_DIR", "WIDTH"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    vectors_file = args.work_dir / "vector_search_width_questions.json"
-    if args.measure:
-        vectors = json.loads(vectors_file.read_text(encoding="utf-8"))
-        print(json.dumps(measure(Path(args.measure[0]), int(args.measure[1]), vectors)))
-        return
-    from retrieval.composition import build_embed_model
-    from retrieval.settings import RetrievalSettings
-
-    embed_model = build_embed_model(RetrievalSettings(_env_file=None))
-    vectors_file.write_text(json.dumps([embed_model.get_query_embedding(q) for q in questions()]), encoding="utf-8")
+def each_width(source: Path, widths: list[int], vectors_file: Path, through_store: bool) -> list[dict[str, Any]]:
+    """`measure` for each width, on a copy of the Chroma database `source`, in a process of its own."""
     rows = []
-    for width in args.widths:
+    for width in widths:
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / "chroma"
-            shutil.copytree(args.work_dir / "citebot" / "chroma", copy)
+            shutil.copytree(source, copy)
             run = subprocess.run(
-                [sys.executable, "-m", "bench.vector_search_width", "--work-dir", str(args.work_dir),
-                 "--measure", str(copy), str(width)],
+                [sys.executable, "-m", "bench.vector_search_width", "--measure", str(copy), str(width),
+                 str(vectors_file), "store" if through_store else "chroma"],
                 check=True, capture_output=True, text=True, cwd=news_dev.REPO,
             )
             rows.append(json.loads(run.stdout.strip().splitlines()[-1]))
             print(rows[-1])
-    RESULTS.write_text(json.dumps({"widths": rows}, indent=1) + "\n", encoding="utf-8")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-dir", type=Path, help="bench.news_retrieval's work dir")
+    parser.add_argument("--synthetic", type=int, metavar="CHUNKS", help="synthetic vectors instead of news-dev")
+    parser.add_argument("--widths", type=int, nargs="+", default=[100, 200, 400, 1000])
+    parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        chroma_dir, width, vectors_file, timed = args.measure
+        vectors = json.loads(Path(vectors_file).read_text(encoding="utf-8"))
+        print(json.dumps(measure(Path(chroma_dir), int(width), vectors, through_store=timed == "store")))
+        return
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        vectors_file = Path(tmp) / "questions.json"
+        if args.synthetic:
+            vectors_file.write_text(json.dumps(synthetic(SYNTHETIC_QUERIES, seed=2).tolist()), encoding="utf-8")
+            build_synthetic(Path(tmp) / "chroma", args.synthetic)
+            results["synthetic"] = each_width(Path(tmp) / "chroma", args.widths, vectors_file, through_store=False)
+        elif args.work_dir:
+            from retrieval.composition import build_embed_model
+            from retrieval.settings import RetrievalSettings
+
+            embed_model = build_embed_model(RetrievalSettings(_env_file=None))
+            asked = [embed_model.get_query_embedding(q) for q in questions()]
+            vectors_file.write_text(json.dumps(asked), encoding="utf-8")
+            results["widths"] = each_width(args.work_dir / "citebot" / "chroma", args.widths, vectors_file, True)
+        else:
+            parser.error("give --work-dir or --synthetic")
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ default). At 100, on news-dev's 7,262 chunks, 37 of 225 dev questions missed one
 nearest chunks, and which one depended on the build: two ingests of the same articles, with
 bit-identical vectors, answered a conversation turn differently. At 1000 every one got its exact top
 40, and two builds gave the same answers to all 95 news-dev questions and 130 conversation turns,
-for 1.7 ms more per vector query (p50 2.8 → 4.5 ms; docs/benchmarks.md, "Vector search width")."""
+for about 1.5 ms more per vector query (p50 2.9 → 4.3 ms; 1.4 → 4.7 ms at 100,000 synthetic vectors;
+docs/benchmarks.md, "Vector search width")."""
 
 
 class StoreUnavailable(RuntimeError):
