@@ -10,13 +10,7 @@ shown, and it is cut from the stored text by offsets like every quote: a model n
 
 from collections.abc import Sequence
 
-from retrieval.language.answer_kinds import (
-    answer_span,
-    answer_spans,
-    contradicts_the_asked_noun,
-    fits_the_asked_noun,
-    written_as_a_common_word,
-)
+from retrieval.language.answer_kinds import answer_span, answer_spans, fits_the_asked_noun, refused_as_short_answer
 from retrieval.models.answers import Citation, ShortAnswer
 
 
@@ -27,20 +21,17 @@ def short_answer(question: str, citations: Sequence[Citation], documents: Sequen
     country for "which country …?", a number of what "how many …?" counts) wins wherever it
     stands, else the first quote's phrase nearest the question's words: "German Chancellor Olaf
     Scholz … following months of diplomatic pressure from Kyiv" offers "Kyiv" first, and the third
-    quote's "Germany" answers "which country …?". A phrase plainly not of that noun is never the
-    short answer (`answer_kinds.contradicts_the_asked_noun`): a bold "Capitol" for "in which
-    country …?" misleads more than the quotes alone. Nor is a capitalised word that `documents` (the
-    retrieved articles' texts) also write in lower case (`answer_kinds.written_as_a_common_word`):
-    "According" opening "According to the first information … in US media" names no newspaper."""
+    quote's "Germany" answers "which country …?". A phrase `answer_kinds.refused_as_short_answer`
+    refuses is never the short answer, as for the LLM reader's words: a bold "Capitol" for "in which
+    country …?" misleads more than the quotes alone, and so does "According" (written in lower case
+    in `documents`, the retrieved articles' texts) for "which newspaper …?"."""
     offered = [(citation, span) for citation in citations for span in answer_spans(question, citation.quote)]
     fitting = [(c, span) for c, span in offered if fits_the_asked_noun(question, c.quote, span)]
     chosen = fitting[0] if fitting else offered[0] if offered else None
     if chosen is None:
         return None
     citation, (start, end) = chosen
-    if contradicts_the_asked_noun(question, citation.quote, (start, end)) or written_as_a_common_word(
-        citation.quote[start:end], documents
-    ):
+    if refused_as_short_answer(question, citation.quote, (start, end), documents):
         return None
     return ShortAnswer(citation.quote[start:end], citation.n, citation.start + start, citation.start + end)
 

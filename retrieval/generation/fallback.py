@@ -11,12 +11,10 @@ then each version of the LLM's answer whose sentences passed the check so far, t
 
 An LLM configured as a reader (`LLM_ROLE=reader`, `read_drafts`) writes nothing a reader sees: the
 extractive draft comes first, then the same sentences led by the one the model chose, with the
-words it named as the short answer, cut from that stored sentence, unless they are not what the
-question's noun names ("Capitol" for "which country …?": `answer_kinds.contradicts_the_asked_noun`),
-the value a change started from ("100 seconds" in "moved from 100 seconds … to 90 seconds":
-`answer_kinds.left_behind`) or an ordinary word opening a sentence ("According":
-`answer_kinds.written_as_a_common_word`), when the short answer is found in the quotes as for the
-extractive backend.
+words it named as the short answer, cut from that stored sentence, unless the rule that keeps
+wrong phrases out of bold refuses them (`answer_kinds.refused_as_short_answer`: "Capitol" for "which
+country …?", "100 seconds" in "moved from 100 seconds … to 90 seconds", "According"), when the
+short answer is found in the quotes as for the extractive backend.
 """
 
 import asyncio
@@ -31,7 +29,7 @@ from retrieval.generation.completion import completed
 from retrieval.generation.errors import LLMError
 from retrieval.generation.excerpts import Excerpt
 from retrieval.index.bm25 import BM25Index
-from retrieval.language.answer_kinds import contradicts_the_asked_noun, left_behind, written_as_a_common_word
+from retrieval.language.answer_kinds import refused_as_short_answer
 from retrieval.models.answers import Draft, LLMUsage, ShortAnswer
 from retrieval.search.retriever import Retrieval
 
@@ -108,11 +106,7 @@ async def read_drafts(
     lead = candidates[choice.index]
     led = await asyncio.to_thread(extractive, lead)
     short = None
-    if choice.phrase is not None and not (
-        contradicts_the_asked_noun(question, lead.text, choice.phrase)
-        or left_behind(question, lead.text, choice.phrase)
-        or written_as_a_common_word(lead.text[choice.phrase[0] : choice.phrase[1]], evidence.texts)
-    ):
+    if choice.phrase is not None and not refused_as_short_answer(question, lead.text, choice.phrase, evidence.texts):
         start, end = choice.phrase
         short = ShortAnswer(lead.text[start:end], 1, lead.start + start, lead.start + end)
     yield replace(led, backend=f"{llm.answerer.backend.name}-reader", short_answer=short)

@@ -322,6 +322,18 @@ def written_as_a_common_word(phrase: str, texts: Sequence[str]) -> bool:
     return any(lower.search(text) for text in texts)
 
 
+def refused_as_short_answer(question: str, text: str, span: tuple[int, int], documents: Sequence[str]) -> bool:
+    """Whether the phrase `text[span]` may not be shown in bold as the answer to `question`, whoever
+    found it (the short answer's rule or the LLM reader): it is plainly not of the asked noun
+    (`contradicts_the_asked_noun`), the value a change started from (`left_behind`), or a word that
+    `documents`, the retrieved articles, also write in lower case (`written_as_a_common_word`)."""
+    return (
+        contradicts_the_asked_noun(question, text, span)
+        or left_behind(question, text, span)
+        or written_as_a_common_word(text[span[0] : span[1]], documents)
+    )
+
+
 def fits_the_asked_noun(question: str, text: str, span: tuple[int, int]) -> bool:
     """Whether the phrase `text[span]` is of the very thing the question's noun names: a country
     for "which country …?" ("Germany", not "Kyiv"), a US state for "which state …?" ("Tennessee",
