@@ -85,11 +85,8 @@ def measure(chroma_dir: Path, width: int, vectors: list[list[float]], through_st
     from retrieval.index.chroma import CHUNKS_COLLECTION, embedded_client
     from retrieval.index.chunk_table import ChunkTable
 
-    client = embedded_client(chroma_dir)
-    collection = client.get_collection(CHUNKS_COLLECTION)
+    collection = embedded_client(chroma_dir).get_collection(CHUNKS_COLLECTION)
     collection.modify(configuration={"hnsw": {"ef_search": width}})
-    client = embedded_client(chroma_dir)
-    collection = client.get_collection(CHUNKS_COLLECTION)
     stored = collection.get(include=["embeddings"])
     ids = stored["ids"]
     matrix = np.asarray(stored["embeddings"], dtype=np.float32)
