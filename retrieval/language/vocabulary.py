@@ -55,9 +55,13 @@ MONTHS = "january|february|march|april|may|june|july|august|september|october|no
 # (docs/quality.md): one pattern for all of them moved answers. They stand here together so that
 # a change to one is made knowing the others.
 
-NAME = re.compile(r"\b[A-Z][\w’'-]+(?:[ -][A-Z][\w’'-]+)+")
-"""Two or more capitalised words joined by spaces or hyphens ("Dmitry Peskov", "Jean-Pierre"): the
-answer a who-question wants (`answer_kinds`), and the people an earlier turn named (`follow_ups`)."""
+PERSON_PARTICLES = ("da", "de", "di", "do", "dos", "du", "del", "della", "von", "van", "der", "den", "ter", "bin", "ibn", "al")
+"""Lower-case words inside a person's name ("Luiz Inácio Lula da Silva", "Ursula von der Leyen")."""
+
+NAME = re.compile(rf"\b[A-Z][\w’'-]+(?:(?:[ -]|\s+(?:(?:{'|'.join(PERSON_PARTICLES)})\s+)+)[A-Z][\w’'-]+)+")
+"""Two or more capitalised words joined by spaces or hyphens ("Dmitry Peskov", "Jean-Pierre"), or by
+the particles of `PERSON_PARTICLES`: the answer a who-question wants (`answer_kinds`), and the
+people an earlier turn named (`follow_ups`)."""
 
 ENTITY = re.compile(r"\b[A-Z][\w’'&.-]*\w(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w’'&.-]*\w)*")
 """One or more capitalised words, with "of", "de" or "&" between them ("Bank of England", "AT&T"):

@@ -45,6 +45,10 @@ def _citations(*quotes: str) -> list[Citation]:
          ("The time on the Doomsday Clock moved forward from 100 seconds to midnight to 90 seconds to midnight.",),
          "90 seconds", 1),
         ("Where did the meeting take place?", ("The meeting took place in Rome on Monday.",), "Rome", 1),
+        ("Who defeated Jair Bolsonaro in Brazil's presidential election?",
+         ("October 30 - Luiz Inácio Lula da Silva is elected the next president of Brazil, defeating his rightwing "
+          "rival, incumbent Jair Bolsonaro, by a razor-thin margin.",),
+         "Luiz Inácio Lula da Silva", 1),
         ("How many people were killed in the blast?", ("Police said 40 were killed in the blast.",), "40", 1),
         ("Which Australian state was flooded?", ("Homes were flooded in Queensland on Monday.",), "Queensland", 1),
         ("What is the title of the Golden Globe-winning film directed by Steven Spielberg?",
