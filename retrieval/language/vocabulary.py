@@ -56,7 +56,8 @@ MONTHS = "january|february|march|april|may|june|july|august|september|october|no
 # a change to one is made knowing the others.
 
 PERSON_PARTICLES = ("da", "de", "di", "do", "dos", "du", "del", "della", "von", "van", "der", "den", "ter", "bin", "ibn", "al")
-"""Lower-case words inside a person's name ("Luiz Inácio Lula da Silva", "Ursula von der Leyen")."""
+"""Lower-case words inside a person's name ("Luiz Inácio Lula da Silva", "Ursula von der Leyen"); not
+"of" or "&", which join the names of bodies and places (`NAME_CONNECTORS`), never of a person."""
 
 NAME = re.compile(rf"\b[A-Z][\w’'-]+(?:(?:[ -]|\s+(?:(?:{'|'.join(PERSON_PARTICLES)})\s+)+)[A-Z][\w’'-]+)+")
 """Two or more capitalised words joined by spaces or hyphens ("Dmitry Peskov", "Jean-Pierre"), or by
