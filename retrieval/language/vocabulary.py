@@ -71,8 +71,9 @@ the company, team or title a which/what-question asks for (`answer_kinds`)."""
 CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]+")
 """A single capitalised word: whether the passages offer any name at all (`answer_kinds.missing_answer`)."""
 
-NAME_CONNECTORS = frozenset({"of", "de", "von", "van", "der", "den", "da", "di", "du", "del", "la", "le", "bin", "al", "&"})
-"""Lower-case words inside a name ("Ursula von der Leyen"), never significant on their own."""
+NAME_CONNECTORS = frozenset({*PERSON_PARTICLES, "of", "la", "le", "&"})
+"""Lower-case words inside a name, a person's ("Ursula von der Leyen") or a body's or place's ("Bank
+of England"), never significant on their own."""
 
 SUBJECT_NAME = re.compile(rf"\b[A-Z][\w’'&.-]*\w(?:\s+(?:(?:{'|'.join(sorted(NAME_CONNECTORS))})\s+)*[A-Z][\w’'&.-]*\w)*")
 """The things a question names, connectors included, that a retrieved article must mention
